@@ -1,0 +1,31 @@
+import { App } from 'cdktf';
+import { environments } from './stacks/environments';
+import { WorkshopBackendStack } from './stacks/workshop-backend-stack';
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /**
+   * Folder the synthesized stacks go to.
+   * @default 'cdktf.out' (or what the cdktf CLI passes in CDKTF_OUTDIR)
+   */
+  readonly outdir?: string;
+  /**
+   * The process environment, read here and nowhere else.
+   * @default process.env
+   */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Builds the app: one stack per environment in stacks/environments.ts. */
+export function buildApp(options: BuildAppOptions = {}): App {
+  const env = options.env ?? process.env;
+  const app = new App({ outdir: options.outdir ?? env.CDKTF_OUTDIR ?? 'cdktf.out' });
+  for (const config of environments) {
+    new WorkshopBackendStack(app, config.environment, { config });
+  }
+  return app;
+}
+
+if (require.main === module) {
+  buildApp().synth();
+}

@@ -1,0 +1,364 @@
+import * as ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { ConfigurationError, invalidField } from './errors';
+
+/**
+ * Retention periods CloudWatch Logs accepts, in days.
+ * Source: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+ */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/**
+ * Node.js runtimes this project supports; the bundle targets Node.js 22 syntax, which both run.
+ * Source: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+ */
+export const LAMBDA_RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
+
+/** PostgreSQL major versions RDS supports in standard support. Source: RDS for PostgreSQL release calendar. */
+export const POSTGRES_MAJOR_VERSIONS = [14, 15, 16, 17, 18] as const;
+
+/**
+ * How the Lambda's role reads the database secret.
+ * - `least-privilege`: a customer-managed policy allowing only `secretsmanager:GetSecretValue`
+ *   and `secretsmanager:DescribeSecret` on the one RDS-managed secret.
+ * - `SecretsManagerReadWrite`: the seed's literal choice, the AWS-managed policy. It is far broader
+ *   than needed: it allows every Secrets Manager action (create, update, delete, rotate, change
+ *   resource policies) on every secret in the account, plus RDS, Redshift, Lambda, KMS and
+ *   CloudFormation read and tag actions. Use it only to reproduce the workshop verbatim.
+ *   Source: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/SecretsManagerReadWrite.html
+ */
+export const SECRET_ACCESS_MODES = ['least-privilege', 'SecretsManagerReadWrite'] as const;
+
+const cidr = z.string().refine((v) => ipaddr.IPv4.isValidCIDR(v), {
+  error: 'an IPv4 CIDR block such as "10.0.0.0/16"',
+});
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `one of ${values.map((v) => `"${v}"`).join(', ')}` });
+const intRange = (min: number, max: number, why = '') =>
+  z
+    .number({ error: `an integer from ${min} to ${max}${why}` })
+    .int({ error: `an integer from ${min} to ${max}${why}` })
+    .min(min, { error: `an integer from ${min} to ${max}${why}` })
+    .max(max, { error: `an integer from ${min} to ${max}${why}` });
+const retentionDays = z
+  .number()
+  .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
+    error: `a CloudWatch Logs retention in days: ${LOG_RETENTION_DAYS.join(', ')}`,
+  });
+
+const networkSchema = z
+  .object({
+    vpcCidr: cidr,
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: 'AZ names such as "ap-southeast-1a"' }))
+      .min(2, { error: 'at least 2 AZ names (an RDS DB subnet group needs subnets in 2 AZs)' })
+      .max(6, { error: 'at most 6 AZ names' }),
+    privateSubnetCidrs: z.array(cidr),
+    dataSubnetCidrs: z.array(cidr),
+    lambdaAzCount: z.number().int().min(1, { error: 'an integer from 1 to the number of AZs' }),
+    flowLogRetentionDays: retentionDays,
+    flowLogTrafficType: oneOf(['ACCEPT', 'REJECT', 'ALL'] as const),
+  })
+  .strict();
+
+const databaseSchema = z
+  .object({
+    engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, {
+      error: `a PostgreSQL major version (${POSTGRES_MAJOR_VERSIONS.join(', ')}), optionally with a minor, such as "17" or "17.6"`,
+    }),
+    instanceClass: z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { error: 'an RDS instance class such as "db.t4g.micro"' }),
+    allocatedStorageGiB: intRange(20, 65536, ' (gp3 minimum is 20 GiB)'),
+    maxAllocatedStorageGiB: intRange(0, 65536, ' (0 turns storage autoscaling off)'),
+    databaseName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, {
+      error: 'a PostgreSQL identifier: a letter, then up to 62 letters, digits or underscores',
+    }),
+    masterUsername: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, { error: 'a letter, then up to 62 letters, digits or underscores' })
+      .refine((v) => !['rdsadmin', 'rdsrepladmin', 'rds_superuser', 'public'].includes(v.toLowerCase()), {
+        error: 'any name but the RDS-reserved rdsadmin, rdsrepladmin, rds_superuser and public',
+      }),
+    port: intRange(1150, 65535, ' (the RDS range for PostgreSQL)'),
+    multiAz: z.boolean(),
+    deletionProtection: z.boolean(),
+    skipFinalSnapshot: z.boolean(),
+    backupRetentionDays: intRange(1, 35, ' (RDS automated backup limit)'),
+    performanceInsightsRetentionDays: z
+      .number()
+      .refine((v) => v === 0 || v === 7 || v === 731 || (v % 31 === 0 && v >= 31 && v <= 713), {
+        error: '0 (off), 7 (free tier), a multiple of 31 from 31 to 713, or 731',
+      }),
+    logRetentionDays: retentionDays,
+    maxConnections: intRange(10, 5000, " (PostgreSQL max_connections; RDS's default is LEAST(DBInstanceClassMemory/9531392, 5000))"),
+  })
+  .strict();
+
+const lambdaSchema = z
+  .object({
+    runtime: oneOf(LAMBDA_RUNTIMES),
+    architecture: oneOf(['arm64', 'x86_64'] as const),
+    memorySizeMiB: intRange(128, 10240, ' (Lambda memory limits)'),
+    timeoutSeconds: intRange(3, 900, ' (Lambda maximum is 900; below 3 the Secrets Manager and database timeouts cannot fit)'),
+    reservedConcurrentExecutions: z.union([intRange(1, 1000), z.null()], {
+      error: 'null (unreserved) or an integer from 1 to 1000',
+    }),
+    logRetentionDays: retentionDays,
+    tracingMode: oneOf(['Active', 'PassThrough'] as const),
+    secretAccess: oneOf(SECRET_ACCESS_MODES),
+  })
+  .strict();
+
+const environmentSchema = z
+  .object({
+    environment: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, {
+      error: 'a lowercase stack name of 2 to 20 letters, digits or hyphens, such as "dev"',
+    }),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'an AWS region code such as "ap-southeast-1"' }),
+    namePrefix: z.string().regex(/^[a-z](?!.*--)[a-z0-9-]{1,23}[a-z0-9]$/, {
+      error: '3 to 25 lowercase letters, digits or single hyphens, starting with a letter (RDS identifier rules)',
+    }),
+    customerManagedKey: z.boolean(),
+    network: networkSchema,
+    database: databaseSchema,
+    lambda: lambdaSchema,
+    tags: z.record(z.string(), z.string()),
+  })
+  .strict();
+
+/** Network settings of one environment. */
+export interface NetworkConfig {
+  /** The VPC's IPv4 CIDR block, e.g. `10.0.0.0/16`. */
+  readonly vpcCidr: string;
+  /**
+   * AZ names, 2 to 6, all in `region`. Subnet `i` of each list is placed in AZ `i`.
+   * The first AZ holds the Lambda, the endpoint and (when not Multi-AZ) the DB instance.
+   */
+  readonly availabilityZones: readonly string[];
+  /** One CIDR per AZ for the private subnets the Lambda and the endpoint use (`private1`, `private2`, ...). */
+  readonly privateSubnetCidrs: readonly string[];
+  /** One CIDR per AZ for the data subnets of the DB subnet group (`private3`, `private4`, ... in a 2-AZ VPC). */
+  readonly dataSubnetCidrs: readonly string[];
+  /**
+   * How many of the private subnets (from the first AZ on) hold the Lambda's ENIs and the
+   * endpoint's ENIs, from 1 to the number of AZs. Each endpoint ENI costs about $0.01/hour
+   * (AWS PrivateLink pricing); 1 is cheapest, more survive an AZ outage.
+   */
+  readonly lambdaAzCount: number;
+  /** Retention of the VPC flow log group, in days (a CloudWatch Logs value). */
+  readonly flowLogRetentionDays: number;
+  /** Which traffic the flow log records: `ACCEPT`, `REJECT` or `ALL`. */
+  readonly flowLogTrafficType: 'ACCEPT' | 'REJECT' | 'ALL';
+}
+
+/** Database settings of one environment. */
+export interface DatabaseConfig {
+  /** PostgreSQL engine version: a major (`17`, minor chosen by RDS) or `major.minor`. */
+  readonly engineVersion: string;
+  /** RDS instance class, e.g. `db.t4g.micro`. */
+  readonly instanceClass: string;
+  /** Storage in GiB (gp3), 20 to 65536. */
+  readonly allocatedStorageGiB: number;
+  /** Storage autoscaling ceiling in GiB; 0 turns autoscaling off. */
+  readonly maxAllocatedStorageGiB: number;
+  /** Name of the database created in the instance. */
+  readonly databaseName: string;
+  /** Master user name; its password is generated and rotated by RDS in Secrets Manager. */
+  readonly masterUsername: string;
+  /** TCP port PostgreSQL listens on (RDS allows 1150 to 65535). */
+  readonly port: number;
+  /** A synchronous standby in another AZ. */
+  readonly multiAz: boolean;
+  /** Refuse `DeleteDBInstance` (a destroy then fails until this is turned off). */
+  readonly deletionProtection: boolean;
+  /** Skip the final snapshot on destroy. */
+  readonly skipFinalSnapshot: boolean;
+  /** Automated backup retention in days, 1 to 35. */
+  readonly backupRetentionDays: number;
+  /** Retention of the `postgresql` and `upgrade` log groups in days (a CloudWatch Logs value). */
+  readonly logRetentionDays: number;
+  /** Performance Insights retention in days; 0 turns it off, 7 is free. */
+  readonly performanceInsightsRetentionDays: number;
+  /**
+   * The instance's `max_connections`, used to size the Lambda's reserved concurrency.
+   * RDS's default is `LEAST(DBInstanceClassMemory/9531392, 5000)`: about 112 for 1 GiB
+   * (`db.t4g.micro`) and 450 for 4 GiB (`db.t4g.medium`).
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections
+   */
+  readonly maxConnections: number;
+}
+
+/** Lambda settings of one environment. */
+export interface LambdaConfig {
+  /** Node.js runtime: `nodejs22.x` or `nodejs24.x`. */
+  readonly runtime: (typeof LAMBDA_RUNTIMES)[number];
+  /** `arm64` (Graviton, about 20% cheaper per GB-second) or `x86_64`. */
+  readonly architecture: 'arm64' | 'x86_64';
+  /** Memory in MiB, 128 to 10240. */
+  readonly memorySizeMiB: number;
+  /** Function timeout in seconds, 3 to 900. */
+  readonly timeoutSeconds: number;
+  /**
+   * Reserved concurrency, or `null` for unreserved. Each warm container holds one database
+   * connection, so this caps the function's connections.
+   */
+  readonly reservedConcurrentExecutions: number | null;
+  /** Retention of `/aws/lambda/<name>` in days (a CloudWatch Logs value). */
+  readonly logRetentionDays: number;
+  /** X-Ray tracing: `Active` or `PassThrough`. */
+  readonly tracingMode: 'Active' | 'PassThrough';
+  /** How the role reads the secret; see {@link SECRET_ACCESS_MODES}. */
+  readonly secretAccess: (typeof SECRET_ACCESS_MODES)[number];
+}
+
+/** One environment: everything that differs between `dev` and `prod`. */
+export interface EnvironmentConfig {
+  /** The stack name and `Environment` tag, e.g. `dev`. */
+  readonly environment: string;
+  /** AWS region code, e.g. `ap-southeast-1`. */
+  readonly region: string;
+  /** Prefix of every resource name, e.g. `workshop` gives `workshop-backend-vpc`. */
+  readonly namePrefix: string;
+  /**
+   * Encrypt the secret, the log groups, the Lambda environment and the DB storage with a
+   * customer-managed KMS key (about $1/month plus requests) instead of AWS-managed keys.
+   */
+  readonly customerManagedKey: boolean;
+  readonly network: NetworkConfig;
+  readonly database: DatabaseConfig;
+  readonly lambda: LambdaConfig;
+  /** Tags applied to every resource through the provider's `default_tags`. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * Validates one environment's configuration and returns it unchanged.
+ *
+ * Checks each field's type and range, then the cross-field facts: one subnet CIDR per AZ in each
+ * list, every subnet inside the VPC and none overlapping, every AZ in the region, AZs distinct,
+ * `lambdaAzCount` at most the number of AZs, reserved concurrency within the database's
+ * connection limit, `maxAllocatedStorageGiB` 0 or above `allocatedStorageGiB`.
+ *
+ * @throws ConfigurationError listing every problem, each naming the field, the value received
+ *   and what is allowed.
+ */
+export function validateEnvironmentConfig(input: unknown): EnvironmentConfig {
+  const name =
+    typeof input === 'object' && input !== null && typeof (input as { environment?: unknown }).environment === 'string'
+      ? (input as { environment: string }).environment
+      : '<unnamed>';
+  const parsed = environmentSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      name,
+      parsed.error.issues.map((issue) => {
+        const field = issue.path.join('.');
+        if (issue.code === 'unrecognized_keys') {
+          return `${field || '<root>'}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them or check the spelling`;
+        }
+        return invalidField(field, valueAt(input, issue.path), issue.message);
+      }),
+    );
+  }
+  const config = parsed.data as EnvironmentConfig;
+  const problems = crossFieldProblems(config);
+  if (problems.length > 0) throw new ConfigurationError(name, problems);
+  return config;
+}
+
+function crossFieldProblems(config: EnvironmentConfig): string[] {
+  const problems: string[] = [];
+  const { network, database, lambda } = config;
+  const azCount = network.availabilityZones.length;
+
+  network.availabilityZones.forEach((az, i) => {
+    if (!az.startsWith(config.region)) {
+      problems.push(invalidField(`network.availabilityZones.${i}`, az, `an AZ of region "${config.region}", such as "${config.region}a"`));
+    }
+  });
+  if (new Set(network.availabilityZones).size !== azCount) {
+    problems.push(invalidField('network.availabilityZones', network.availabilityZones, 'distinct AZ names'));
+  }
+  for (const list of ['privateSubnetCidrs', 'dataSubnetCidrs'] as const) {
+    if (network[list].length !== azCount) {
+      problems.push(invalidField(`network.${list}`, network[list], `exactly ${azCount} CIDR blocks, one per AZ in network.availabilityZones`));
+    }
+  }
+  if (network.lambdaAzCount > azCount) {
+    problems.push(invalidField('network.lambdaAzCount', network.lambdaAzCount, `an integer from 1 to ${azCount} (the number of AZs)`));
+  }
+
+  const vpc = ipaddr.IPv4.parseCIDR(network.vpcCidr);
+  const subnets = [
+    ...network.privateSubnetCidrs.map((c, i) => ({ field: `network.privateSubnetCidrs.${i}`, cidr: c })),
+    ...network.dataSubnetCidrs.map((c, i) => ({ field: `network.dataSubnetCidrs.${i}`, cidr: c })),
+  ];
+  subnets.forEach((s, i) => {
+    const range = ipaddr.IPv4.parseCIDR(s.cidr);
+    if (range[1] > 28 || range[1] < 16) {
+      problems.push(invalidField(s.field, s.cidr, 'a prefix length from /16 to /28 (the VPC subnet size limits)'));
+    }
+    if (range[1] < vpc[1] || !range[0].match(vpc)) {
+      problems.push(invalidField(s.field, s.cidr, `a block inside the VPC CIDR ${network.vpcCidr}`));
+    }
+    for (const other of subnets.slice(i + 1)) {
+      if (overlaps(range, ipaddr.IPv4.parseCIDR(other.cidr))) {
+        problems.push(invalidField(s.field, s.cidr, `a block that does not overlap ${other.field} (${other.cidr})`));
+      }
+    }
+  });
+
+  if (database.maxAllocatedStorageGiB !== 0 && database.maxAllocatedStorageGiB <= database.allocatedStorageGiB) {
+    problems.push(
+      invalidField('database.maxAllocatedStorageGiB', database.maxAllocatedStorageGiB, `0 (no autoscaling) or more than database.allocatedStorageGiB (${database.allocatedStorageGiB})`),
+    );
+  }
+  const major = Number(database.engineVersion.split('.')[0]);
+  if (!(POSTGRES_MAJOR_VERSIONS as readonly number[]).includes(major)) {
+    problems.push(invalidField('database.engineVersion', database.engineVersion, `a major version among ${POSTGRES_MAJOR_VERSIONS.join(', ')}`));
+  }
+  const connectionBudget = maxLambdaConnections(database.maxConnections);
+  if (lambda.reservedConcurrentExecutions !== null && lambda.reservedConcurrentExecutions > connectionBudget) {
+    problems.push(
+      invalidField(
+        'lambda.reservedConcurrentExecutions',
+        lambda.reservedConcurrentExecutions,
+        `null or at most ${connectionBudget}: each container holds one connection, and database.maxConnections (${database.maxConnections}) keeps ${RESERVED_DB_CONNECTIONS} for RDS and operators`,
+      ),
+    );
+  }
+  return problems;
+}
+
+/**
+ * Connections kept free for RDS itself (`rdsadmin` and monitoring hold a few) and for operators
+ * running psql during an incident, when sizing the Lambda's reserved concurrency.
+ */
+export const RESERVED_DB_CONNECTIONS = 10;
+
+/**
+ * The largest reserved concurrency the database can serve: `maxConnections` minus
+ * {@link RESERVED_DB_CONNECTIONS}, since each warm Lambda container holds one connection.
+ */
+export function maxLambdaConnections(maxConnections: number): number {
+  return Math.max(1, maxConnections - RESERVED_DB_CONNECTIONS);
+}
+
+/** The PostgreSQL major version of a config's `engineVersion` (`"17.6"` gives 17). */
+export function postgresMajorVersion(database: DatabaseConfig): number {
+  return Number(database.engineVersion.split('.')[0]);
+}
+
+function overlaps(a: [ipaddr.IPv4, number], b: [ipaddr.IPv4, number]): boolean {
+  return a[0].match(b) || b[0].match(a);
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}

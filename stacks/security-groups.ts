@@ -1,0 +1,63 @@
+import { Construct } from 'constructs';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+
+/** Props of {@link TcpFlow}. */
+export interface TcpFlowProps {
+  /** The group whose members open connections; gets the egress rule. */
+  readonly from: SecurityGroup;
+  /** The group whose members accept them; gets the ingress rule. */
+  readonly to: SecurityGroup;
+  /** The destination TCP port, 1 to 65535. */
+  readonly port: number;
+  /** What the flow is for, e.g. `PostgreSQL from the Lambda`; used in both rules' descriptions. */
+  readonly description: string;
+}
+
+/**
+ * One allowed TCP flow between two security groups, as the pair of standalone rules it needs:
+ * an egress rule on `from` that references `to`, and an ingress rule on `to` that references
+ * `from`. No CIDR is involved, so nothing outside the two groups is admitted.
+ */
+export class TcpFlow extends Construct {
+  readonly egress: VpcSecurityGroupEgressRule;
+  readonly ingress: VpcSecurityGroupIngressRule;
+
+  constructor(scope: Construct, id: string, props: TcpFlowProps) {
+    super(scope, id);
+    if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
+      throw new Error(`TcpFlow "${id}": port: received ${props.port}; allowed: an integer from 1 to 65535`);
+    }
+    this.egress = new VpcSecurityGroupEgressRule(this, 'egress', {
+      securityGroupId: props.from.id,
+      referencedSecurityGroupId: props.to.id,
+      ipProtocol: 'tcp',
+      fromPort: props.port,
+      toPort: props.port,
+      description: `${props.description} (to)`,
+    });
+    this.ingress = new VpcSecurityGroupIngressRule(this, 'ingress', {
+      securityGroupId: props.to.id,
+      referencedSecurityGroupId: props.from.id,
+      ipProtocol: 'tcp',
+      fromPort: props.port,
+      toPort: props.port,
+      description: `${props.description} (from)`,
+    });
+  }
+}
+
+/**
+ * A security group with a name, a description and no rules of its own: rules are added as
+ * standalone resources ({@link TcpFlow}). Terraform removes the allow-all egress rule AWS adds
+ * to a new group (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group).
+ */
+export function emptySecurityGroup(scope: Construct, id: string, props: { name: string; description: string; vpcId: string }): SecurityGroup {
+  return new SecurityGroup(scope, id, {
+    name: props.name,
+    description: props.description,
+    vpcId: props.vpcId,
+    tags: { Name: props.name },
+  });
+}

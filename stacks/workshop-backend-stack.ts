@@ -1,0 +1,103 @@
+import { Construct } from 'constructs';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AccountContext } from './account-context';
+import { BackendFunction } from './backend-function';
+import { validateEnvironmentConfig, type EnvironmentConfig } from './config';
+import { Database, POSTGRES_LOG_EXPORTS } from './database';
+import { EncryptionKey } from './encryption-key';
+import { Network } from './network';
+import { SecretsManagerEndpoint } from './secrets-endpoint';
+
+/**
+ * The AWS provider version `@cdktf/provider-aws` 21.22 was generated from. The bindings describe
+ * exactly this schema, so the stack pins it rather than the bindings' loose `~> 6.0`.
+ */
+export const AWS_PROVIDER_VERSION = '6.25.0';
+
+/** Props of {@link WorkshopBackendStack}. */
+export interface WorkshopBackendStackProps {
+  /** The environment's configuration; validated before any resource is built. */
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * One environment of the workshop backend: network, encryption key (when configured), database,
+ * Secrets Manager endpoint and Lambda, with the outputs a deployer needs to check them.
+ *
+ * @throws ConfigurationError when `config` is invalid, before anything is added to the app.
+ */
+export class WorkshopBackendStack extends TerraformStack {
+  readonly network: Network;
+  readonly database: Database;
+  readonly endpoint: SecretsManagerEndpoint;
+  readonly backendFunction: BackendFunction;
+  readonly encryptionKey?: EncryptionKey;
+
+  constructor(scope: Construct, id: string, props: WorkshopBackendStackProps) {
+    const config = validateEnvironmentConfig(props.config);
+    super(scope, id);
+
+    new AwsProvider(this, 'aws', {
+      region: config.region,
+      defaultTags: [{ tags: { ...config.tags } }],
+    });
+    this.addOverride('terraform.required_providers.aws', { source: 'hashicorp/aws', version: AWS_PROVIDER_VERSION });
+
+    const account = new AccountContext(this, 'account', config.region);
+    const { namePrefix } = config;
+
+    if (config.customerManagedKey) {
+      this.encryptionKey = new EncryptionKey(this, 'encryption-key', {
+        namePrefix,
+        account,
+        logGroupNames: [
+          Network.flowLogGroupName(namePrefix),
+          BackendFunction.logGroupName(namePrefix),
+          ...POSTGRES_LOG_EXPORTS.map((log) => Database.logGroupName(namePrefix, log)),
+        ],
+      });
+    }
+
+    this.network = new Network(this, 'network', {
+      namePrefix,
+      config: config.network,
+      account,
+      encryptionKey: this.encryptionKey,
+    });
+    this.database = new Database(this, 'database', {
+      namePrefix,
+      config: config.database,
+      network: this.network,
+      account,
+      encryptionKey: this.encryptionKey,
+    });
+    this.endpoint = new SecretsManagerEndpoint(this, 'secrets-endpoint', {
+      namePrefix,
+      network: this.network,
+      account,
+      secretArn: this.database.secretArn,
+    });
+    this.backendFunction = new BackendFunction(this, 'function', {
+      namePrefix,
+      config: config.lambda,
+      network: this.network,
+      database: this.database,
+      endpoint: this.endpoint,
+      account,
+      encryptionKey: this.encryptionKey,
+    });
+
+    const output = (id: string, value: string, description: string) =>
+      new TerraformOutput(this, id, { value, description });
+    output('function_name', this.backendFunction.functionName, 'Name of the Lambda function');
+    output('function_arn', this.backendFunction.functionArn, 'ARN of the Lambda function');
+    output('db_endpoint_address', this.database.endpointAddress, 'Host name of the RDS PostgreSQL instance');
+    output('db_secret_arn', this.database.secretArn, 'ARN of the RDS-managed master user secret');
+    output('vpc_endpoint_id', this.endpoint.endpointId, 'Id of the Secrets Manager interface endpoint');
+    new TerraformOutput(this, 'vpc_endpoint_dns_names', {
+      value: this.endpoint.endpoint.dnsEntry,
+      description: 'DNS entries of the Secrets Manager interface endpoint',
+    });
+  }
+}
