@@ -7,6 +7,6 @@ module.exports = {
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
-  setupFilesAfterEnv: ['cdktf/lib/testing/adapters/jest'],
+  setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
   testTimeout: 120000,
 };
