@@ -1,6 +1,8 @@
 import { App } from 'cdktf';
 import { environments } from './stacks/environments';
 import { WorkshopBackendStack } from './stacks/workshop-backend-stack';
+import { configureStateBackend, stateBackendSettingsFromEnv } from './stacks/state-backend';
+import { StateBootstrapStack } from './stacks/state-bootstrap-stack';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -20,8 +22,18 @@ export interface BuildAppOptions {
 export function buildApp(options: BuildAppOptions = {}): App {
   const env = options.env ?? process.env;
   const app = new App({ outdir: options.outdir ?? env.CDKTF_OUTDIR ?? 'cdktf.out' });
+  const stateBackend = stateBackendSettingsFromEnv(env);
   for (const config of environments) {
-    new WorkshopBackendStack(app, config.environment, { config });
+    const stack = new WorkshopBackendStack(app, config.environment, { config });
+    configureStateBackend(stack, config.environment, stateBackend);
+  }
+  // The bucket that holds the state, only when one is configured: README, "Team setup".
+  if (stateBackend !== undefined) {
+    new StateBootstrapStack(app, 'state-bootstrap', {
+      bucketName: stateBackend.bucket,
+      region: stateBackend.region,
+      stateBackend: stateBackend.bootstrapBackend === 's3' ? stateBackend : undefined,
+    });
   }
   return app;
 }
