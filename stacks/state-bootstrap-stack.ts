@@ -99,8 +99,8 @@ export class StateBootstrapStack extends TerraformStack {
             sseAlgorithm,
             ...(props.kmsKeyArn === undefined ? {} : { kmsMasterKeyId: props.kmsKeyArn }),
           },
-          // An S3 Bucket Key cuts KMS requests (and cost) for SSE-KMS; ignored for AES256.
-          bucketKeyEnabled: sseAlgorithm === 'aws:kms',
+          // An S3 Bucket Key cuts KMS requests (and cost) for SSE-KMS; it does not apply to AES256.
+          ...(sseAlgorithm === 'aws:kms' ? { bucketKeyEnabled: true } : {}),
         },
       ],
     });
