@@ -1,1 +1,158 @@
-export const handler = async () => ({ ok: true });
+import { health, parseRequest, tables, type ActionRequest } from './actions';
+import { loadConfig, type Env, type LambdaConfig } from './config';
+import { Database } from './db';
+import { LambdaError, describeError, messages } from './errors';
+import { createLogger, type LogSink } from './log';
+import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
+
+/** What a test or benchmark may inject; production uses every default. */
+export interface HandlerDeps {
+  /**
+   * The environment to read the configuration from, once, on the first invocation.
+   * @default process.env
+   */
+  readonly env?: Env;
+  /**
+   * The Secrets Manager client.
+   * @default - an SDK client created on the first fetch with the configured timeouts
+   */
+  readonly secretsManager?: SecretsManagerLike;
+  /**
+   * PEM of the CA(s) PostgreSQL's certificate must chain to, replacing Node.js's trust store.
+   * @default - Node.js's trust store, which in Lambda includes NODE_EXTRA_CA_CERTS
+   */
+  readonly ca?: string;
+  /**
+   * Where log lines go.
+   * @default - stdout, one JSON object per line
+   */
+  readonly logSink?: LogSink;
+}
+
+/** The part of the Lambda context the handler reads. */
+export interface InvocationContext {
+  readonly awsRequestId?: string;
+}
+
+/** A successful invocation's response. */
+export interface SuccessResponse {
+  readonly statusCode: 200;
+  readonly action: ActionRequest['action'];
+  readonly result: unknown;
+}
+
+/** A failed invocation's response: the type and a message free of secrets. */
+export interface ErrorResponse {
+  readonly statusCode: number;
+  readonly error: { readonly type: string; readonly message: string };
+}
+
+/** The Lambda handler's signature. */
+export type Handler = (event: unknown, context?: InvocationContext) => Promise<SuccessResponse | ErrorResponse>;
+
+/** The container's long-lived collaborators, created on the first invocation. */
+export interface Runtime {
+  readonly config: LambdaConfig;
+  readonly secrets: SecretCache;
+  readonly database: Database;
+}
+
+/** A handler plus its runtime, so tests can read counters and close the session. */
+export interface HandlerInstance {
+  readonly handler: Handler;
+  /** The runtime, once the first invocation created it. */
+  runtime(): Runtime | undefined;
+  /** Closes the database session, if open. */
+  close(): Promise<void>;
+}
+
+/** Builds a handler; one per container in production, one per test in tests. */
+export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
+  const log = createLogger(deps.logSink);
+  let runtime: Runtime | undefined;
+
+  const getRuntime = (): Runtime => {
+    if (runtime) return runtime;
+    const config = loadConfig(deps.env ?? process.env);
+    const secrets = new SecretCache({
+      secretArn: config.secretArn,
+      ttlSeconds: config.secretCacheTtlSeconds,
+      fetchBudgetMillis: config.secretsManagerConnectTimeoutMillis + config.secretsManagerRequestTimeoutMillis,
+      client: () =>
+        deps.secretsManager ??
+        createSecretsManagerClient({
+          connectTimeoutMillis: config.secretsManagerConnectTimeoutMillis,
+          requestTimeoutMillis: config.secretsManagerRequestTimeoutMillis,
+        }),
+      log,
+    });
+    const database = new Database({
+      host: config.dbHost,
+      port: config.dbPort,
+      database: config.dbName,
+      connectTimeoutMillis: config.dbConnectTimeoutMillis,
+      queryTimeoutMillis: config.dbQueryTimeoutMillis,
+      credentials: secrets,
+      log,
+      ca: deps.ca,
+    });
+    runtime = { config, secrets, database };
+    return runtime;
+  };
+
+  const handler: Handler = async (event, context) => {
+    const started = performance.now();
+    const requestId = context?.awsRequestId ?? 'local';
+    let action: string | undefined;
+    try {
+      const request = parseRequest(event);
+      action = request.action;
+      const result = await dispatch(getRuntime().database, request);
+      log.info('invocation succeeded', { requestId, action, durationMs: elapsedMillis(started) });
+      return { statusCode: 200, action: request.action, result };
+    } catch (err) {
+      const response = toErrorResponse(err, requestId);
+      log.log(response.statusCode < 500 ? 'warn' : 'error', 'invocation failed', {
+        requestId,
+        action,
+        durationMs: elapsedMillis(started),
+        errorType: response.error.type,
+        errorMessage: response.error.message,
+        cause: err instanceof LambdaError ? (err.cause === undefined ? undefined : describeError(err.cause)) : describeError(err),
+      });
+      return response;
+    }
+  };
+
+  return {
+    handler,
+    runtime: () => runtime,
+    close: async () => {
+      await runtime?.database.close();
+    },
+  };
+}
+
+function dispatch(database: Database, request: ActionRequest): Promise<unknown> {
+  switch (request.action) {
+    case 'health':
+      return database.run((client, secret) => health(client, secret));
+    case 'tables':
+      return database.run((client) => tables(client, request.schema));
+  }
+}
+
+function toErrorResponse(err: unknown, requestId: string): ErrorResponse {
+  if (err instanceof LambdaError) {
+    return { statusCode: err.statusCode, error: { type: err.type, message: err.message } };
+  }
+  // An unexpected error's message is not vetted, so it goes to the logs only.
+  return { statusCode: 500, error: { type: 'Internal', message: messages.internal(requestId) } };
+}
+
+function elapsedMillis(startedMillis: number): number {
+  return Math.round((performance.now() - startedMillis) * 1000) / 1000;
+}
+
+/** The Lambda entry point (`index.handler` in the bundle). */
+export const handler: Handler = createHandler().handler;

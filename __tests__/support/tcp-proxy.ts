@@ -1,0 +1,52 @@
+import { connect, createServer, type Socket } from 'node:net';
+
+/** A TCP relay to a local port that can drop its sessions the way an idle NAT or a freeze does. */
+export interface TcpProxy {
+  readonly port: number;
+  /**
+   * Closes every upstream connection without telling the client; the client learns of it only
+   * when it next sends, as a Lambda thawed after the server closed its session does.
+   */
+  dropSilently(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a relay on a free port of 127.0.0.1 to 127.0.0.1:`targetPort`. */
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const pairs = new Set<{ client: Socket; upstream: Socket; doomed: boolean }>();
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    const pair = { client, upstream, doomed: false };
+    pairs.add(pair);
+    client.on('data', (data) => (pair.doomed ? client.destroy() : upstream.write(data)));
+    upstream.on('data', (data) => client.write(data));
+    upstream.on('close', () => {
+      if (!pair.doomed) client.destroy();
+    });
+    client.on('close', () => {
+      pairs.delete(pair);
+      upstream.destroy();
+    });
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port assigned');
+  return {
+    port: address.port,
+    dropSilently() {
+      for (const pair of pairs) {
+        pair.doomed = true;
+        pair.upstream.destroy();
+      }
+    },
+    async close() {
+      for (const pair of pairs) {
+        pair.client.destroy();
+        pair.upstream.destroy();
+      }
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

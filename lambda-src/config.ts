@@ -1,0 +1,96 @@
+import { ConfigError, messages } from './errors';
+
+/**
+ * The Lambda's configuration, read once per container from the environment the stack sets.
+ * Every duration carries its unit in its name; ranges are checked by {@link loadConfig}.
+ */
+export interface LambdaConfig {
+  /** ARN of the RDS-managed secret (`DB_SECRET_ARN`); its SecretString is `{"username","password"}`. */
+  readonly secretArn: string;
+  /** PostgreSQL host name (`DB_HOST`), also the TLS server name checked against the certificate. */
+  readonly dbHost: string;
+  /** PostgreSQL port (`DB_PORT`), 1-65535. */
+  readonly dbPort: number;
+  /** Database name (`DB_NAME`). */
+  readonly dbName: string;
+  /** TCP connect timeout to Secrets Manager, in milliseconds (`SECRETS_MANAGER_CONNECT_TIMEOUT_MS`). */
+  readonly secretsManagerConnectTimeoutMillis: number;
+  /** Idle-socket timeout of a Secrets Manager request, in milliseconds (`SECRETS_MANAGER_REQUEST_TIMEOUT_MS`). */
+  readonly secretsManagerRequestTimeoutMillis: number;
+  /** Time to open a PostgreSQL session (TCP, TLS, auth), in milliseconds (`DB_CONNECT_TIMEOUT_MS`). */
+  readonly dbConnectTimeoutMillis: number;
+  /** Per-query limit, client and server side, in milliseconds (`DB_QUERY_TIMEOUT_MS`). */
+  readonly dbQueryTimeoutMillis: number;
+  /** How long fetched credentials are reused, in seconds (`SECRET_CACHE_TTL_SECONDS`); 0 fetches every time. */
+  readonly secretCacheTtlSeconds: number;
+}
+
+/** One integer variable: its name, default and inclusive range. */
+interface IntegerVariable {
+  readonly name: string;
+  readonly defaultValue?: number;
+  readonly min: number;
+  readonly max: number;
+  readonly unit: string;
+}
+
+/**
+ * The optional tuning variables. The function timeout is 10 s by default, so every limit stays
+ * well below it: the longest Secrets Manager call is bounded by connect + request timeout.
+ */
+export const TUNING_VARIABLES = {
+  secretsManagerConnectTimeoutMillis: { name: 'SECRETS_MANAGER_CONNECT_TIMEOUT_MS', defaultValue: 1000, min: 50, max: 5000, unit: 'ms' },
+  secretsManagerRequestTimeoutMillis: { name: 'SECRETS_MANAGER_REQUEST_TIMEOUT_MS', defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
+  dbConnectTimeoutMillis: { name: 'DB_CONNECT_TIMEOUT_MS', defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
+  dbQueryTimeoutMillis: { name: 'DB_QUERY_TIMEOUT_MS', defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
+  secretCacheTtlSeconds: { name: 'SECRET_CACHE_TTL_SECONDS', defaultValue: 300, min: 0, max: 86400, unit: 's' },
+} as const satisfies Record<string, IntegerVariable>;
+
+const DB_PORT: IntegerVariable = { name: 'DB_PORT', min: 1, max: 65535, unit: '' };
+
+const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+/** The environment the Lambda reads: `process.env` in production, a plain object in tests. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and validates the configuration.
+ * @throws ConfigError naming the variable, the value received and what is allowed.
+ */
+export function loadConfig(env: Env): LambdaConfig {
+  const secretArn = requireString(env, 'DB_SECRET_ARN', 'the ARN of the RDS-managed secret (arn:aws:secretsmanager:<region>:<account>:secret:...)');
+  if (!SECRET_ARN_PATTERN.test(secretArn)) {
+    throw new ConfigError(messages.badEnv('DB_SECRET_ARN', secretArn, 'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:...)'));
+  }
+  return {
+    secretArn,
+    dbHost: requireString(env, 'DB_HOST', "the RDS instance's endpoint address"),
+    dbPort: readInteger(env, DB_PORT),
+    dbName: requireString(env, 'DB_NAME', 'the database name'),
+    secretsManagerConnectTimeoutMillis: readInteger(env, TUNING_VARIABLES.secretsManagerConnectTimeoutMillis),
+    secretsManagerRequestTimeoutMillis: readInteger(env, TUNING_VARIABLES.secretsManagerRequestTimeoutMillis),
+    dbConnectTimeoutMillis: readInteger(env, TUNING_VARIABLES.dbConnectTimeoutMillis),
+    dbQueryTimeoutMillis: readInteger(env, TUNING_VARIABLES.dbQueryTimeoutMillis),
+    secretCacheTtlSeconds: readInteger(env, TUNING_VARIABLES.secretCacheTtlSeconds),
+  };
+}
+
+function requireString(env: Env, name: string, expected: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(messages.missingEnv(name, expected));
+  return value;
+}
+
+function readInteger(env: Env, variable: IntegerVariable): number {
+  const raw = env[variable.name]?.trim();
+  const expected = `an integer from ${variable.min} to ${variable.max}${variable.unit ? ` (${variable.unit})` : ''}`;
+  if (!raw) {
+    if (variable.defaultValue !== undefined) return variable.defaultValue;
+    throw new ConfigError(messages.missingEnv(variable.name, expected));
+  }
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < variable.min || value > variable.max) {
+    throw new ConfigError(messages.badEnv(variable.name, raw, expected));
+  }
+  return value;
+}

@@ -1,0 +1,241 @@
+import { isIP } from 'node:net';
+import { Client, type ClientBase, type ClientConfig } from 'pg';
+import { DatabaseConnectError, DatabaseQueryError, LambdaError, describeError, errorCode, messages } from './errors';
+import type { Logger } from './log';
+import type { CredentialSource, DbCredentials } from './secrets';
+
+/** Props of {@link Database}. */
+export interface DatabaseProps {
+  /** PostgreSQL host; also the TLS server name when it is a DNS name. */
+  readonly host: string;
+  /** PostgreSQL port. */
+  readonly port: number;
+  /** Database name. */
+  readonly database: string;
+  /** Time to open a session (TCP, TLS, authentication), in milliseconds. */
+  readonly connectTimeoutMillis: number;
+  /** Per-query limit, in milliseconds: `statement_timeout` on the server and `query_timeout` in pg. */
+  readonly queryTimeoutMillis: number;
+  /** Where the username and password come from. */
+  readonly credentials: CredentialSource;
+  /** Where connects and reconnects are logged. */
+  readonly log: Logger;
+  /**
+   * PEM of the CA(s) to trust instead of Node.js's store. Tests only.
+   * @default - Node.js's trust store, which includes `NODE_EXTRA_CA_CERTS` (in Lambda the RDS CA bundle)
+   */
+  readonly ca?: string;
+}
+
+/** The credentials' origin a session was opened with, for reporting; never the password. */
+export interface SessionSecret {
+  readonly secretArn: string;
+  readonly versionId: string;
+}
+
+/** A query run by {@link Database.run}: it receives the open session and what opened it. */
+export type Work<T> = (client: ClientBase, secret: SessionSecret) => Promise<T>;
+
+/** SQLSTATE PostgreSQL returns for a wrong password (invalid_password). */
+const INVALID_PASSWORD = '28P01';
+
+/**
+ * SQLSTATEs and socket codes after which a session is gone: the server terminated it
+ * (admin_shutdown, crash_shutdown, cannot_connect_now) or the network dropped it.
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+const SESSION_LOST_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/** TLS verification failures reported by Node.js when the chain or host name does not check out. */
+const TLS_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+interface Session {
+  readonly client: Client;
+  readonly secret: SessionSecret;
+  /** Cleared when the client reports 'error' or 'end': the server or the network closed it. */
+  alive: boolean;
+}
+
+/**
+ * One PostgreSQL session per container, opened on first use and reused by later invocations.
+ *
+ * Opening uses the cached credentials; when PostgreSQL rejects them (28P01, as after a rotation)
+ * the secret is fetched again once and the connect retried once. A session the server closed is
+ * dropped and replaced; a query that finds its session gone is retried once on a new one, which
+ * is safe because every query this Lambda runs is read-only.
+ */
+export class Database {
+  /** How many sessions this instance opened successfully. */
+  connectCount = 0;
+  private session?: Session;
+  private opening?: Promise<Session>;
+
+  constructor(private readonly props: DatabaseProps) {}
+
+  /** Runs `work` on the container's session, opening or replacing the session as needed. */
+  async run<T>(work: Work<T>): Promise<T> {
+    const session = await this.currentSession();
+    try {
+      return await work(session.client, session.secret);
+    } catch (err) {
+      if (!isSessionLost(err, session)) throw this.afterQueryError(err, session);
+      this.props.log.warn('database session lost during the query; retrying once on a new session', {
+        errorCode: errorCode(err),
+      });
+      this.drop(session);
+      const fresh = await this.currentSession();
+      try {
+        return await work(fresh.client, fresh.secret);
+      } catch (retryErr) {
+        throw this.afterQueryError(retryErr, fresh);
+      }
+    }
+  }
+
+  /** Closes the session, if any. For tests and benchmarks; Lambda just freezes the container. */
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (session) await session.client.end().catch(() => undefined);
+  }
+
+  private currentSession(): Promise<Session> {
+    const session = this.session;
+    if (session?.alive) return Promise.resolve(session);
+    if (session) this.drop(session);
+    this.opening ??= this.openWithRefetch().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async openWithRefetch(): Promise<Session> {
+    const cached = await this.props.credentials.get();
+    try {
+      return await this.open(cached);
+    } catch (err) {
+      if (errorCode(err) !== INVALID_PASSWORD) throw this.toConnectError(err);
+      this.props.log.warn('PostgreSQL rejected the cached password (28P01); fetching the secret again', {
+        secretArn: cached.secretArn,
+        versionId: cached.versionId,
+      });
+    }
+    const fresh = await this.props.credentials.refresh();
+    try {
+      return await this.open(fresh);
+    } catch (err) {
+      if (errorCode(err) === INVALID_PASSWORD) {
+        const { host, port } = this.props;
+        throw new DatabaseConnectError(
+          messages.dbAuth(host, port, fresh.username, fresh.secretArn, fresh.versionId),
+          { cause: err, sqlState: INVALID_PASSWORD },
+        );
+      }
+      throw this.toConnectError(err);
+    }
+  }
+
+  private async open(credentials: DbCredentials): Promise<Session> {
+    const { host, port, database, connectTimeoutMillis, queryTimeoutMillis, ca, log } = this.props;
+    const started = performance.now();
+    const config: ClientConfig = {
+      host,
+      port,
+      database,
+      user: credentials.username,
+      password: credentials.password,
+      application_name: 'workshop-backend-lambda',
+      connectionTimeoutMillis: connectTimeoutMillis,
+      statement_timeout: queryTimeoutMillis,
+      query_timeout: queryTimeoutMillis,
+      keepAlive: true,
+      // Verification is always on. SNI must not carry an IP address (RFC 6066), and pg checks
+      // the certificate against the host either way.
+      ssl: {
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+        ...(isIP(host) === 0 ? { servername: host } : {}),
+        ...(ca === undefined ? {} : { ca }),
+      },
+    };
+    const client = new Client(config);
+    const session: Session = {
+      client,
+      secret: { secretArn: credentials.secretArn, versionId: credentials.versionId },
+      alive: true,
+    };
+    let connected = false;
+    // Without an 'error' listener a session the server closes while idle would crash the process.
+    client.on('error', (err) => {
+      if (connected && session.alive) log.warn('database session closed with an error', { errorCode: errorCode(err) });
+      session.alive = false;
+    });
+    client.on('end', () => {
+      session.alive = false;
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      session.alive = false;
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    connected = true;
+    this.connectCount += 1;
+    this.session = session;
+    log.info('database session opened', {
+      versionId: credentials.versionId,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    });
+    return session;
+  }
+
+  private drop(session: Session): void {
+    session.alive = false;
+    if (this.session === session) this.session = undefined;
+    session.client.end().catch(() => undefined);
+  }
+
+  private afterQueryError(err: unknown, session: Session): LambdaError {
+    if (err instanceof LambdaError) return err;
+    // A server-reported error leaves the session usable; anything else (a client-side query
+    // timeout, a protocol error) may leave it mid-query, so it is replaced next time.
+    if (!isServerError(err)) this.drop(session);
+    return new DatabaseQueryError(messages.dbQuery(describeError(err)), { cause: err, sqlState: errorCode(err) });
+  }
+
+  private toConnectError(err: unknown): LambdaError {
+    if (err instanceof LambdaError) return err;
+    const { host, port } = this.props;
+    const code = errorCode(err);
+    if (code && TLS_CODES.has(code)) return new DatabaseConnectError(messages.dbTls(host, port, code), { cause: err });
+    return new DatabaseConnectError(messages.dbConnect(host, port, describeError(err)), {
+      cause: err,
+      sqlState: isServerError(err) ? code : undefined,
+    });
+  }
+}
+
+/** True when PostgreSQL itself reported the error (it carries a severity and a SQLSTATE). */
+function isServerError(err: unknown): boolean {
+  return typeof (err as { severity?: unknown } | null)?.severity === 'string';
+}
+
+function isSessionLost(err: unknown, session: Session): boolean {
+  if (err instanceof LambdaError) return false;
+  if (!session.alive) return true;
+  const code = errorCode(err);
+  if (code && SESSION_LOST_CODES.has(code)) return true;
+  const message = err instanceof Error ? err.message : '';
+  return message.includes('Connection terminated') || message.includes('not queryable');
+}

@@ -1,0 +1,64 @@
+/**
+ * Structured logs: one JSON object per line on stdout, which Lambda ships to CloudWatch Logs.
+ *
+ * Callers pass only names, ids, codes and durations. As a second line of defence, fields whose
+ * key names a credential are replaced, so a mistake cannot put a password in the logs.
+ */
+
+/** Severity of a log line. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Extra fields of a log line: flat values only. */
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined | null>>;
+
+/** Receives each finished line (without the newline). */
+export type LogSink = (line: string) => void;
+
+/** A logger bound to some fields (e.g. `requestId`) added to every line. */
+export interface Logger {
+  log(level: LogLevel, message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line. */
+  child(fields: LogFields): Logger;
+}
+
+/** Keys whose values are never written, whatever a caller passes. */
+const REDACTED_KEY = /pass(word)?|secret(string|binary)?$|connection_?string|credential|token/i;
+
+/** Writes to stdout directly: `console.log` in Lambda's text format would prefix every line. */
+export const stdoutSink: LogSink = (line) => {
+  process.stdout.write(line + '\n');
+};
+
+/** Creates a logger writing JSON lines to `sink`; lines below `minLevel` are dropped. */
+export function createLogger(sink: LogSink = stdoutSink, minLevel: LogLevel = 'info', bound: LogFields = {}): Logger {
+  const threshold = LEVEL_ORDER[minLevel];
+  const log = (level: LogLevel, message: string, fields?: LogFields): void => {
+    if (LEVEL_ORDER[level] < threshold) return;
+    const line: Record<string, unknown> = { level, message, time: new Date().toISOString() };
+    copyFields(line, bound);
+    if (fields) copyFields(line, fields);
+    sink(JSON.stringify(line));
+  };
+  return {
+    log,
+    debug: (message, fields) => log('debug', message, fields),
+    info: (message, fields) => log('info', message, fields),
+    warn: (message, fields) => log('warn', message, fields),
+    error: (message, fields) => log('error', message, fields),
+    child: (fields) => createLogger(sink, minLevel, { ...bound, ...fields }),
+  };
+}
+
+const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+function copyFields(target: Record<string, unknown>, fields: LogFields): void {
+  for (const key in fields) {
+    const value = fields[key];
+    if (value === undefined) continue;
+    target[key] = REDACTED_KEY.test(key) && key !== 'secretArn' ? '[redacted]' : value;
+  }
+}
