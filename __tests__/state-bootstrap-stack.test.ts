@@ -1,3 +1,5 @@
+// Brings cdktf's jest matcher types (toHaveResourceWithProperties, ...) into the type check; jest.setup.js registers them.
+import type {} from 'cdktf/lib/testing/adapters/jest';
 import { Testing } from 'cdktf';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
