@@ -15,7 +15,7 @@ export interface LambdaConfig {
   readonly dbName: string;
   /** TCP connect timeout to Secrets Manager, in milliseconds (`SECRETS_MANAGER_CONNECT_TIMEOUT_MS`). */
   readonly secretsManagerConnectTimeoutMillis: number;
-  /** Idle-socket timeout of a Secrets Manager request, in milliseconds (`SECRETS_MANAGER_REQUEST_TIMEOUT_MS`). */
+  /** Limit of one Secrets Manager request and its response, in milliseconds (`SECRETS_MANAGER_REQUEST_TIMEOUT_MS`). */
   readonly secretsManagerRequestTimeoutMillis: number;
   /** Time to open a PostgreSQL session (TCP, TLS, auth), in milliseconds (`DB_CONNECT_TIMEOUT_MS`). */
   readonly dbConnectTimeoutMillis: number;

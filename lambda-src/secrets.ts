@@ -37,7 +37,7 @@ export interface SecretsManagerLike {
 export interface SecretsManagerClientProps {
   /** TCP connect timeout in milliseconds. */
   readonly connectTimeoutMillis: number;
-  /** Idle-socket timeout of one request in milliseconds. */
+  /** Limit of one request and its response in milliseconds, once connected. */
   readonly requestTimeoutMillis: number;
 }
 
@@ -58,6 +58,8 @@ export function createSecretsManagerClient(props: SecretsManagerClientProps): Se
     requestHandler: {
       connectionTimeout: props.connectTimeoutMillis,
       requestTimeout: props.requestTimeoutMillis,
+      // Without it, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes.
+      throwOnRequestTimeout: true,
     },
   });
 }
