@@ -1,0 +1,156 @@
+/**
+ * Where identity policies live in the synthesized JSON, and the documents of the AWS managed
+ * policies this project may attach (so the same rules read them as customer policies).
+ */
+import { readPolicy, type PolicyDocument } from './policy-document';
+import { blocks, resources, strings } from './terraform-json';
+import type { TerraformDocument, TfResource } from './types';
+
+/**
+ * Documents of the AWS managed policies we know, as published in the AWS Managed Policy Reference
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/). An attachment of any other
+ * managed policy cannot be checked statically and fails the IAM rules until it is added here.
+ */
+export const KNOWN_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = {
+  // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole': {
+    statements: [
+      {
+        sid: 'AWSLambdaVPCAccessExecutionPermissions',
+        effect: 'Allow',
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        notActions: [],
+        resources: ['*'],
+        notResources: [],
+        principals: {},
+        conditions: {},
+      },
+    ],
+  },
+  // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSXRayDaemonWriteAccess.html
+  'arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess': {
+    statements: [
+      {
+        effect: 'Allow',
+        actions: [
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'xray:GetSamplingRules',
+          'xray:GetSamplingTargets',
+          'xray:GetSamplingStatisticSummaries',
+        ],
+        notActions: [],
+        resources: ['*'],
+        notResources: [],
+        principals: {},
+        conditions: {},
+      },
+    ],
+  },
+  // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole': {
+    statements: [
+      {
+        effect: 'Allow',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        notActions: [],
+        resources: ['*'],
+        notResources: [],
+        principals: {},
+        conditions: {},
+      },
+    ],
+  },
+  // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonRDSEnhancedMonitoringRole.html
+  'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole': {
+    statements: [
+      {
+        sid: 'EnableCreationAndManagementOfRDSCloudwatchLogGroups',
+        effect: 'Allow',
+        actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
+        notActions: [],
+        resources: ['arn:aws:logs:*:*:log-group:RDS*'],
+        notResources: [],
+        principals: {},
+        conditions: {},
+      },
+      {
+        sid: 'EnableCreationAndManagementOfRDSCloudwatchLogStreams',
+        effect: 'Allow',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams', 'logs:GetLogEvents'],
+        notActions: [],
+        resources: ['arn:aws:logs:*:*:log-group:RDS*:log-stream:*'],
+        notResources: [],
+        principals: {},
+        conditions: {},
+      },
+    ],
+  },
+};
+
+/** Managed policies that grant administrator, IAM or whole-service access (CKV_AWS_274, CKV2_AWS_56). */
+export const OVERLY_BROAD_MANAGED_POLICIES: readonly RegExp[] = [
+  /:policy\/AdministratorAccess$/,
+  /:policy\/IAMFullAccess$/,
+  /:policy\/PowerUserAccess$/,
+  /:policy\/SecretsManagerReadWrite$/,
+  /FullAccess$/,
+];
+
+/** One identity policy and the resource that carries it. */
+export interface IdentityPolicy {
+  /** The resource the finding is reported on. */
+  readonly owner: TfResource;
+  /** The readable document, or undefined when it cannot be read statically. */
+  readonly document: PolicyDocument | undefined;
+  /** For managed policies: `Policy::<arn>` (the `appliesTo` key a suppression names). */
+  readonly finding?: string;
+  /** For managed policies: the ARN. */
+  readonly managedArn?: string;
+}
+
+/**
+ * The canonical `arn:aws:iam::aws:policy/...` form of an AWS managed policy ARN, or undefined for any
+ * other value. The partition may be a reference (`arn:${data.aws_partition.x.partition}:iam::aws:...`).
+ */
+export function managedPolicyArn(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^arn:(?:aws|aws-cn|aws-us-gov|\$\{[^}]*\}):iam::aws:policy\/(.+)$/.exec(value);
+  return m ? `arn:aws:iam::aws:policy/${m[1]}` : undefined;
+}
+
+function managed(owner: TfResource, arn: string): IdentityPolicy {
+  return { owner, document: KNOWN_MANAGED_POLICIES[arn], finding: `Policy::${arn}`, managedArn: arn };
+}
+
+/** Every identity policy in the document: customer-managed, inline, and attached managed policies. */
+export function identityPolicies(doc: TerraformDocument): IdentityPolicy[] {
+  const out: IdentityPolicy[] = [];
+  for (const r of [...resources(doc, 'aws_iam_policy'), ...resources(doc, 'aws_iam_role_policy')]) {
+    out.push({ owner: r, document: readPolicy(doc, r.body.policy) });
+  }
+  for (const role of resources(doc, 'aws_iam_role')) {
+    for (const inline of blocks(role.body.inline_policy)) {
+      if (inline.policy !== undefined) out.push({ owner: role, document: readPolicy(doc, inline.policy) });
+    }
+    for (const raw of strings(role.body.managed_policy_arns)) {
+      const arn = managedPolicyArn(raw);
+      if (arn) out.push(managed(role, arn));
+    }
+  }
+  for (const att of resources(doc, 'aws_iam_role_policy_attachment')) {
+    const arn = managedPolicyArn(att.body.policy_arn);
+    if (arn) out.push(managed(att, arn));
+  }
+  return out;
+}

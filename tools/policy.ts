@@ -1,0 +1,96 @@
+/**
+ * `npm run policy`: synthesizes every stack of the app and prints, per stack, one row per rule and
+ * resource: pass, FAIL, or suppressed with its reason. Exits 1 when any stack has an unsuppressed
+ * error or a bad suppression, so CI can run it as a gate.
+ *
+ *   npm run policy                 # all stacks, the table
+ *   npm run policy -- --failures   # only failures and suppressions
+ *   npm run policy -- --markdown   # a Markdown table (docs/security.md)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { TerraformStack } from 'cdktf';
+import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
+import { buildApp } from '../main';
+import { evaluateStack, isClean, type PolicyReport, type PolicyResult } from '../policy';
+
+/** Bucket used to include the state-bootstrap stack when TF_STATE_BUCKET is not set. */
+const EXAMPLE_STATE_ENV = { TF_STATE_BUCKET: 'workshop-backend-tfstate-example', TF_STATE_REGION: 'ap-southeast-1' };
+
+export interface StackReport {
+  readonly stack: string;
+  readonly report: PolicyReport;
+}
+
+/** Builds the app into a temporary folder and evaluates every stack. */
+export function policyReports(env: NodeJS.ProcessEnv = process.env): StackReport[] {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'policy-'));
+  try {
+    const app = buildApp({ outdir, env: env.TF_STATE_BUCKET ? env : { ...env, ...EXAMPLE_STATE_ENV } });
+    return app.node
+      .findAll()
+      .filter((c): c is TerraformStack => TerraformStack.isStack(c))
+      .map((stack) => {
+        invokeAspects(stack);
+        return { stack: stack.node.id, report: evaluateStack(stack) };
+      });
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function statusText(r: PolicyResult): string {
+  if (r.status === 'pass') return 'pass';
+  if (r.status === 'fail') return r.severity === 'error' ? 'FAIL' : 'WARN';
+  return `suppressed: ${r.reason}`;
+}
+
+function rows(reports: StackReport[], failuresOnly: boolean): string[][] {
+  const out: string[][] = [];
+  for (const { stack, report } of reports) {
+    for (const r of report.results) {
+      if (failuresOnly && r.status === 'pass') continue;
+      const detail = r.status === 'fail' ? ` (${r.message})` : '';
+      out.push([stack, r.ruleId, r.finding ? `${r.address} [${r.finding}]` : r.address, statusText(r) + detail]);
+    }
+    for (const p of report.problems) out.push([stack, p.ruleId, p.constructPath, `BAD SUPPRESSION: ${p.message}`]);
+  }
+  return out;
+}
+
+function printTable(header: string[], body: string[][], markdown: boolean): void {
+  if (markdown) {
+    const esc = (s: string): string => s.replace(/\|/g, '\\|');
+    console.log(`| ${header.join(' | ')} |`);
+    console.log(`|${header.map(() => '---').join('|')}|`);
+    body.forEach((r) => console.log(`| ${r.map(esc).join(' | ')} |`));
+    return;
+  }
+  const widths = header.map((h, i) => Math.min(70, Math.max(h.length, ...body.map((r) => r[i].length))));
+  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  body.forEach((r) => console.log(line(r)));
+}
+
+function main(argv: string[]): number {
+  const reports = policyReports();
+  printTable(['stack', 'rule', 'resource', 'status'], rows(reports, argv.includes('--failures')), argv.includes('--markdown'));
+  console.log('');
+  let clean = true;
+  for (const { stack, report } of reports) {
+    const count = (s: string): number => report.results.filter((r) => r.status === s).length;
+    const ok = isClean(report);
+    clean &&= ok;
+    console.log(
+      `${stack}: ${count('pass')} pass, ${count('suppressed')} suppressed, ${count('fail')} fail, ` +
+        `${report.problems.length} bad suppressions: ${ok ? 'clean' : 'NOT CLEAN'}`,
+    );
+  }
+  return clean ? 0 : 1;
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}
