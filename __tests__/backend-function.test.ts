@@ -16,7 +16,7 @@ describe('BackendFunction', () => {
     const { body } = onlyResource(devStack.doc, 'aws_lambda_function');
     expect(body).toMatchObject({
       function_name: 'workshop-lambda-db-health',
-      runtime: 'nodejs22.x',
+      runtime: 'nodejs24.x',
       architectures: ['arm64'],
       handler: 'index.handler',
       memory_size: 256,

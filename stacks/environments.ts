@@ -38,7 +38,7 @@ export const dev: EnvironmentConfig = {
     maxConnections: 112,
   },
   lambda: {
-    runtime: 'nodejs22.x',
+    runtime: 'nodejs24.x',
     architecture: 'arm64',
     memorySizeMiB: 256,
     timeoutSeconds: 10,
