@@ -4,7 +4,7 @@
  * this process (s3rver) keep answering while it waits.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -30,6 +30,17 @@ export function removeTempDirs(): void {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+let home: string | undefined;
+
+/** A temporary folder with an empty Terraform CLI configuration, made again after {@link removeTempDirs}. */
+function isolatedHome(): string {
+  if (home === undefined || !existsSync(home)) {
+    home = makeTempDir('terraform-home');
+    writeFileSync(path.join(home, 'empty.tfrc'), '');
+  }
+  return home;
+}
+
 /**
  * The environment Terraform runs with: automation mode, no update check, no input prompts, an
  * empty CLI configuration (no plugin cache or credentials of the machine), and AWS settings that
@@ -40,16 +51,15 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) {
     if (process.env[name] !== undefined) base[name] = process.env[name];
   }
-  const cliConfig = path.join(tmpdir(), 'workshop-backend-empty.tfrc');
-  writeFileSync(cliConfig, '');
+  const home = isolatedHome();
   return {
     ...base,
     TF_IN_AUTOMATION: '1',
     CHECKPOINT_DISABLE: '1',
     TF_INPUT: '0',
-    TF_CLI_CONFIG_FILE: cliConfig,
-    AWS_CONFIG_FILE: path.join(tmpdir(), 'workshop-backend-no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(tmpdir(), 'workshop-backend-no-aws-credentials'),
+    TF_CLI_CONFIG_FILE: path.join(home, 'empty.tfrc'),
+    AWS_CONFIG_FILE: path.join(home, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
     ...extra,
   };
