@@ -55,7 +55,7 @@ export function ref(type: string, name: string, attribute: string): string {
 }
 
 /** A deep copy of `config` with `patch` applied at the dotted `field` path, for invalid-config tests. */
-export function withField(config: EnvironmentConfig, field: string, value: unknown): unknown {
+export function withField(config: unknown, field: string, value: unknown): unknown {
   const copy = JSON.parse(JSON.stringify(config));
   const keys = field.split('.');
   let target = copy;
