@@ -167,11 +167,11 @@ function copyProject(prefix: string): string {
   return dir;
 }
 
-/** Runs `npm run synth` (`tsx main.ts`) in `projectDir` and returns every stack's cdk.tf.json text by stack name. */
+/** Runs `npm run synth` in `projectDir` and returns every stack's cdk.tf.json text by stack name. */
 async function synthProject(projectDir: string, env: NodeJS.ProcessEnv): Promise<{ stacks: Map<string, string>; stderr: string }> {
   const clean: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(clean)) if (name.startsWith('TF_STATE_')) delete clean[name];
-  const { stderr } = await promisify(execFile)(path.join(projectDir, 'node_modules', '.bin', 'tsx'), ['main.ts'], {
+  const { stderr } = await promisify(execFile)('npm', ['run', '--silent', 'synth'], {
     cwd: projectDir,
     env: { ...clean, ...env },
     maxBuffer: 64 * 1024 * 1024,
