@@ -1,4 +1,5 @@
 import { App } from 'cdktf';
+import { addPolicyChecks } from './policy';
 import { environments } from './stacks/environments';
 import { WorkshopBackendStack } from './stacks/workshop-backend-stack';
 import { configureStateBackend, stateBackendSettingsFromEnv } from './stacks/state-backend';
@@ -35,6 +36,8 @@ export function buildApp(options: BuildAppOptions = {}): App {
       stateBackend: stateBackend.bootstrapBackend === 's3' ? stateBackend : undefined,
     });
   }
+  // The policy pack runs on every synth: an unsuppressed finding fails it (docs/security.md).
+  addPolicyChecks(app);
   return app;
 }
 

@@ -72,7 +72,7 @@ describe('BackendFunction', () => {
     const partition = Object.keys(devStack.doc.data!.aws_partition)[0];
     expect(attachments.map((a) => a.policy_arn).sort()).toEqual(
       [
-        `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/AWSLambdaVPCAccessExecutionRole`,
+        `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
         `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess`,
         ref('aws_iam_policy', onlyResource(devStack.doc, 'aws_iam_policy').name, 'arn'),
       ].sort(),

@@ -4,7 +4,6 @@
  * here fails the coverage test.
  */
 import { TerraformVariable } from 'cdktf';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DefaultVpc } from '@cdktf/provider-aws/lib/default-vpc';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';

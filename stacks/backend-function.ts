@@ -15,6 +15,7 @@ import { awsManagedPolicyArn, serviceTrustPolicy } from './iam';
 import { BUNDLE_FILE_NAME, bundleLambda, writeLambdaZip } from './lambda-bundle';
 import type { Network } from './network';
 import type { SecretsManagerEndpoint } from './secrets-endpoint';
+import { suppressWhen } from './policy-exceptions';
 import { emptySecurityGroup } from './security-groups';
 
 /** Props of {@link BackendFunction}. */
@@ -44,7 +45,7 @@ export interface BackendFunctionProps {
  * which support no resource-level permissions.
  * Source: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
  */
-export const LAMBDA_VPC_ACCESS_POLICY = 'AWSLambdaVPCAccessExecutionRole';
+export const LAMBDA_VPC_ACCESS_POLICY = 'service-role/AWSLambdaVPCAccessExecutionRole';
 
 /** The seed's literal choice for secret access; see `SECRET_ACCESS_MODES` in config.ts. */
 export const SECRETS_MANAGER_READ_WRITE_POLICY = 'SecretsManagerReadWrite';
@@ -103,13 +104,18 @@ export class BackendFunction extends Construct {
       description: 'Allows Lambda functions to call Secrets Manager to fetch secrets.',
       assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com'),
     });
+    // The construct id drops the ARN path (`service-role/`): ids are a contract, see STYLE.md.
     const attach = (name: string) =>
-      new IamRolePolicyAttachment(this, `policy-${name}`, {
+      new IamRolePolicyAttachment(this, `policy-${path.basename(name)}`, {
         role: this.role.name,
         policyArn: awsManagedPolicyArn(account, name),
       });
+    const vpcAccess = attach(LAMBDA_VPC_ACCESS_POLICY);
+    suppressWhen(true, vpcAccess, 'WB-IAM-NO-WILDCARD-RESOURCE', 'lambdaVpcAccess', [
+      `Policy::arn:aws:iam::aws:policy/${LAMBDA_VPC_ACCESS_POLICY}`,
+    ]);
     const attachments = [
-      attach(LAMBDA_VPC_ACCESS_POLICY),
+      vpcAccess,
       config.secretAccess === 'SecretsManagerReadWrite'
         ? attach(SECRETS_MANAGER_READ_WRITE_POLICY)
         : database.grantSecretRead(this.role),
@@ -169,6 +175,10 @@ export class BackendFunction extends Construct {
       },
       dependsOn: [...attachments, this.logGroup],
     });
+    suppressWhen(!encryptionKey, this.function, 'WB-LAMBDA-ENVIRONMENT-CMK', 'customerManagedKey');
+    suppressWhen(config.reservedConcurrentExecutions === null, this.function, 'WB-LAMBDA-RESERVED-CONCURRENCY', 'reservedConcurrency');
+    suppressWhen(!encryptionKey, this.logGroup, 'WB-LOGS-CMK', 'customerManagedKey');
+    suppressWhen(config.logRetentionDays < 365, this.logGroup, 'WB-LOGS-RETENTION-1Y', 'logRetentionOneYear');
     this.functionName = this.function.functionName;
     this.functionArn = this.function.arn;
   }

@@ -11,6 +11,7 @@ import type { AccountContext } from './account-context';
 import { postgresMajorVersion, type DatabaseConfig } from './config';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
+import { suppressWhen } from './policy-exceptions';
 import { TcpFlow, emptySecurityGroup } from './security-groups';
 
 /** Props of {@link Database}. */
@@ -135,6 +136,8 @@ export class Database extends Construct {
       parameterGroupName: parameterGroup.name,
       backupRetentionPeriod: config.backupRetentionDays,
       copyTagsToSnapshot: true,
+      // Free, and harmless while the function keeps using the managed secret (CKV_AWS_161).
+      iamDatabaseAuthenticationEnabled: true,
       deletionProtection: config.deletionProtection,
       skipFinalSnapshot: config.skipFinalSnapshot,
       finalSnapshotIdentifier: config.skipFinalSnapshot ? undefined : `${identifier}-final`,
@@ -147,6 +150,17 @@ export class Database extends Construct {
       dependsOn: logGroups,
       tags: { Name: identifier },
     });
+
+    suppressWhen(!config.multiAz, this.instance, 'WB-RDS-MULTI-AZ', 'multiAz');
+    suppressWhen(!config.deletionProtection, this.instance, 'WB-RDS-DELETION-PROTECTION', 'deletionProtection');
+    suppressWhen(config.skipFinalSnapshot, this.instance, 'WB-RDS-FINAL-SNAPSHOT', 'finalSnapshot');
+    suppressWhen(!encryptionKey, this.instance, 'WB-RDS-SECRET-CMK', 'customerManagedKey');
+    suppressWhen(!encryptionKey, this.instance, 'WB-RDS-PERFORMANCE-INSIGHTS-CMK', 'customerManagedKey');
+    suppressWhen(true, this.instance, 'WB-RDS-ENHANCED-MONITORING', 'enhancedMonitoring');
+    for (const group of logGroups) {
+      suppressWhen(!encryptionKey, group, 'WB-LOGS-CMK', 'customerManagedKey');
+      suppressWhen(config.logRetentionDays < 365, group, 'WB-LOGS-RETENTION-1Y', 'logRetentionOneYear');
+    }
 
     this.secretArn = this.instance.masterUserSecret.get(0).secretArn;
     this.endpointAddress = this.instance.address;

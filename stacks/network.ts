@@ -10,6 +10,7 @@ import { AccountContext } from './account-context';
 import type { NetworkConfig } from './config';
 import type { EncryptionKey } from './encryption-key';
 import { serviceTrustPolicy } from './iam';
+import { suppressWhen } from './policy-exceptions';
 
 /** Props of {@link Network}. */
 export interface NetworkProps {
@@ -137,6 +138,9 @@ export class Network extends Construct {
       maxAggregationInterval: 600,
       tags: { Name: `${vpcName}-flow-log` },
     });
+    suppressWhen(config.flowLogTrafficType !== 'ALL', this.vpc, 'WB-VPC-FLOW-LOGS', 'flowLogTrafficType');
+    suppressWhen(!props.encryptionKey, this.flowLogGroup, 'WB-LOGS-CMK', 'customerManagedKey');
+    suppressWhen(config.flowLogRetentionDays < 365, this.flowLogGroup, 'WB-LOGS-RETENTION-1Y', 'logRetentionOneYear');
   }
 
   /** The flow log group's name for a name prefix. */
