@@ -1,4 +1,6 @@
 import { App, Testing } from 'cdktf';
+// The types of the matchers jest.setup.js registers (toHaveResourceWithProperties, ...).
+import type {} from 'cdktf/lib/testing/adapters/jest';
 import type { EnvironmentConfig } from '../../stacks/config';
 import { WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
 
