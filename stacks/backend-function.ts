@@ -165,12 +165,14 @@ export class BackendFunction extends Construct {
           DB_PORT: String(database.port),
           DB_NAME: database.databaseName,
           NODE_EXTRA_CA_CERTS: LAMBDA_RDS_CA_BUNDLE,
-          // Every wait stays well inside the function timeout, so a missing endpoint or an
-          // unreachable database surfaces as a named error, not as a Lambda timeout.
+          // The longest path of an invocation, a rotation caught by 28P01, is two secret fetches
+          // (connect + request each), two connects and a query: at timeout/10 each that is 7/10
+          // of the function timeout, so a missing endpoint or an unreachable database surfaces
+          // as a named error, not as a Lambda timeout.
           SECRETS_MANAGER_CONNECT_TIMEOUT_MS: String(Math.min(1000, timeoutMillis / 10)),
-          SECRETS_MANAGER_REQUEST_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 5)),
-          DB_CONNECT_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 5)),
-          DB_QUERY_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 5)),
+          SECRETS_MANAGER_REQUEST_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 10)),
+          DB_CONNECT_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 10)),
+          DB_QUERY_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 10)),
         },
       },
       dependsOn: [...attachments, this.logGroup],
