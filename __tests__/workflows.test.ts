@@ -63,9 +63,22 @@ describe('GitHub Actions workflows', () => {
     const scripts = Object.keys(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts);
     const called = allSteps()
       .flatMap((s) => [...(s.run ?? '').matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((m) => m[1]));
-    expect(new Set(called)).toEqual(new Set(['synth', 'plan:review']));
+    expect(new Set(called)).toEqual(new Set(['synth', 'policy', 'plan:review']));
     for (const name of called) expect(scripts).toContain(name);
     expect(allSteps().filter((s) => /\bnpm test\b/.test(s.run ?? ''))).toHaveLength(1);
+  });
+
+  it('runs the policy pack after synth, then Checkov on the synthesized JSON as a non-blocking cross-check', () => {
+    const steps = workflow('plan.yml').jobs.test.steps as Array<{ name?: string; run?: string; 'continue-on-error'?: boolean }>;
+    const index = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s.run ?? ''));
+    const synth = index(/npm run synth/);
+    const policy = index(/npm run policy -- --failures/);
+    const checkov = index(/checkov -d cdktf\.out\/stacks --framework terraform_json/);
+    expect(synth).toBeGreaterThanOrEqual(0);
+    expect(policy).toBeGreaterThan(synth);
+    expect(checkov).toBeGreaterThan(synth);
+    expect(steps[policy]['continue-on-error']).toBeUndefined();
+    expect(steps[checkov]['continue-on-error']).toBe(true);
   });
 
   it('installs from the lock file only', () => {
