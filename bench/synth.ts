@@ -45,7 +45,7 @@ function measure(label: string, argvFor: (outdir: string) => string[], runs: num
 }
 
 /**
- * Synthesizes all stacks in fresh processes, `runs` times each way: `node --import tsx main.ts`
+ * Synthesizes all stacks in fresh processes, `runs` times each way: `node --require tsx/cjs main.ts`
  * (what `npm run synth` and the cdktf.json app run), through `npm run synth`, and through
  * `cdktf synth` (the CLI, which runs the same app and then post-processes). Peak memory is the
  * largest over the runs, from GNU time's %M; the CLI's figure is of the CLI process tree's
