@@ -37,15 +37,21 @@ describe('WorkshopBackendStack', () => {
     expect(statements.map((s: { Sid: string }) => s.Sid)).toEqual([
       'AccountAdministersKey',
       'AccountUsesKeyOnlyThroughServices',
+      'ServicesCreateGrantsForTheirResources',
       'CloudWatchLogsEncryptsTheseLogGroups',
     ]);
-    expect(statements[0].Action).not.toContain('kms:Decrypt');
+    // No administration action may hand out cryptographic use: no Decrypt, no grant, no Create*.
+    expect(statements[0].Action.filter((a: string) => /Decrypt|Grant|Create\*|^kms:\*$/.test(a))).toEqual([]);
+    expect(statements[2]).toMatchObject({
+      Action: 'kms:CreateGrant',
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': expect.any(Array) } },
+    });
     expect(statements[1].Condition.StringEquals['kms:ViaService']).toEqual([
       'secretsmanager.ap-southeast-1.amazonaws.com',
       'rds.ap-southeast-1.amazonaws.com',
       'lambda.ap-southeast-1.amazonaws.com',
     ]);
-    expect(statements[2].Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'].map((a: string) => a.split(':log-group:')[1])).toEqual([
+    expect(statements[3].Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'].map((a: string) => a.split(':log-group:')[1])).toEqual([
       '/aws/vpc/workshop-prod-backend-vpc/flow-logs',
       '/aws/lambda/workshop-prod-lambda-db-health',
       '/aws/rds/instance/workshop-prod-backend-db/postgresql',

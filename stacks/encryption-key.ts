@@ -31,10 +31,13 @@ const VIA_SERVICES = ['secretsmanager', 'rds', 'lambda'] as const;
 
 /**
  * Key administration actions (no cryptographic use), as in the console's default policy for key
- * administrators. Source: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+ * administrators, less `kms:Create*`: that wildcard covers `kms:CreateGrant`, through which a
+ * principal could give itself `kms:Decrypt` outside the services below. Only `kms:CreateAlias` is
+ * kept; grants are allowed only to those services (`kms:GrantIsForAWSResource`).
+ * Source: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
 const KEY_ADMIN_ACTIONS = [
-  'kms:Create*',
+  'kms:CreateAlias',
   'kms:Describe*',
   'kms:Enable*',
   'kms:List*',
@@ -69,6 +72,10 @@ export class EncryptionKey extends Construct {
     super(scope, id);
     const { account } = props;
     const accountRoot = `arn:${account.partition}:iam::${account.accountId}:root`;
+    const viaServices = {
+      'kms:CallerAccount': account.accountId,
+      'kms:ViaService': VIA_SERVICES.map((s) => `${s}.${account.region}.amazonaws.com`),
+    };
     const policy = {
       Version: '2012-10-17',
       Statement: [
@@ -83,14 +90,18 @@ export class EncryptionKey extends Construct {
           Sid: 'AccountUsesKeyOnlyThroughServices',
           Effect: 'Allow',
           Principal: { AWS: accountRoot },
-          Action: [...KEY_USE_ACTIONS, 'kms:CreateGrant'],
+          Action: KEY_USE_ACTIONS,
           Resource: '*',
-          Condition: {
-            StringEquals: {
-              'kms:CallerAccount': account.accountId,
-              'kms:ViaService': VIA_SERVICES.map((s) => `${s}.${account.region}.amazonaws.com`),
-            },
-          },
+          Condition: { StringEquals: viaServices },
+        },
+        {
+          // RDS and Lambda create grants for the resources they encrypt; no one else may.
+          Sid: 'ServicesCreateGrantsForTheirResources',
+          Effect: 'Allow',
+          Principal: { AWS: accountRoot },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: { StringEquals: viaServices, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
         },
         {
           Sid: 'CloudWatchLogsEncryptsTheseLogGroups',
