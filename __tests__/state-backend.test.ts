@@ -168,10 +168,10 @@ function copyProject(prefix: string): string {
 }
 
 /** Runs `npm run synth` in `projectDir` and returns every stack's cdk.tf.json text by stack name. */
-async function synthProject(projectDir: string, env: NodeJS.ProcessEnv): Promise<{ stacks: Map<string, string>; stderr: string }> {
+async function synthProject(projectDir: string, env: NodeJS.ProcessEnv): Promise<{ stacks: Map<string, string>; output: string }> {
   const clean: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(clean)) if (name.startsWith('TF_STATE_')) delete clean[name];
-  const { stderr } = await promisify(execFile)('npm', ['run', '--silent', 'synth'], {
+  const { stdout, stderr } = await promisify(execFile)('npm', ['run', '--silent', 'synth'], {
     cwd: projectDir,
     env: { ...clean, ...env },
     maxBuffer: 64 * 1024 * 1024,
@@ -183,16 +183,16 @@ async function synthProject(projectDir: string, env: NodeJS.ProcessEnv): Promise
   for (const [name, stack] of Object.entries(manifest.stacks)) {
     stacks.set(name, readFileSync(path.join(projectDir, 'cdktf.out', stack.synthesizedStackPath), 'utf8'));
   }
-  return { stacks, stderr };
+  return { stacks, output: stdout + stderr };
 }
 
 const sharedStateEnv = { TF_STATE_BUCKET: settings.bucket, TF_STATE_REGION: settings.region, TF_STATE_KEY_PREFIX: settings.keyPrefix };
 describe('the synthesized app (main.ts)', () => {
   let copyA: string;
   let copyB: string;
-  let shared: { stacks: Map<string, string>; stderr: string };
-  let sharedB: { stacks: Map<string, string>; stderr: string };
-  let local: { stacks: Map<string, string>; stderr: string };
+  let shared: { stacks: Map<string, string>; output: string };
+  let sharedB: { stacks: Map<string, string>; output: string };
+  let local: { stacks: Map<string, string>; output: string };
 
   beforeAll(async () => {
     copyA = copyProject('synth-a');
@@ -234,8 +234,8 @@ describe('the synthesized app (main.ts)', () => {
 
   it('falls back to relative local state paths and says so once when no bucket is configured', () => {
     expect(JSON.parse(local.stacks.get('dev')!).terraform.backend).toEqual({ local: { path: '../../../terraform.dev.tfstate' } });
-    expect(local.stderr.match(/No TF_STATE_BUCKET set/g)).toHaveLength(1);
-    expect(shared.stderr).not.toMatch(/No TF_STATE_BUCKET set/);
+    expect(local.output.match(/No TF_STATE_BUCKET set/g)).toHaveLength(1);
+    expect(shared.output).not.toMatch(/No TF_STATE_BUCKET set/);
   });
 
   // The real terraform binary against a real S3-compatible server on 127.0.0.1. s3rver ignores

@@ -1,6 +1,6 @@
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { ConfigurationError, invalidField } from './errors';
+import { ConfigurationError, ConfigurationErrors, invalidField } from './errors';
 
 /**
  * Retention periods CloudWatch Logs accepts, in days.
@@ -265,6 +265,26 @@ export function validateEnvironmentConfig(input: unknown): EnvironmentConfig {
   const problems = crossFieldProblems(config);
   if (problems.length > 0) throw new ConfigurationError(name, problems);
   return config;
+}
+
+/**
+ * Validates every environment and returns them, so one synth reports the problems of all of them.
+ *
+ * @throws ConfigurationErrors holding one {@link ConfigurationError} per invalid environment.
+ */
+export function validateEnvironmentConfigs(inputs: readonly unknown[]): EnvironmentConfig[] {
+  const valid: EnvironmentConfig[] = [];
+  const errors: ConfigurationError[] = [];
+  for (const input of inputs) {
+    try {
+      valid.push(validateEnvironmentConfig(input));
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw new ConfigurationErrors(errors);
+  return valid;
 }
 
 function crossFieldProblems(config: EnvironmentConfig): string[] {

@@ -19,6 +19,17 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** Thrown when several environments are invalid: every environment's problems at once. */
+export class ConfigurationErrors extends Error {
+  readonly errors: readonly ConfigurationError[];
+
+  constructor(errors: readonly ConfigurationError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+    this.name = 'ConfigurationErrors';
+    this.errors = errors;
+  }
+}
+
 /** Formats one problem: the dotted field path, the value received, and what is allowed. */
 export function invalidField(field: string, received: unknown, allowed: string): string {
   return `${field}: received ${describe(received)}; allowed: ${allowed}`;

@@ -184,7 +184,8 @@ export function localStatePath(stackName: string): string {
 export interface ConfigureStateBackendOptions {
   /**
    * Receives the one-line notice that the stacks fall back to local state.
-   * @default - writes the notice to standard error
+   * @default - writes the notice to standard output (it is a notice, not an error: the cdktf CLI
+   *   shows everything on standard error as `[ERROR]`)
    */
   readonly report?: (message: string) => void;
 }
@@ -214,7 +215,7 @@ export function configureStateBackend(
     const app = stack.node.root;
     if (!reportedFallback.has(app)) {
       reportedFallback.add(app);
-      const report = options.report ?? ((message: string) => process.stderr.write(`${message}\n`));
+      const report = options.report ?? ((message: string) => process.stdout.write(`${message}\n`));
       report(
         `No ${STATE_BACKEND_ENV.bucket} set: every stack keeps LOCAL state in terraform.<stack>.tfstate ` +
           'in the project folder. Set TF_STATE_BUCKET and TF_STATE_REGION to share state in S3 (README, "Team setup").',
