@@ -3,7 +3,8 @@ import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { dev, prod } from '../stacks/environments';
-import { nameWhere, onlyResource, ref, resourcesOf, synthStack } from './support/synth';
+import type { EnvironmentConfig } from '../stacks/config';
+import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from './support/synth';
 
 describe('Database', () => {
   const devStack = synthStack(dev);
@@ -85,8 +86,18 @@ describe('Database', () => {
       family: 'postgres17',
       parameter: [{ name: 'rds.force_ssl', value: '1', apply_method: 'immediate' }],
     });
-    const group = onlyResource(devStack.doc, 'aws_db_parameter_group').name;
+    const { name: group, body } = onlyResource(devStack.doc, 'aws_db_parameter_group');
+    // A major version upgrade swaps in a group of the new family before the old one goes.
+    expect(body.name).toBe('workshop-backend-postgres17');
+    expect(body.lifecycle).toEqual({ create_before_destroy: true });
     expect(onlyResource(devStack.doc, 'aws_db_instance').body.parameter_group_name).toBe(ref('aws_db_parameter_group', group, 'name'));
+  });
+
+  it('describes the database security group with the configured port', () => {
+    const custom = synthStack(withField(dev, 'database.port', 6432) as EnvironmentConfig);
+    const group = resourcesOf(custom.doc, 'aws_security_group')[nameWhere(custom.doc, 'aws_security_group', 'name', 'workshop-db-sg')];
+    expect(group.description).toBe('RDS PostgreSQL: admits 6432 only from the Lambda security group');
+    expect(onlyResource(custom.doc, 'aws_db_instance').body.port).toBe(6432);
   });
 
   it('allows 5432 into the database only from the Lambda security group', () => {

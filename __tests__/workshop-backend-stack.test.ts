@@ -25,7 +25,7 @@ describe('WorkshopBackendStack', () => {
       db_endpoint_address: expect.objectContaining({ value: `\${aws_db_instance.${db}.address}` }),
       db_secret_arn: expect.objectContaining({ value: `\${aws_db_instance.${db}.master_user_secret[0].secret_arn}` }),
       vpc_endpoint_id: expect.objectContaining({ value: `\${aws_vpc_endpoint.${vpce}.id}` }),
-      vpc_endpoint_dns_names: expect.objectContaining({ value: `\${aws_vpc_endpoint.${vpce}.dns_entry}` }),
+      vpc_endpoint_dns_names: expect.objectContaining({ value: `\${aws_vpc_endpoint.${vpce}.dns_entry[*].dns_name}` }),
     });
   });
 

@@ -85,7 +85,7 @@ export class Database extends Construct {
 
     this.securityGroup = emptySecurityGroup(this, 'security-group', {
       name: `${namePrefix}-db-sg`,
-      description: 'RDS PostgreSQL: admits 5432 only from the Lambda security group',
+      description: `RDS PostgreSQL: admits ${config.port} only from the Lambda security group`,
       vpcId: network.vpcId,
     });
 
@@ -100,6 +100,9 @@ export class Database extends Construct {
       family: `postgres${major}`,
       description: 'Enforces TLS on every connection',
       parameter: [{ name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' }],
+      // A new major version brings a new family, hence a new group: create it before the
+      // instance lets go of the old one (its name carries the major version, so both can exist).
+      lifecycle: { createBeforeDestroy: true },
     });
 
     const logGroups = POSTGRES_LOG_EXPORTS.map(

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Token } from 'cdktf';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import type { AccountContext } from './account-context';
@@ -36,6 +37,8 @@ export class SecretsManagerEndpoint extends Construct {
   readonly securityGroup: SecurityGroup;
   /** The endpoint's id (`vpce-...`). */
   readonly endpointId: string;
+  /** The endpoint's DNS names, regional first then zonal (`dns_entry[*].dns_name`). */
+  readonly dnsNames: string[];
 
   constructor(scope: Construct, id: string, props: SecretsManagerEndpointProps) {
     super(scope, id);
@@ -68,6 +71,7 @@ export class SecretsManagerEndpoint extends Construct {
       tags: { Name: `${namePrefix}-lambda-secretsmng-endpoint` },
     });
     this.endpointId = this.endpoint.id;
+    this.dnsNames = Token.asList(`\${${this.endpoint.fqn}.dns_entry[*].dns_name}`);
   }
 
   /**

@@ -96,8 +96,8 @@ export class WorkshopBackendStack extends TerraformStack {
     output('db_secret_arn', this.database.secretArn, 'ARN of the RDS-managed master user secret');
     output('vpc_endpoint_id', this.endpoint.endpointId, 'Id of the Secrets Manager interface endpoint');
     new TerraformOutput(this, 'vpc_endpoint_dns_names', {
-      value: this.endpoint.endpoint.dnsEntry,
-      description: 'DNS entries of the Secrets Manager interface endpoint',
+      value: this.endpoint.dnsNames,
+      description: 'DNS names of the Secrets Manager interface endpoint (regional and zonal)',
     });
   }
 }
