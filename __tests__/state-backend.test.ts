@@ -3,6 +3,7 @@ import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'n
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { App, TerraformStack, Testing } from 'cdktf';
+import { testApp } from './support/synth';
 import {
   configureStateBackend,
   StateBackendConfigError,
@@ -32,7 +33,7 @@ const settings: StateBackendSettings = {
 
 /** Synthesizes one bare stack with its state backend and returns the parsed JSON. */
 function synthBackend(stackName: string, backend: StateBackendSettings | undefined, report = () => {}) {
-  const stack = new TerraformStack(Testing.app(), stackName);
+  const stack = new TerraformStack(testApp(), stackName);
   configureStateBackend(stack, stackName, backend, { report });
   return JSON.parse(Testing.synth(stack));
 }
@@ -137,7 +138,7 @@ describe('configureStateBackend', () => {
 
   it('falls back to a local backend with a relative path and reports it once per app', () => {
     const report = jest.fn();
-    const app = Testing.app();
+    const app = testApp();
     const dev = new TerraformStack(app, 'dev');
     const prod = new TerraformStack(app, 'prod');
     configureStateBackend(dev, 'dev', undefined, { report });

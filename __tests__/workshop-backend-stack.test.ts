@@ -1,8 +1,7 @@
-import { Testing } from 'cdktf';
 import { ConfigurationError } from '../stacks/errors';
 import { dev, prod } from '../stacks/environments';
 import { AWS_PROVIDER_VERSION, WorkshopBackendStack } from '../stacks/workshop-backend-stack';
-import { onlyResource, synthStack, withField } from './support/synth';
+import { onlyResource, synthStack, testApp, withField } from './support/synth';
 import type { EnvironmentConfig } from '../stacks/config';
 
 describe('WorkshopBackendStack', () => {
@@ -75,7 +74,7 @@ describe('WorkshopBackendStack', () => {
   });
 
   it('fails before building anything when the configuration is invalid', () => {
-    const app = Testing.app();
+    const app = testApp();
     const bad = withField(dev, 'lambda.memorySizeMiB', 1) as EnvironmentConfig;
     expect(() => new WorkshopBackendStack(app, 'dev', { config: bad })).toThrow(ConfigurationError);
     expect(app.node.children).toHaveLength(0);

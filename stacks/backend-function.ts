@@ -1,4 +1,3 @@
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
@@ -130,7 +129,7 @@ export class BackendFunction extends Construct {
 
     const bundle = bundleLambda({ target: config.runtime.replace(/^nodejs(\d+)\.x$/, 'node$1') });
     const asset = new TerraformAsset(this, 'code', {
-      path: writeLambdaZip(bundle, path.join(os.tmpdir(), 'workshop-backend-lambda', bundle.sourceCodeHash.replace(/[/+=]/g, '_'))),
+      path: writeLambdaZip(bundle),
       type: AssetType.FILE,
     });
 

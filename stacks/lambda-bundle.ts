@@ -111,11 +111,20 @@ export function bundleLambda(options: BundleLambdaOptions = {}): LambdaBundle {
 /**
  * Writes the bundle's zip to `<outDir>/lambda.zip` (creating `outDir`) and returns the file's path.
  * cdktf's `TerraformAsset` then copies it into the stack's output under a content hash.
+ *
+ * @default outDir - `node_modules/.cache/workshop-backend-lambda/zip/<sha256 of the zip>/` in the
+ *   project, so repeated synths reuse one file and nothing is left in the system's temp folder
  */
-export function writeLambdaZip(bundle: LambdaBundle, outDir: string): string {
-  mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, 'lambda.zip');
-  writeFileSync(file, bundle.zip);
+export function writeLambdaZip(bundle: LambdaBundle, outDir?: string): string {
+  const dir =
+    outDir ??
+    path.join(path.resolve(__dirname, '..'), CACHE_DIR, 'zip', createHash('sha256').update(bundle.zip).digest('hex'));
+  const file = path.join(dir, 'lambda.zip');
+  if (outDir === undefined && existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  // Written aside and renamed, so a synth interrupted mid-write never leaves a short zip to reuse.
+  writeFileSync(`${file}.tmp`, bundle.zip);
+  renameSync(`${file}.tmp`, file);
   return file;
 }
 

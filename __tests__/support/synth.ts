@@ -3,6 +3,7 @@ import { App, Testing } from 'cdktf';
 import type {} from 'cdktf/lib/testing/adapters/jest';
 import type { EnvironmentConfig } from '../../stacks/config';
 import { WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
+import { scratchDir } from './scratch';
 
 /** A synthesized stack: the JSON string for cdktf's matchers and the parsed document for graph facts. */
 export interface SynthesizedStack {
@@ -18,9 +19,17 @@ export interface TerraformDocument {
   readonly terraform: Record<string, unknown>;
 }
 
+/**
+ * A cdktf test app whose output folder is a scratch folder removed after the test file
+ * (`Testing.app()` alone leaves a `cdktf.outdir.*` folder in the system's temp folder per app).
+ */
+export function testApp(): App {
+  return Testing.app({ outdir: scratchDir('app-') });
+}
+
 /** Synthesizes one WorkshopBackendStack for `config` in a fresh test app. */
 export function synthStack(config: EnvironmentConfig): SynthesizedStack {
-  const app: App = Testing.app();
+  const app: App = testApp();
   const stack = new WorkshopBackendStack(app, config.environment, { config });
   const json = Testing.synth(stack);
   return { json, doc: JSON.parse(json) as TerraformDocument };
