@@ -77,8 +77,13 @@ describe('validateEnvironmentConfig', () => {
   });
 
   it('rejects reserved concurrency beyond what the database connection limit can serve', () => {
-    const problems = problemsOf(withField(prod, 'lambda.reservedConcurrentExecutions', 441));
-    expect(problems).toEqual([expect.stringContaining('lambda.reservedConcurrentExecutions: received 441; allowed: null or at most 440')]);
+    const problems = problemsOf(withField(prod, 'lambda.reservedConcurrentExecutions', 391));
+    expect(problems).toEqual([expect.stringContaining('lambda.reservedConcurrentExecutions: received 391; allowed: null or at most 390')]);
+  });
+
+  it('rejects a max_connections above what RDS allows for the instance class', () => {
+    const problems = problemsOf(withField(prod, 'database.instanceClass', 'db.t4g.micro'));
+    expect(problems).toEqual([expect.stringContaining('database.maxConnections: received 400; allowed: at most 112 for db.t4g.micro (1 GiB)')]);
   });
 
   it('reports every problem at once, under the environment name', () => {

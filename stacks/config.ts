@@ -181,9 +181,11 @@ export interface DatabaseConfig {
   /** Performance Insights retention in days; 0 turns it off, 7 is free. */
   readonly performanceInsightsRetentionDays: number;
   /**
-   * The instance's `max_connections`, used to size the Lambda's reserved concurrency.
-   * RDS's default is `LEAST(DBInstanceClassMemory/9531392, 5000)`: about 112 for 1 GiB
-   * (`db.t4g.micro`) and 450 for 4 GiB (`db.t4g.medium`).
+   * The instance's `max_connections` (what `SHOW max_connections` reports), which bounds the
+   * Lambda's reserved concurrency. RDS's default is `LEAST(DBInstanceClassMemory/9531392, 5000)`,
+   * where DBInstanceClassMemory is the class's memory less what the OS and RDS use: under 112 for
+   * 1 GiB (`db.t4g.micro`) and under 450 for 4 GiB (`db.t4g.medium`). For the classes in
+   * {@link INSTANCE_CLASS_MEMORY_GIB}, validation rejects a value above that ceiling.
    * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections
    */
   readonly maxConnections: number;
@@ -338,6 +340,16 @@ function crossFieldProblems(config: EnvironmentConfig): string[] {
   if (!(POSTGRES_MAJOR_VERSIONS as readonly number[]).includes(major)) {
     problems.push(invalidField('database.engineVersion', database.engineVersion, `a major version among ${POSTGRES_MAJOR_VERSIONS.join(', ')}`));
   }
+  const memoryGiB = INSTANCE_CLASS_MEMORY_GIB[database.instanceClass];
+  if (memoryGiB !== undefined && database.maxConnections > defaultMaxConnectionsCeiling(memoryGiB)) {
+    problems.push(
+      invalidField(
+        'database.maxConnections',
+        database.maxConnections,
+        `at most ${defaultMaxConnectionsCeiling(memoryGiB)} for ${database.instanceClass} (${memoryGiB} GiB): RDS's default LEAST(DBInstanceClassMemory/9531392, 5000) on the whole memory; use what SHOW max_connections reports`,
+      ),
+    );
+  }
   const connectionBudget = maxLambdaConnections(database.maxConnections);
   if (lambda.reservedConcurrentExecutions !== null && lambda.reservedConcurrentExecutions > connectionBudget) {
     problems.push(
@@ -349,6 +361,34 @@ function crossFieldProblems(config: EnvironmentConfig): string[] {
     );
   }
   return problems;
+}
+
+/**
+ * Memory of common RDS instance classes, in GiB, to bound `database.maxConnections`.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html
+ */
+export const INSTANCE_CLASS_MEMORY_GIB: Readonly<Record<string, number>> = (() => {
+  const table: Record<string, number> = {};
+  const sizes = { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, '2xlarge': 32 };
+  for (const family of ['t3', 't4g']) for (const [size, gib] of Object.entries(sizes)) table[`db.${family}.${size}`] = gib;
+  for (const family of ['m5', 'm6g', 'm6i', 'm7g', 'm7i']) {
+    Object.assign(table, { [`db.${family}.large`]: 8, [`db.${family}.xlarge`]: 16, [`db.${family}.2xlarge`]: 32, [`db.${family}.4xlarge`]: 64 });
+  }
+  for (const family of ['r5', 'r6g', 'r6i', 'r7g', 'r7i']) {
+    Object.assign(table, { [`db.${family}.large`]: 16, [`db.${family}.xlarge`]: 32, [`db.${family}.2xlarge`]: 64, [`db.${family}.4xlarge`]: 128 });
+  }
+  return table;
+})();
+
+/**
+ * The most connections RDS for PostgreSQL allows by default on `memoryGiB` of instance memory:
+ * `LEAST(DBInstanceClassMemory / 9531392, 5000)`, taking the class's whole memory. The real
+ * value is lower, since DBInstanceClassMemory excludes what the OS and RDS processes use
+ * (`SHOW max_connections` on the instance tells).
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections
+ */
+export function defaultMaxConnectionsCeiling(memoryGiB: number): number {
+  return Math.min(Math.floor((memoryGiB * 1024 ** 3) / 9531392), 5000);
 }
 
 /**

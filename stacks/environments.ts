@@ -35,7 +35,8 @@ export const dev: EnvironmentConfig = {
     backupRetentionDays: 7,
     performanceInsightsRetentionDays: 7,
     logRetentionDays: 14,
-    maxConnections: 112,
+    // Below LEAST(1 GiB / 9531392, 5000) = 112: RDS keeps part of the memory for itself.
+    maxConnections: 80,
   },
   lambda: {
     runtime: 'nodejs24.x',
@@ -75,13 +76,15 @@ export const prod: EnvironmentConfig = {
     skipFinalSnapshot: false,
     backupRetentionDays: 14,
     logRetentionDays: 365,
-    // 4 GiB: LEAST(4294967296 / 9531392, 5000) = 450, less what RDS reserves for itself.
-    maxConnections: 450,
+    // 4 GiB: LEAST(4294967296 / 9531392, 5000) = 450 on the whole memory; DBInstanceClassMemory
+    // excludes what the OS and RDS use, so the instance reports somewhat less. 400 is a safe floor.
+    maxConnections: 400,
   },
   lambda: {
     ...dev.lambda,
-    // Each container holds one connection: 100 leaves 340 of the 440 usable connections
-    // (maxConnections 450 less 10 kept free) for other clients, deploy overlap and rotation.
+    // Each container holds one connection: 100 leaves 290 of the 390 usable connections
+    // (maxConnections 400 less 10 kept free) for other clients, deploy overlap and rotation.
+    // Reserving 100 needs an account concurrency quota of at least 200 (AWS keeps 100 unreserved).
     reservedConcurrentExecutions: 100,
     logRetentionDays: 365,
   },
