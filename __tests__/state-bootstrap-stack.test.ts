@@ -1,6 +1,7 @@
 // Brings cdktf's jest matcher types (toHaveResourceWithProperties, ...) into the type check; jest.setup.js registers them.
 import type {} from 'cdktf/lib/testing/adapters/jest';
 import { Testing } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -8,11 +9,13 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { StateBootstrapStack, StateBootstrapStackProps } from '../stacks/state-bootstrap-stack';
+import { AWS_PROVIDER_VERSION } from '../stacks/workshop-backend-stack';
+import { testApp } from './support/synth';
 
 const baseProps: StateBootstrapStackProps = { bucketName: 'acme-tfstate', region: 'eu-west-1' };
 
 function synth(props: Partial<StateBootstrapStackProps> = {}): string {
-  return Testing.synth(new StateBootstrapStack(Testing.app(), 'state-bootstrap', { ...baseProps, ...props }));
+  return Testing.synth(new StateBootstrapStack(testApp(), 'state-bootstrap', { ...baseProps, ...props }));
 }
 
 /** The only resource of `type` in the synthesized JSON. */
@@ -115,6 +118,22 @@ describe('StateBootstrapStack', () => {
     expect(JSON.parse(json).terraform.backend.s3).toMatchObject({ key: 'wb/state-bootstrap/terraform.tfstate', use_lockfile: true });
   });
 
+  it('pins the AWS provider to hashicorp/aws at the version the app stacks use', () => {
+    expect(JSON.parse(synth()).terraform.required_providers.aws).toEqual({ source: 'hashicorp/aws', version: AWS_PROVIDER_VERSION });
+  });
+
+  it('tags every resource with Project, Stack and ManagedBy by default, through the provider', () => {
+    expect(synth()).toHaveProviderWithProperties(AwsProvider, {
+      region: 'eu-west-1',
+      default_tags: [{ tags: { Project: 'workshop-backend', Stack: 'state-bootstrap', ManagedBy: 'cdktf' } }],
+    });
+  });
+
+  it('uses the given tags instead of the default ones', () => {
+    const provider = JSON.parse(synth({ tags: { Team: 'platform' } })).provider.aws[0];
+    expect(provider.default_tags).toEqual([{ tags: { Team: 'platform' } }]);
+  });
+
   it('outputs the bucket name, ARN and region', () => {
     expect(Object.keys(JSON.parse(synth()).output).sort()).toEqual(['state_bucket_arn', 'state_bucket_name', 'state_bucket_region']);
   });
@@ -124,7 +143,12 @@ describe('StateBootstrapStack', () => {
     [{ noncurrentVersionExpirationDays: 7.5 }, /noncurrentVersionExpirationDays: received 7.5/],
     [{ sseAlgorithm: 'DES' as never }, /sseAlgorithm: received "DES"; allowed: "AES256" or "aws:kms"/],
     [{ kmsKeyArn: 'arn:aws:kms:eu-west-1:1:key/x' }, /kmsKeyArn: .*only with sseAlgorithm "aws:kms"/],
+    [{ tags: { '': 'x' } }, /tags: received ""; allowed: tag keys of 1 to 128 characters/],
   ])('rejects invalid props %j with the field, the value and what is allowed', (props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+
+  it('rejects a tag value longer than 256 characters, naming the tag', () => {
+    expect(() => synth({ tags: { Owner: 'x'.repeat(257) } })).toThrow(/tags\.Owner: received "x{257}"; allowed: a string of up to 256 characters/);
   });
 });

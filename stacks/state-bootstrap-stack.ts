@@ -10,9 +10,17 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { invalidField } from './errors';
 import { configureStateBackend, StateBackendSettings, useLocalState } from './state-backend';
+import { AWS_PROVIDER_VERSION } from './workshop-backend-stack';
 
 /** Server-side encryption algorithms a state bucket may use by default. */
 export const STATE_BUCKET_SSE_ALGORITHMS = ['AES256', 'aws:kms'] as const;
+
+/** The tags the provider's `default_tags` puts on every resource of the stack unless `tags` is given. */
+export const STATE_BOOTSTRAP_DEFAULT_TAGS: Readonly<Record<string, string>> = {
+  Project: 'workshop-backend',
+  Stack: 'state-bootstrap',
+  ManagedBy: 'cdktf',
+};
 
 /** Props of {@link StateBootstrapStack}. */
 export interface StateBootstrapStackProps {
@@ -44,6 +52,13 @@ export interface StateBootstrapStackProps {
    * @default - local state in `terraform.<stack>.tfstate` in the project folder
    */
   readonly stateBackend?: StateBackendSettings;
+  /**
+   * Tags on every resource of the stack, through the provider's `default_tags`; replace the default
+   * as a whole. Keys 1 to 128 characters, values up to 256 (AWS tag limits,
+   * https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
+   * @default STATE_BOOTSTRAP_DEFAULT_TAGS - Project=workshop-backend, Stack=state-bootstrap, ManagedBy=cdktf
+   */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -64,7 +79,8 @@ export class StateBootstrapStack extends TerraformStack {
     super(scope, id);
     const noncurrentVersionExpirationDays = props.noncurrentVersionExpirationDays ?? 90;
     const sseAlgorithm = props.sseAlgorithm ?? 'AES256';
-    validateProps(id, props, noncurrentVersionExpirationDays, sseAlgorithm);
+    const tags = props.tags ?? STATE_BOOTSTRAP_DEFAULT_TAGS;
+    validateProps(id, props, noncurrentVersionExpirationDays, sseAlgorithm, tags);
 
     if (props.stateBackend === undefined) {
       useLocalState(this, id);
@@ -72,7 +88,9 @@ export class StateBootstrapStack extends TerraformStack {
       configureStateBackend(this, id, props.stateBackend);
     }
 
-    new AwsProvider(this, 'aws', { region: props.region });
+    new AwsProvider(this, 'aws', { region: props.region, defaultTags: [{ tags: { ...tags } }] });
+    // The same pinned provider as the app stacks (the bindings' own constraint is a loose `aws`).
+    this.addOverride('terraform.required_providers.aws', { source: 'hashicorp/aws', version: AWS_PROVIDER_VERSION });
 
     const bucket = new S3Bucket(this, 'state-bucket', {
       bucket: props.bucketName,
@@ -161,8 +179,15 @@ function validateProps(
   props: StateBootstrapStackProps,
   noncurrentVersionExpirationDays: number,
   sseAlgorithm: string,
+  tags: Readonly<Record<string, string>>,
 ): void {
   const problems: string[] = [];
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length < 1 || key.length > 128) problems.push(invalidField('tags', key, 'tag keys of 1 to 128 characters'));
+    if (typeof value !== 'string' || value.length > 256) {
+      problems.push(invalidField(`tags.${key}`, value, 'a string of up to 256 characters'));
+    }
+  }
   if (!Number.isInteger(noncurrentVersionExpirationDays) || noncurrentVersionExpirationDays < 1 ||
       noncurrentVersionExpirationDays > 3650) {
     problems.push(invalidField('noncurrentVersionExpirationDays', noncurrentVersionExpirationDays, 'an integer from 1 to 3650 (days)'));
