@@ -3,9 +3,6 @@
  * tests break one thing at a time (escape-hatch overrides or one extra resource) and expect the
  * matching rule id to fail. Kept independent of stacks/ so a change there cannot hide a rule bug.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { App, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -33,6 +30,7 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { NEWEST_NODEJS_RUNTIME } from '../policy/rules/lambda/latest-runtime';
+import { scratchDir } from './support/scratch';
 
 const ACCOUNT = '123456789012';
 
@@ -41,6 +39,65 @@ const trust = (service: string): string =>
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
   });
+
+/** The fixture's log groups, which the key policy lets CloudWatch Logs encrypt. */
+const LOG_GROUP_NAMES = ['/vpc/fixture', '/aws/rds/instance/fixture-db/postgresql', '/aws/rds/instance/fixture-db/upgrade', '/aws/lambda/fixture-fn'];
+const ACCOUNT_ROOT = `arn:aws:iam::${ACCOUNT}:root`;
+const VIA_SERVICES = {
+  'kms:CallerAccount': ACCOUNT,
+  'kms:ViaService': ['secretsmanager', 'rds', 'lambda'].map((s) => `${s}.ap-southeast-1.amazonaws.com`),
+};
+
+/**
+ * The key policy of stacks/encryption-key.ts, with literal ids: the account administers the key
+ * (no kms:Create*, which covers kms:CreateGrant), uses it only through Secrets Manager, RDS and
+ * Lambda, creates grants only for AWS resources through them, and CloudWatch Logs encrypts the
+ * fixture's log groups. Tests replace `Statement[0]` to break it.
+ */
+export const FIXTURE_KEY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'AccountAdministersKey',
+      Effect: 'Allow',
+      Principal: { AWS: ACCOUNT_ROOT },
+      Action: [
+        'kms:CreateAlias', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
+        'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion',
+        'kms:CancelKeyDeletion',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'AccountUsesKeyOnlyThroughServices',
+      Effect: 'Allow',
+      Principal: { AWS: ACCOUNT_ROOT },
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      Resource: '*',
+      Condition: { StringEquals: VIA_SERVICES },
+    },
+    {
+      Sid: 'ServicesCreateGrantsForTheirResources',
+      Effect: 'Allow',
+      Principal: { AWS: ACCOUNT_ROOT },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: { StringEquals: VIA_SERVICES, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    },
+    {
+      Sid: 'CloudWatchLogsEncryptsTheseLogGroups',
+      Effect: 'Allow',
+      Principal: { Service: 'logs.ap-southeast-1.amazonaws.com' },
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      Resource: '*',
+      Condition: {
+        ArnEquals: {
+          'kms:EncryptionContext:aws:logs:arn': LOG_GROUP_NAMES.map((name) => `arn:aws:logs:ap-southeast-1:${ACCOUNT}:log-group:${name}`),
+        },
+      },
+    },
+  ],
+};
 
 /** Handles on the constructs tests mutate. */
 export interface CompliantFixture {
@@ -65,9 +122,12 @@ export interface CompliantFixture {
   readonly bucket: S3Bucket;
 }
 
-/** Builds the compliant stack in a fresh app (outdir in a temporary folder). */
+/**
+ * Builds the compliant stack in a fresh app. Its output folder is a scratch folder, which
+ * jest.setup.js removes after each test file (a process outside jest calls `removeScratch()`).
+ */
 export function compliantFixture(): CompliantFixture {
-  const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'policy-fixture-')) });
+  const app = new App({ outdir: scratchDir('policy-fixture-') });
   const stack = new TerraformStack(app, 'fixture');
   new AwsProvider(stack, 'aws', { region: 'ap-southeast-1' });
 
@@ -75,20 +135,7 @@ export function compliantFixture(): CompliantFixture {
     description: 'fixture key',
     enableKeyRotation: true,
     deletionWindowInDays: 7,
-    policy: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
-        {
-          Sid: 'Logs',
-          Effect: 'Allow',
-          Principal: { Service: 'logs.ap-southeast-1.amazonaws.com' },
-          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*'],
-          Resource: '*',
-          Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:ap-southeast-1:${ACCOUNT}:log-group:*` } },
-        },
-      ],
-    }),
+    policy: JSON.stringify(FIXTURE_KEY_POLICY),
   });
 
   const vpc = new Vpc(stack, 'vpc', { cidrBlock: '10.0.0.0/16', enableDnsSupport: true, enableDnsHostnames: true });

@@ -3,7 +3,8 @@
  * (one change to the fixture makes it fail with the rule's id). A rule without a violating case
  * here fails the coverage test.
  */
-import { TerraformVariable } from 'cdktf';
+import { App, TerraformStack, TerraformVariable } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DefaultVpc } from '@cdktf/provider-aws/lib/default-vpc';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -16,9 +17,35 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { evaluateStack, RULES } from '../policy';
-import { compliantFixture, type CompliantFixture } from './policy-fixture';
+import { compliantFixture, FIXTURE_KEY_POLICY, type CompliantFixture } from './policy-fixture';
+import { scratchDir } from './support/scratch';
 
 const policyOf = (statement: object): string => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+
+const ROOT = { AWS: 'arn:aws:iam::123456789012:root' };
+const VIA_SERVICE = { 'kms:ViaService': ['rds.ap-southeast-1.amazonaws.com'] };
+
+/** The key administration statement the stack had before: the console default, with kms:Create*. */
+const OLD_ADMIN_STATEMENT = {
+  Sid: 'AccountAdministersKey',
+  Effect: 'Allow',
+  Principal: ROOT,
+  Action: [
+    'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
+    'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+  ],
+  Resource: '*',
+};
+
+/** Replaces the fixture key's administration statement (its first) with `statement`. */
+function withKeyStatement(f: CompliantFixture, statement: object): void {
+  f.key.addOverride('policy', JSON.stringify({ ...FIXTURE_KEY_POLICY, Statement: [statement, ...FIXTURE_KEY_POLICY.Statement.slice(1)] }));
+}
+
+/** The key policy verdict on the fixture's key. */
+function keyPolicyResult(f: CompliantFixture): { status: string; message: string } | undefined {
+  return evaluateStack(f.stack).results.find((r) => r.ruleId === 'WB-KMS-KEY-POLICY' && r.address.startsWith('aws_kms_key.key'));
+}
 
 /** One change per rule that must make exactly that rule fail. */
 const VIOLATIONS: Record<string, (f: CompliantFixture) => void> = {
@@ -125,6 +152,21 @@ describe('policy rules', () => {
     expect(baseline.results.some((r) => r.ruleId === id && r.status === 'pass')).toBe(true);
   });
 
+  // A rule with no row in `npm run policy` looks as if it never ran: when nothing in the stack is of
+  // its resource types, it reports a stack-level pass, as WB-VPC-NO-DEFAULT-VPC does.
+  it.each(RULES.map((r) => r.id))('%s reports a stack-level pass on a stack with nothing to check', (id) => {
+    const stack = new TerraformStack(new App({ outdir: scratchDir('policy-empty-') }), 'empty');
+    new AwsProvider(stack, 'aws', { region: 'ap-southeast-1' });
+    expect(evaluateStack(stack).results.filter((r) => r.ruleId === id)).toEqual([
+      expect.objectContaining({ address: 'stack', status: 'pass', constructPath: 'empty' }),
+    ]);
+  });
+
+  it('gives every rule of the registry at least one result on the compliant fixture', () => {
+    const ruled = new Set(baseline.results.map((r) => r.ruleId));
+    expect(RULES.map((r) => r.id).filter((id) => !ruled.has(id))).toEqual([]);
+  });
+
   it('fails WB-RDS-FORCE-SSL when the attached group does not set rds.force_ssl = 1', () => {
     const fixture = compliantFixture();
     fixture.parameterGroup.addOverride('parameter', undefined);
@@ -144,5 +186,57 @@ describe('policy rules', () => {
     VIOLATIONS[id](fixture);
     const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
     expect(failed.map((r) => r.ruleId)).toContain(id);
+  });
+
+  describe('WB-KMS-KEY-POLICY on account principals', () => {
+    it('fails the old administration statement: kms:Create* covers kms:CreateGrant, with no condition', () => {
+      const f = compliantFixture();
+      withKeyStatement(f, OLD_ADMIN_STATEMENT);
+      expect(keyPolicyResult(f)).toEqual(
+        expect.objectContaining({
+          status: 'fail',
+          message:
+            'statement "AccountAdministersKey" lets arn:aws:iam::123456789012:root use kms:Create* (covers kms:CreateGrant) ' +
+            'without a kms:ViaService condition',
+        }),
+      );
+    });
+
+    it.each([
+      ['kms:*', { Action: 'kms:*' }, /kms:\* \(covers kms:Decrypt, kms:Encrypt, .*kms:CreateGrant\)/],
+      ['"*"', { Action: '*' }, /use \* \(covers kms:Decrypt, .*kms:CreateGrant\)/],
+      ['kms:Re*', { Action: 'kms:Re*' }, /kms:Re\* \(covers kms:ReEncryptFrom, kms:ReEncryptTo\)/],
+      ['kms:decrypt in lower case', { Action: 'kms:decrypt' }, /kms:decrypt \(covers kms:Decrypt\)/],
+      ['kms:GenerateDataKey*', { Action: 'kms:GenerateDataKey*' }, /kms:GenerateDataKey\* \(covers kms:GenerateDataKey, /],
+      ['NotAction kms:Describe*', { NotAction: 'kms:Describe*' }, /NotAction kms:Describe\* \(covers kms:Decrypt/],
+      ['kms:Decrypt under StringEqualsIfExists kms:ViaService', { Action: 'kms:Decrypt', Condition: { StringEqualsIfExists: VIA_SERVICE } }, /kms:Decrypt without/],
+      ['kms:Decrypt under StringNotEquals kms:ViaService', { Action: 'kms:Decrypt', Condition: { StringNotEquals: VIA_SERVICE } }, /kms:Decrypt without/],
+      ['kms:Decrypt with kms:ViaService "*"', { Action: 'kms:Decrypt', Condition: { StringLike: { 'kms:ViaService': '*' } } }, /kms:Decrypt without/],
+      ['kms:Decrypt scoped only by kms:CallerAccount', { Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:CallerAccount': '123456789012' } } }, /kms:Decrypt without/],
+      ['kms:Decrypt with kms:GrantIsForAWSResource (it scopes CreateGrant only)', { Action: ['kms:Decrypt', 'kms:CreateGrant'], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }, /use kms:Decrypt without/],
+      ['kms:CreateGrant under BoolIfExists kms:GrantIsForAWSResource', { Action: 'kms:CreateGrant', Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'true' } } }, /kms:CreateGrant without/],
+      ['kms:Encrypt, named as a bare principal string', { Principal: 'arn:aws:iam::123456789012:root', Action: 'kms:Encrypt' }, /kms:Encrypt without/],
+    ])('fails an account principal granted %s without kms:ViaService', (_name, change, message) => {
+      const f = compliantFixture();
+      withKeyStatement(f, { Sid: 'Changed', Effect: 'Allow', Principal: ROOT, Resource: '*', ...change });
+      expect(keyPolicyResult(f)).toEqual(expect.objectContaining({ status: 'fail', message: expect.stringMatching(message) }));
+    });
+
+    it.each([
+      ['administration actions that grant no key use (kms:CreateAlias, kms:Describe*, kms:Revoke*)', { Action: ['kms:CreateAlias', 'kms:Describe*', 'kms:Revoke*', 'kms:Get*'] }],
+      ['kms:* under StringEquals kms:ViaService', { Action: 'kms:*', Condition: { StringEquals: VIA_SERVICE } }],
+      ['kms:Decrypt under ForAnyValue:StringLike kms:ViaService', { Action: 'kms:Decrypt', Condition: { 'ForAnyValue:StringLike': { 'kms:viaservice': ['rds.*.amazonaws.com'] } } }],
+      ['kms:CreateGrant under Bool kms:GrantIsForAWSResource true alone', { Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }],
+    ])('passes an account principal granted %s', (_name, change) => {
+      const f = compliantFixture();
+      withKeyStatement(f, { Sid: 'Changed', Effect: 'Allow', Principal: ROOT, Resource: '*', ...change });
+      expect(keyPolicyResult(f)).toEqual(expect.objectContaining({ status: 'pass' }));
+    });
+
+    it('ignores Deny statements', () => {
+      const f = compliantFixture();
+      withKeyStatement(f, { Sid: 'DenyAll', Effect: 'Deny', Principal: ROOT, Action: 'kms:*', Resource: '*' });
+      expect(keyPolicyResult(f)).toEqual(expect.objectContaining({ status: 'pass' }));
+    });
   });
 });

@@ -84,38 +84,58 @@ describe('policy suppressions', () => {
 });
 
 describe('policy check on synth', () => {
-  it('lets a compliant stack synthesize', () => {
+  /**
+   * Options that record what the check prints and whether it fails the process; the default `fail`
+   * sets process.exitCode, which would fail the jest run (policy-check.test.ts covers it in a child process).
+   */
+  function recorder(): { lines: string[]; failures: number[]; options: { log: (l: string) => void; fail: () => void } } {
+    const lines: string[] = [];
+    const failures: number[] = [];
+    return { lines, failures, options: { log: (l) => lines.push(l), fail: () => failures.push(1) } };
+  }
+
+  it('lets a compliant stack synthesize, printing nothing', () => {
     const f = compliantFixture();
-    addPolicyChecks(f.app, { log: () => undefined });
+    const r = recorder();
+    addPolicyChecks(f.app, r.options);
     expect(() => f.app.synth()).not.toThrow();
+    expect(r.lines).toEqual([]);
+    expect(r.failures).toEqual([]);
   });
 
-  it('fails synth with the rule id when a stack violates a rule', () => {
+  it('fails synth with the rule id when a stack violates a rule, and prints it and fails the process', () => {
     const f = compliantFixture();
     f.db.addOverride('storage_encrypted', false);
-    addPolicyChecks(f.app, { log: () => undefined });
+    const r = recorder();
+    addPolicyChecks(f.app, r.options);
     expect(() => f.app.synth()).toThrow(/\[WB-RDS-STORAGE-ENCRYPTED\] aws_db_instance\.db/);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^policy error: fixture: \[WB-RDS-STORAGE-ENCRYPTED\] aws_db_instance\.db/));
+    expect(r.failures).toEqual([1]);
   });
 
-  it('fails synth on an unjustified suppression', () => {
+  it('fails synth on an unjustified suppression, and prints it and fails the process', () => {
     const f = compliantFixture();
     f.db.addOverride('multi_az', false);
     suppressRule(f.db, { ruleId: 'WB-RDS-MULTI-AZ', reason: ' ' });
-    addPolicyChecks(f.app, { log: () => undefined });
+    const r = recorder();
+    addPolicyChecks(f.app, r.options);
     expect(() => f.app.synth()).toThrow(/policy-suppression\] suppression of WB-RDS-MULTI-AZ has no reason/);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^policy error: fixture: fixture\/db: \[policy-suppression\] suppression of WB-RDS-MULTI-AZ has no reason/));
+    expect(r.failures).toEqual([1]);
   });
 
   it('reports a warning-level failure as a printed warning, not an error', () => {
     const f = compliantFixture();
     f.db.addOverride('multi_az', false);
-    const lines: string[] = [];
     const warningRule = {
       id: 'WB-RDS-MULTI-AZ', title: 't', mirrors: [], severity: 'warning' as const, explanation: 'Fix: x',
       evaluate: () => [{ address: 'aws_db_instance.db', compliant: false, message: 'multi_az is not true' }],
     };
-    addPolicyChecks(f.app, { rules: [warningRule], log: (l) => lines.push(l) });
+    const r = recorder();
+    addPolicyChecks(f.app, { ...r.options, rules: [warningRule] });
     expect(() => f.app.synth()).not.toThrow();
-    expect(lines).toEqual([expect.stringMatching(/policy warning: fixture: \[WB-RDS-MULTI-AZ\]/)]);
+    expect(r.lines).toEqual([expect.stringMatching(/policy warning: fixture: \[WB-RDS-MULTI-AZ\]/)]);
+    expect(r.failures).toEqual([]);
     expect(Annotations).toBeDefined();
   });
 });

@@ -139,5 +139,27 @@ export function hasWildcard(resource: string): boolean {
   return resource.replace(/\$\{[^}]*\}/g, '').includes('*');
 }
 
+/**
+ * True when an IAM action pattern (`kms:*`, `kms:Create*`, `kms:Re?ncrypt*`, `*`) matches the action,
+ * as IAM matches them: case-insensitive, `*` any run of characters, `?` one character.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+ */
+export function actionMatches(pattern: string, action: string): boolean {
+  const body = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`, 'i').test(action);
+}
+
+/**
+ * The actions of `candidates` an Allow statement grants: those an `Action` pattern matches, or, for a
+ * `NotAction` statement, those no `NotAction` pattern matches.
+ */
+export function grantedActions(s: Statement, candidates: readonly string[]): string[] {
+  if (s.notActions.length > 0) return candidates.filter((a) => !s.notActions.some((p) => actionMatches(p, a)));
+  return candidates.filter((a) => s.actions.some((p) => actionMatches(p, a)));
+}
+
 /** Re-export for rules that want to inspect references inside statements. */
 export { expressionsIn };

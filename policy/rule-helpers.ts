@@ -3,7 +3,17 @@ import { resources } from './terraform-json';
 import type { Evaluation, TerraformDocument, TfResource } from './types';
 
 /**
- * Builds an `evaluate` that checks each resource of the given types on its own.
+ * The evaluations of a rule, or, when there are none, one stack-level pass that says what was
+ * looked for. Every rule reports at least one result per stack, so `npm run policy` shows that it
+ * ran (a rule with no row looks skipped), as WB-VPC-NO-DEFAULT-VPC always did.
+ */
+export function orStackPass(evaluations: Evaluation[], lookedFor: string): Evaluation[] {
+  return evaluations.length > 0 ? evaluations : [{ address: 'stack', compliant: true, message: `nothing to check: no ${lookedFor}` }];
+}
+
+/**
+ * Builds an `evaluate` that checks each resource of the given types on its own (a stack-level pass
+ * when there is none, see {@link orStackPass}).
  * `check` returns the failure message, or undefined when the resource complies.
  */
 export function eachResource(
@@ -13,13 +23,16 @@ export function eachResource(
 ): (doc: TerraformDocument) => Evaluation[] {
   const list = typeof types === 'string' ? [types] : types;
   return (doc) =>
-    list.flatMap((t) =>
-      resources(doc, t).map((r) => {
-        const failure = check(r, doc);
-        return failure === undefined
-          ? { address: r.address, compliant: true, message: passMessage }
-          : { address: r.address, compliant: false, message: failure };
-      }),
+    orStackPass(
+      list.flatMap((t) =>
+        resources(doc, t).map((r) => {
+          const failure = check(r, doc);
+          return failure === undefined
+            ? { address: r.address, compliant: true, message: passMessage }
+            : { address: r.address, compliant: false, message: failure };
+        }),
+      ),
+      list.join(', '),
     );
 }
 

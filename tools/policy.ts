@@ -5,7 +5,7 @@
  *
  *   npm run policy                 # all stacks, the table
  *   npm run policy -- --failures   # only failures and suppressions
- *   npm run policy -- --markdown   # a Markdown table (docs/security.md)
+ *   npm run policy -- --markdown   # a Markdown table (README, "Security")
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +51,8 @@ function rows(reports: StackReport[], failuresOnly: boolean): string[][] {
   for (const { stack, report } of reports) {
     for (const r of report.results) {
       if (failuresOnly && r.status === 'pass') continue;
-      const detail = r.status === 'fail' ? ` (${r.message})` : '';
+      // A stack-level pass says what it looked for ("nothing to check: no aws_db_instance").
+      const detail = r.status === 'fail' || (r.status === 'pass' && r.address === 'stack') ? ` (${r.message})` : '';
       out.push([stack, r.ruleId, r.finding ? `${r.address} [${r.finding}]` : r.address, statusText(r) + detail]);
     }
     for (const p of report.problems) out.push([stack, p.ruleId, p.constructPath, `BAD SUPPRESSION: ${p.message}`]);

@@ -1,6 +1,7 @@
 import type { Evaluation, Rule } from '../../types';
 import { isAllIps } from '../../terraform-json';
 import { securityGroupRules } from '../../security-groups';
+import { orStackPass } from '../../rule-helpers';
 
 /** No egress to anywhere, on any port. */
 export const ec2NoPublicEgress: Rule = {
@@ -13,14 +14,17 @@ export const ec2NoPublicEgress: Rule = {
     'CRITICAL; this rule follows Trivy. The Lambda only needs 5432 to the database group and 443 to the endpoint ' +
     'group. Fix: use referenced_security_group_id (or the VPC CIDR) on egress rules.',
   evaluate: (doc) =>
-    securityGroupRules(doc)
-      .filter((r) => r.direction === 'egress')
-      .map((r): Evaluation => {
-        const open = r.cidrs.find(isAllIps);
-        return {
-          address: r.owner.address,
-          compliant: !open,
-          message: open ? `${r.label} allows egress to ${open}` : 'compliant',
-        };
-      }),
+    orStackPass(
+      securityGroupRules(doc)
+        .filter((r) => r.direction === 'egress')
+        .map((r): Evaluation => {
+          const open = r.cidrs.find(isAllIps);
+          return {
+            address: r.owner.address,
+            compliant: !open,
+            message: open ? `${r.label} allows egress to ${open}` : 'compliant',
+          };
+        }),
+      'egress rules (inline, aws_security_group_rule, aws_vpc_security_group_egress_rule)',
+    ),
 };

@@ -1,6 +1,7 @@
 import type { Evaluation, Rule } from '../../types';
 import { isAllIps } from '../../terraform-json';
 import { securityGroupRules } from '../../security-groups';
+import { orStackPass } from '../../rule-helpers';
 
 /** No ingress from anywhere, on any port. */
 export const ec2NoPublicIngress: Rule = {
@@ -14,15 +15,18 @@ export const ec2NoPublicIngress: Rule = {
     'flagged too (Checkov treats it as open). Fix: admit a security group (referenced_security_group_id) or the ' +
     'VPC CIDR on the one port the service listens on.',
   evaluate: (doc) =>
-    securityGroupRules(doc)
-      .filter((r) => r.direction === 'ingress')
-      .map((r): Evaluation => {
-        const open = r.cidrs.find(isAllIps) ?? (r.cidrs.includes('*') ? '*' : undefined);
-        const failure = open
-          ? `${r.label} admits ${open}`
-          : r.cidrs.length === 0 && !r.hasNonCidrPeer
-            ? `${r.label} names no CIDR and no security group`
-            : undefined;
-        return { address: r.owner.address, compliant: !failure, message: failure ?? 'compliant' };
-      }),
+    orStackPass(
+      securityGroupRules(doc)
+        .filter((r) => r.direction === 'ingress')
+        .map((r): Evaluation => {
+          const open = r.cidrs.find(isAllIps) ?? (r.cidrs.includes('*') ? '*' : undefined);
+          const failure = open
+            ? `${r.label} admits ${open}`
+            : r.cidrs.length === 0 && !r.hasNonCidrPeer
+              ? `${r.label} names no CIDR and no security group`
+              : undefined;
+          return { address: r.owner.address, compliant: !failure, message: failure ?? 'compliant' };
+        }),
+      'ingress rules (inline, aws_security_group_rule, aws_vpc_security_group_ingress_rule)',
+    ),
 };

@@ -1,6 +1,7 @@
 import type { Evaluation, Rule } from '../../types';
 import { isMeaningfulDescription } from '../../terraform-json';
 import { securityGroupRules } from '../../security-groups';
+import { orStackPass } from '../../rule-helpers';
 
 /** Every ingress/egress rule, inline or standalone, has a description. */
 export const ec2SecurityGroupRuleDescription: Rule = {
@@ -18,10 +19,13 @@ export const ec2SecurityGroupRuleDescription: Rule = {
       if (!isMeaningfulDescription(r.description)) list.push(r.label);
       byOwner.set(r.owner.address, list);
     }
-    return [...byOwner].map(([address, missing]): Evaluation => ({
-      address,
-      compliant: missing.length === 0,
-      message: missing.length === 0 ? 'compliant' : `no description on ${missing.join(', ')}`,
-    }));
+    return orStackPass(
+      [...byOwner].map(([address, missing]): Evaluation => ({
+        address,
+        compliant: missing.length === 0,
+        message: missing.length === 0 ? 'compliant' : `no description on ${missing.join(', ')}`,
+      })),
+      'security group rules (inline or standalone)',
+    );
   },
 };

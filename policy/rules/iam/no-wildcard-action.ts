@@ -1,5 +1,6 @@
 import type { Evaluation, Rule } from '../../types';
 import { identityPolicies } from '../../iam';
+import { orStackPass } from '../../rule-helpers';
 
 /** No Allow statement uses a wildcard action or NotAction. */
 export const iamNoWildcardAction: Rule = {
@@ -12,18 +13,21 @@ export const iamNoWildcardAction: Rule = {
     'in an action, which this rule follows. Fix: list the actions, as named constants linked to the service ' +
     'authorization reference.',
   evaluate: (doc) =>
-    identityPolicies(doc).map((p): Evaluation => {
-      if (!p.document) {
-        return { address: p.owner.address, compliant: false, finding: p.finding, message: p.managedArn ? `managed policy ${p.managedArn} is not in KNOWN_MANAGED_POLICIES` : 'policy document cannot be read statically' };
-      }
-      const bad = p.document.statements
-        .filter((s) => s.effect === 'Allow')
-        .flatMap((s) => [...s.actions.filter((a) => a.includes('*')), ...s.notActions.map((a) => `NotAction ${a}`)]);
-      return {
-        address: p.owner.address,
-        compliant: bad.length === 0,
-        finding: p.finding,
-        message: bad.length === 0 ? 'compliant' : `wildcard actions: ${bad.join(', ')}`,
-      };
-    }),
+    orStackPass(
+      identityPolicies(doc).map((p): Evaluation => {
+        if (!p.document) {
+          return { address: p.owner.address, compliant: false, finding: p.finding, message: p.managedArn ? `managed policy ${p.managedArn} is not in KNOWN_MANAGED_POLICIES` : 'policy document cannot be read statically' };
+        }
+        const bad = p.document.statements
+          .filter((s) => s.effect === 'Allow')
+          .flatMap((s) => [...s.actions.filter((a) => a.includes('*')), ...s.notActions.map((a) => `NotAction ${a}`)]);
+        return {
+          address: p.owner.address,
+          compliant: bad.length === 0,
+          finding: p.finding,
+          message: bad.length === 0 ? 'compliant' : `wildcard actions: ${bad.join(', ')}`,
+        };
+      }),
+      'identity policies (aws_iam_policy, aws_iam_role_policy, inline or attached managed policies)',
+    ),
 };

@@ -1,6 +1,7 @@
 import type { Evaluation, Rule } from '../../types';
 import { identityPolicies } from '../../iam';
 import { isWildcardOnly } from '../../wildcard-only-actions';
+import { orStackPass } from '../../rule-helpers';
 
 /** `Resource: "*"` only for actions that cannot be scoped. */
 export const iamNoWildcardResource: Rule = {
@@ -15,24 +16,27 @@ export const iamNoWildcardResource: Rule = {
     'are read from their published documents. Fix: scope the resource to the ARN, or move wildcard-only actions ' +
     '(ec2:Describe*, xray:Put*) into their own statement.',
   evaluate: (doc) =>
-    identityPolicies(doc).map((p): Evaluation => {
-      if (!p.document) {
+    orStackPass(
+      identityPolicies(doc).map((p): Evaluation => {
+        if (!p.document) {
+          return {
+            address: p.owner.address,
+            compliant: false,
+            finding: p.finding,
+            message: p.managedArn ? `managed policy ${p.managedArn} is not in KNOWN_MANAGED_POLICIES` : 'policy document cannot be read statically',
+          };
+        }
+        const bad = p.document.statements
+          .filter((s) => s.effect === 'Allow' && (s.resources.some((r) => r === '*' || r === 'arn:aws:*:*:*:*') || s.notResources.length > 0))
+          .flatMap((s) => s.actions.filter((a) => !isWildcardOnly(a)));
+        const all = bad.map((a) => `${a} on "*"`);
         return {
           address: p.owner.address,
-          compliant: false,
+          compliant: all.length === 0,
           finding: p.finding,
-          message: p.managedArn ? `managed policy ${p.managedArn} is not in KNOWN_MANAGED_POLICIES` : 'policy document cannot be read statically',
+          message: all.length === 0 ? 'compliant' : all.join(', '),
         };
-      }
-      const bad = p.document.statements
-        .filter((s) => s.effect === 'Allow' && (s.resources.some((r) => r === '*' || r === 'arn:aws:*:*:*:*') || s.notResources.length > 0))
-        .flatMap((s) => s.actions.filter((a) => !isWildcardOnly(a)));
-      const all = bad.map((a) => `${a} on "*"`);
-      return {
-        address: p.owner.address,
-        compliant: all.length === 0,
-        finding: p.finding,
-        message: all.length === 0 ? 'compliant' : all.join(', '),
-      };
-    }),
+      }),
+      'identity policies (aws_iam_policy, aws_iam_role_policy, inline or attached managed policies)',
+    ),
 };
