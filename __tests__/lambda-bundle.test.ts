@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BUNDLE_FILE_NAME, bundleLambda } from '../stacks/lambda-bundle';
+import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor } from '../stacks/lambda-bundle';
 
 const projectRoot = path.resolve(__dirname, '..');
 
@@ -55,5 +55,11 @@ describe('bundleLambda', () => {
     writeFileSync(file, bundleLambda().code);
     const out = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(file)}).handler)`], { encoding: 'utf8' });
     expect(out).toBe('function');
+  });
+
+  it('targets the Node.js version of the Lambda runtime, and rejects what is not a Node.js runtime', () => {
+    expect(esbuildTargetFor('nodejs24.x')).toBe('node24');
+    expect(esbuildTargetFor('nodejs22.x')).toBe('node22');
+    expect(() => esbuildTargetFor('python3.13')).toThrow('runtime: received "python3.13"; allowed: a Lambda Node.js runtime');
   });
 });

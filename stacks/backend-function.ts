@@ -11,7 +11,7 @@ import type { LambdaConfig } from './config';
 import type { Database } from './database';
 import type { EncryptionKey } from './encryption-key';
 import { awsManagedPolicyArn, serviceTrustPolicy } from './iam';
-import { BUNDLE_FILE_NAME, bundleLambda, writeLambdaZip } from './lambda-bundle';
+import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor, writeLambdaZip } from './lambda-bundle';
 import type { Network } from './network';
 import type { SecretsManagerEndpoint } from './secrets-endpoint';
 import { suppressWhen } from './policy-exceptions';
@@ -127,7 +127,7 @@ export class BackendFunction extends Construct {
       kmsKeyId: encryptionKey?.keyArn,
     });
 
-    const bundle = bundleLambda({ target: config.runtime.replace(/^nodejs(\d+)\.x$/, 'node$1') });
+    const bundle = bundleLambda({ target: esbuildTargetFor(config.runtime) });
     const asset = new TerraformAsset(this, 'code', {
       path: writeLambdaZip(bundle),
       type: AssetType.FILE,

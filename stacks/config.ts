@@ -336,8 +336,7 @@ function crossFieldProblems(config: EnvironmentConfig): string[] {
       invalidField('database.maxAllocatedStorageGiB', database.maxAllocatedStorageGiB, `0 (no autoscaling) or more than database.allocatedStorageGiB (${database.allocatedStorageGiB})`),
     );
   }
-  const major = Number(database.engineVersion.split('.')[0]);
-  if (!(POSTGRES_MAJOR_VERSIONS as readonly number[]).includes(major)) {
+  if (!(POSTGRES_MAJOR_VERSIONS as readonly number[]).includes(postgresMajorVersion(database))) {
     problems.push(invalidField('database.engineVersion', database.engineVersion, `a major version among ${POSTGRES_MAJOR_VERSIONS.join(', ')}`));
   }
   const memoryGiB = INSTANCE_CLASS_MEMORY_GIB[database.instanceClass];

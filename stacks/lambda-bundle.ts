@@ -4,9 +4,6 @@ import * as path from 'node:path';
 import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { ZipFile } from 'yazl';
 
-/** The folder of the Lambda's source, relative to the project root. */
-export const LAMBDA_SOURCE_DIR = 'lambda-src';
-
 /** The module esbuild starts from; its `handler` export is the Lambda handler. */
 export const LAMBDA_ENTRY_POINT = 'lambda-src/handler.ts';
 
@@ -18,6 +15,17 @@ export const BUNDLE_FILE_NAME = 'index.js';
  * on; a fixed value keeps the archive's bytes free of the build machine's clock and time zone.
  */
 const ZIP_ENTRY_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+
+/**
+ * esbuild's `target` for a Lambda Node.js runtime identifier: `nodejs24.x` gives `node24`.
+ *
+ * @throws Error naming the runtime when it is not a `nodejs<major>.x` identifier.
+ */
+export function esbuildTargetFor(runtime: string): string {
+  const match = /^nodejs(\d+)\.x$/.exec(runtime);
+  if (!match) throw new Error(`esbuildTargetFor: runtime: received "${runtime}"; allowed: a Lambda Node.js runtime such as "nodejs24.x"`);
+  return `node${match[1]}`;
+}
 
 /** What {@link bundleLambda} produced. */
 export interface LambdaBundle {
@@ -40,7 +48,7 @@ export interface BundleLambdaOptions {
    */
   readonly projectRoot?: string;
   /**
-   * esbuild's `target`, derived from the Lambda runtime (`nodejs22.x` gives `node22`).
+   * esbuild's `target`, from the Lambda runtime with {@link esbuildTargetFor}.
    * @default 'node22'
    */
   readonly target?: string;
