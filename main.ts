@@ -1,8 +1,8 @@
 import { App } from 'cdktf';
 import { addPolicyChecks } from './policy';
-import { validateEnvironmentConfigs, type EnvironmentConfig } from './stacks/config';
-import { environments } from './stacks/environments';
-import { ConfigurationError, ConfigurationErrors } from './stacks/errors';
+import { validateEnvironmentConfigs, type EnvironmentConfig } from './config/schema';
+import { environments } from './config/environments';
+import { ConfigurationError, ConfigurationErrors } from './config/errors';
 import { StateBackendConfigError, configureStateBackend, stateBackendSettingsFromEnv } from './stacks/state-backend';
 import { StateBootstrapStack } from './stacks/state-bootstrap-stack';
 import { WorkshopBackendStack } from './stacks/workshop-backend-stack';
@@ -21,7 +21,7 @@ export interface BuildAppOptions {
   readonly env?: NodeJS.ProcessEnv;
   /**
    * The environments to build, one stack each.
-   * @default the `environments` of stacks/environments.ts
+   * @default the `environments` of config/environments.ts
    */
   readonly environments?: readonly EnvironmentConfig[];
 }

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildApp, synthApp } from '../main';
-import { dev, prod } from '../stacks/environments';
-import type { EnvironmentConfig } from '../stacks/config';
+import { dev, prod } from '../config/environments';
+import type { EnvironmentConfig } from '../config/schema';
 import { withField } from './support/synth';
 
 const projectRoot = path.resolve(__dirname, '..');

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { HEALTH_SQL } from '../lambda-src/actions';
 import { createHandler } from '../lambda-src/handler';
-import { bundleLambda } from '../stacks/lambda-bundle';
+import { bundleLambda } from '../stacks/constructs/lambda-bundle';
 import { APP_DATABASE, APP_USER, awsEnvironment, startLambdaFixture, useAwsEndpoint } from '../__tests__/support/lambda-fixture';
 
 /** Fresh processes for the module load and cold invocation figures. */

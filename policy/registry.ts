@@ -1,7 +1,7 @@
 /**
  * The one registry of policy rules. Order is the order of the table `npm run policy` prints.
  * To add a rule: write policy/rules/<service>/<rule>.ts, add it here, and add a violating and a
- * complying case in __tests__/policy-rules.test.ts (a test fails until both exist).
+ * complying case in __tests__/policy/rules.test.ts (a test fails until both exist).
  */
 import type { Rule } from './types';
 import { vpcDefaultSecurityGroupClosed } from './rules/vpc/default-security-group-closed';

@@ -1,5 +1,5 @@
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
-import { invalidField } from './errors';
+import { invalidField } from '../config/errors';
 
 /**
  * The environment variables that configure the shared state backend. `main.ts` reads them once

@@ -8,7 +8,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { invalidField } from './errors';
+import { invalidField } from '../config/errors';
 import { configureStateBackend, StateBackendSettings, useLocalState } from './state-backend';
 import { AWS_PROVIDER_VERSION } from './workshop-backend-stack';
 

@@ -1,13 +1,13 @@
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { AccountContext } from './account-context';
-import { BackendFunction } from './backend-function';
-import { validateEnvironmentConfig, type EnvironmentConfig } from './config';
-import { Database, POSTGRES_LOG_EXPORTS } from './database';
-import { EncryptionKey } from './encryption-key';
-import { Network } from './network';
-import { SecretsManagerEndpoint } from './secrets-endpoint';
+import { AccountContext } from './constructs/account-context';
+import { BackendFunction } from './constructs/backend-function';
+import { validateEnvironmentConfig, type EnvironmentConfig } from '../config/schema';
+import { Database, POSTGRES_LOG_EXPORTS } from './constructs/database';
+import { EncryptionKey } from './constructs/encryption-key';
+import { Network } from './constructs/network';
+import { SecretsManagerEndpoint } from './constructs/secrets-endpoint';
 
 /**
  * The AWS provider version `@cdktf/provider-aws` 21.22 was generated from. The bindings describe

@@ -1,7 +1,7 @@
 import { App, Testing } from 'cdktf';
 // The types of the matchers jest.setup.js registers (toHaveResourceWithProperties, ...).
 import type {} from 'cdktf/lib/testing/adapters/jest';
-import type { EnvironmentConfig } from '../../stacks/config';
+import type { EnvironmentConfig } from '../../config/schema';
 import { WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
 import { scratchDir } from './scratch';
 

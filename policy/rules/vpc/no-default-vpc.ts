@@ -8,7 +8,7 @@ export const vpcNoDefaultVpc: Rule = {
   mirrors: ['CKV_AWS_148', 'AVD-AWS-0101'],
   severity: 'error',
   explanation:
-    'The default VPC has public subnets and an internet gateway. Fix: build a dedicated VPC (stacks/network.ts) ' +
+    'The default VPC has public subnets and an internet gateway. Fix: build a dedicated VPC (stacks/constructs/network.ts) ' +
     'and do not manage the default one from this project.',
   evaluate: (doc) => {
     const found = resources(doc, 'aws_default_vpc');

@@ -1,0 +1,98 @@
+import { ConfigurationError } from '../../config/errors';
+import { maxLambdaConnections, validateEnvironmentConfig } from '../../config/schema';
+import { dev, environments, prod } from '../../config/environments';
+import { withField } from '../support/synth';
+
+function problemsOf(input: unknown): string[] {
+  try {
+    validateEnvironmentConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('validateEnvironmentConfig', () => {
+  it.each(environments.map((e) => [e.environment, e]))('accepts the shipped %s environment unchanged', (_name, config) => {
+    expect(validateEnvironmentConfig(config)).toEqual(config);
+  });
+
+  it.each([
+    ['lambda.timeoutSeconds', 1000, 'lambda.timeoutSeconds: received 1000; allowed: an integer from 3 to 900'],
+    ['lambda.memorySizeMiB', 64, 'lambda.memorySizeMiB: received 64; allowed: an integer from 128 to 10240'],
+    ['lambda.runtime', 'nodejs18.x', 'lambda.runtime: received "nodejs18.x"; allowed: one of "nodejs22.x", "nodejs24.x"'],
+    ['lambda.logRetentionDays', 10, 'lambda.logRetentionDays: received 10; allowed: a CloudWatch Logs retention in days: 1, 3, 5, 7, 14'],
+    ['lambda.secretAccess', 'admin', 'lambda.secretAccess: received "admin"; allowed: one of "least-privilege", "SecretsManagerReadWrite"'],
+    ['region', 'Singapore', 'region: received "Singapore"; allowed: an AWS region code'],
+    ['network.vpcCidr', '10.0.0.0/33', 'network.vpcCidr: received "10.0.0.0/33"; allowed: an IPv4 CIDR block'],
+    ['network.availabilityZones', ['ap-southeast-1a'], 'network.availabilityZones: received ["ap-southeast-1a"]; allowed: at least 2 AZ names'],
+    ['database.masterUsername', 'rdsadmin', 'database.masterUsername: received "rdsadmin"; allowed: any name but the RDS-reserved'],
+    ['database.engineVersion', 'latest', 'database.engineVersion: received "latest"; allowed: a PostgreSQL major version'],
+    ['database.backupRetentionDays', 0, 'database.backupRetentionDays: received 0; allowed: an integer from 1 to 35'],
+    ['database.performanceInsightsRetentionDays', 30, 'database.performanceInsightsRetentionDays: received 30; allowed: 0 (off), 7'],
+    ['namePrefix', 'Workshop_', 'namePrefix: received "Workshop_"; allowed: 3 to 25 lowercase letters'],
+  ])('rejects %s = %j, naming the field, the value and what is allowed', (field, value, message) => {
+    const problems = problemsOf(withField(dev, field, value));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it('rejects a missing field, saying that it is missing', () => {
+    const config = JSON.parse(JSON.stringify(dev));
+    delete config.lambda.timeoutSeconds;
+    expect(problemsOf(config)).toEqual([expect.stringContaining('lambda.timeoutSeconds: received nothing (the field is missing)')]);
+  });
+
+  it('rejects unknown fields, naming them', () => {
+    expect(problemsOf(withField(dev, 'lambda.timeout', 10))).toEqual([expect.stringContaining('lambda: unknown field(s) "timeout"')]);
+  });
+
+  it('rejects AZs of another region', () => {
+    expect(problemsOf(withField(dev, 'network.availabilityZones', ['us-east-1a', 'us-east-1b']))).toEqual([
+      expect.stringContaining('network.availabilityZones.0: received "us-east-1a"; allowed: an AZ of region "ap-southeast-1"'),
+      expect.stringContaining('network.availabilityZones.1: received "us-east-1b"'),
+    ]);
+  });
+
+  it('rejects a subnet outside the VPC and overlapping subnets', () => {
+    const outside = problemsOf(withField(dev, 'network.dataSubnetCidrs', ['10.0.160.0/20', '10.1.0.0/20']));
+    expect(outside).toEqual([expect.stringContaining('network.dataSubnetCidrs.1: received "10.1.0.0/20"; allowed: a block inside the VPC CIDR 10.0.0.0/16')]);
+    const overlapping = problemsOf(withField(dev, 'network.dataSubnetCidrs', ['10.0.128.0/24', '10.0.176.0/20']));
+    expect(overlapping).toEqual([
+      expect.stringContaining('network.privateSubnetCidrs.0: received "10.0.128.0/20"; allowed: a block that does not overlap network.dataSubnetCidrs.0 (10.0.128.0/24)'),
+    ]);
+  });
+
+  it('rejects subnet lists whose length differs from the number of AZs', () => {
+    expect(problemsOf(withField(dev, 'network.privateSubnetCidrs', ['10.0.128.0/20']))).toEqual([
+      expect.stringContaining('network.privateSubnetCidrs: received ["10.0.128.0/20"]; allowed: exactly 2 CIDR blocks, one per AZ'),
+    ]);
+  });
+
+  it('rejects lambdaAzCount above the number of AZs', () => {
+    expect(problemsOf(withField(dev, 'network.lambdaAzCount', 3))).toEqual([
+      expect.stringContaining('network.lambdaAzCount: received 3; allowed: an integer from 1 to 2 (the number of AZs)'),
+    ]);
+  });
+
+  it('rejects reserved concurrency beyond what the database connection limit can serve', () => {
+    const problems = problemsOf(withField(prod, 'lambda.reservedConcurrentExecutions', 391));
+    expect(problems).toEqual([expect.stringContaining('lambda.reservedConcurrentExecutions: received 391; allowed: null or at most 390')]);
+  });
+
+  it('rejects a max_connections above what RDS allows for the instance class', () => {
+    const problems = problemsOf(withField(prod, 'database.instanceClass', 'db.t4g.micro'));
+    expect(problems).toEqual([expect.stringContaining('database.maxConnections: received 400; allowed: at most 112 for db.t4g.micro (1 GiB)')]);
+  });
+
+  it('reports every problem at once, under the environment name', () => {
+    const config = withField(withField(dev, 'lambda.timeoutSeconds', 0), 'database.port', 80);
+    expect(() => validateEnvironmentConfig(config)).toThrow(/Invalid configuration for environment "dev"[\s\S]*database\.port[\s\S]*lambda\.timeoutSeconds/);
+  });
+
+  it('sizes the connection budget as max_connections less the connections kept free', () => {
+    expect(maxLambdaConnections(450)).toBe(440);
+    expect(maxLambdaConnections(5)).toBe(1);
+  });
+});

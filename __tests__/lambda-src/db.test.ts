@@ -1,0 +1,97 @@
+import { Client } from 'pg';
+import { readOnly, type HealthResult } from '../../lambda-src/actions';
+import { createHandler, type ErrorResponse, type HandlerInstance, type SuccessResponse } from '../../lambda-src/handler';
+import { createTestCa } from '../support/certificates';
+import { APP_DATABASE, APP_USER, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../support/lambda-fixture';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+
+let fixture: LambdaFixture;
+let restoreEnv: () => void = () => undefined;
+const handlers: HandlerInstance[] = [];
+
+beforeAll(async () => {
+  fixture = await startLambdaFixture();
+  restoreEnv = useAwsEndpoint(fixture.secretsManager.endpoint);
+});
+
+afterAll(async () => {
+  await Promise.all(handlers.map((h) => h.close()));
+  restoreEnv();
+  await fixture?.stop();
+});
+
+function track(instance: HandlerInstance): HandlerInstance {
+  handlers.push(instance);
+  return instance;
+}
+
+describe('TLS', () => {
+  it('refuses a server certificate from an unknown CA with a DatabaseConnectError, without fetching the secret again', async () => {
+    const otherCa = createTestCa('some other CA');
+    const logs = captureLogs();
+    const { handler } = track(createHandler({ env: fixture.lambdaEnv(), ca: otherCa.certPem, logSink: logs.sink }));
+    const callsBefore = fixture.secretsManager.getSecretValueCalls;
+
+    const response = await handler({ action: 'health' });
+
+    expect(response).toMatchObject({ statusCode: 502, error: { type: 'DatabaseConnect' } });
+    const { message } = (response as ErrorResponse).error;
+    expect(message).toMatch(/^TLS verification of PostgreSQL at 127\.0\.0\.1:\d+ failed \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/);
+    expect(message).toContain('NODE_EXTRA_CA_CERTS');
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsBefore + 1);
+    for (const password of fixture.passwords) expect(logs.text()).not.toContain(password);
+  });
+
+  it('uses a test server that rejects sessions without TLS, so a working health check implies TLS', async () => {
+    const plain = new Client({ host: fixture.pg.host, port: fixture.pg.port, user: APP_USER, password: fixture.password, database: APP_DATABASE, ssl: false });
+
+    await expect(plain.connect()).rejects.toThrow(/no encryption/);
+    await plain.end().catch(() => undefined);
+  });
+});
+
+describe('session replacement', () => {
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(fixture.pg.port);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('retries once on a new session when the query finds its session silently dropped', async () => {
+    const logs = captureLogs();
+    const instance = track(
+      createHandler({ env: fixture.lambdaEnv({ DB_PORT: String(proxy.port) }), ca: fixture.pg.ca.certPem, logSink: logs.sink }),
+    );
+    const first = (await instance.handler({ action: 'health' })) as SuccessResponse;
+    const callsAfterFirst = fixture.secretsManager.getSecretValueCalls;
+
+    // The client is not told: it finds out when the next query is sent.
+    proxy.dropSilently();
+    const second = await instance.handler({ action: 'health' });
+
+    expect(second).toMatchObject({ statusCode: 200, result: { tls: true } });
+    expect(((second as SuccessResponse).result as HealthResult).backendPid).not.toBe((first.result as HealthResult).backendPid);
+    expect(instance.runtime()?.database.connectCount).toBe(2);
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsAfterFirst);
+    expect(logs.parsed()).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: 'database session lost during the query; retrying once on a new session' }),
+    );
+  });
+});
+
+describe('readOnly', () => {
+  it('makes PostgreSQL refuse a write inside it (SQLSTATE 25006) and rolls back', async () => {
+    const client = await fixture.appClient();
+    try {
+      const failure = await readOnly(client, () => client.query('CREATE TABLE must_not_exist (id int)')).catch((err: unknown) => err);
+
+      expect(failure).toMatchObject({ code: '25006' });
+      const { rows } = await client.query("SELECT to_regclass('must_not_exist') AS found, current_setting('transaction_read_only') AS ro");
+      expect(rows[0]).toEqual({ found: null, ro: 'off' });
+    } finally {
+      await client.end();
+    }
+  });
+});

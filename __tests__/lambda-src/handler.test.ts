@@ -1,0 +1,202 @@
+import { ACTIONS, type HealthResult } from '../../lambda-src/actions';
+import { messages } from '../../lambda-src/errors';
+import { createHandler, type ErrorResponse, type HandlerInstance, type SuccessResponse } from '../../lambda-src/handler';
+import { APP_USER, APP_DATABASE, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../support/lambda-fixture';
+
+let fixture: LambdaFixture;
+let restoreEnv: () => void = () => undefined;
+const handlers: HandlerInstance[] = [];
+
+beforeAll(async () => {
+  fixture = await startLambdaFixture();
+  restoreEnv = useAwsEndpoint(fixture.secretsManager.endpoint);
+  const owner = await fixture.appClient();
+  try {
+    await owner.query('CREATE TABLE orders (id int PRIMARY KEY)');
+  } finally {
+    await owner.end();
+  }
+});
+
+afterAll(async () => {
+  await Promise.all(handlers.map((h) => h.close()));
+  restoreEnv();
+  await fixture?.stop();
+});
+
+/** A handler as one warm container has it, trusting the test CA, logging into `logs`. */
+function newContainer(logs = captureLogs()): HandlerInstance {
+  const instance = createHandler({ env: fixture.lambdaEnv(), ca: fixture.pg.ca.certPem, logSink: logs.sink });
+  handlers.push(instance);
+  return instance;
+}
+
+function healthOf(response: SuccessResponse | ErrorResponse): HealthResult {
+  expect(response).toMatchObject({ statusCode: 200, action: 'health' });
+  return (response as SuccessResponse).result as HealthResult;
+}
+
+function expectNoPassword(text: string): void {
+  for (const password of fixture.passwords) expect(text).not.toContain(password);
+}
+
+describe('health', () => {
+  it('reports the server, the TLS version and the secret version over a verified TLS session, with no password in the response or the logs', async () => {
+    const logs = captureLogs();
+    const { handler } = newContainer(logs);
+    const callsBefore = fixture.secretsManager.getSecretValueCalls;
+
+    const response = await handler({ action: 'health' }, { awsRequestId: 'req-health-1' });
+
+    const result = healthOf(response);
+    expect(result.serverVersion).toMatch(/^PostgreSQL \d+/);
+    expect(result.tls).toBe(true);
+    expect(result.tlsVersion).toMatch(/^TLSv1\.[23]$/);
+    expect(result.currentUser).toBe(APP_USER);
+    expect(result.database).toBe(APP_DATABASE);
+    expect(Number.isNaN(Date.parse(result.serverTime))).toBe(false);
+    expect(result.secret).toEqual({ arn: fixture.secretsManager.secretArn, versionId: fixture.secretsManager.versionId });
+    // The real SDK client signed its call to the local endpoint.
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsBefore + 1);
+    expect(fixture.secretsManager.allRequestsSigned).toBe(true);
+
+    expectNoPassword(JSON.stringify(response));
+    expectNoPassword(logs.text());
+    const finished = logs.parsed().find((line) => line.message === 'invocation succeeded');
+    expect(finished).toMatchObject({ level: 'info', action: 'health', requestId: 'req-health-1' });
+    expect(typeof finished?.durationMs).toBe('number');
+  });
+
+  it('runs health when the event has no action', async () => {
+    const { handler } = newContainer();
+    expect(healthOf(await handler({})).tls).toBe(true);
+  });
+
+  it('reuses one session and one secret fetch across five warm invocations', async () => {
+    const instance = newContainer();
+    const callsBefore = fixture.secretsManager.getSecretValueCalls;
+
+    const pids = new Set<number>();
+    for (let i = 0; i < 5; i += 1) pids.add(healthOf(await instance.handler({ action: 'health' })).backendPid);
+
+    expect(pids.size).toBe(1);
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsBefore + 1);
+    expect(instance.runtime()?.database.connectCount).toBe(1);
+  });
+
+  it('replaces the session the server terminated (pg_terminate_backend) on the next invocation, without fetching the secret again', async () => {
+    const instance = newContainer();
+    const first = healthOf(await instance.handler({ action: 'health' }));
+    const callsAfterFirst = fixture.secretsManager.getSecretValueCalls;
+
+    await fixture.terminateBackend(first.backendPid);
+    const second = healthOf(await instance.handler({ action: 'health' }));
+
+    expect(second.backendPid).not.toBe(first.backendPid);
+    expect(second.tls).toBe(true);
+    expect(instance.runtime()?.database.connectCount).toBe(2);
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsAfterFirst);
+  });
+});
+
+describe('rotation', () => {
+  it('fetches the secret again once after PostgreSQL rejects the cached password (28P01) and succeeds with the new version', async () => {
+    const logs = captureLogs();
+    const instance = newContainer(logs);
+    const first = healthOf(await instance.handler({ action: 'health' }));
+    const callsAfterFirst = fixture.secretsManager.getSecretValueCalls;
+
+    // A rotation changes the password in PostgreSQL and the secret's AWSCURRENT version but
+    // leaves open sessions alone; the cached password matters once a new session is needed.
+    const rotatedVersion = await fixture.rotate();
+    await fixture.terminateBackend(first.backendPid);
+    const after = healthOf(await instance.handler({ action: 'health' }));
+
+    expect(after.secret.versionId).toBe(rotatedVersion);
+    expect(after.secret.versionId).not.toBe(first.secret.versionId);
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsAfterFirst + 1);
+    expect(logs.parsed()).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('28P01') }));
+    expectNoPassword(logs.text());
+
+    // Warm again: the refreshed credentials are cached.
+    healthOf(await instance.handler({ action: 'health' }));
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsAfterFirst + 1);
+  });
+
+  it('fails with a DatabaseConnectError naming 28P01 after exactly one extra fetch when the secret still holds the rejected password', async () => {
+    const instance = newContainer();
+    const first = healthOf(await instance.handler({ action: 'health' }));
+    const callsAfterFirst = fixture.secretsManager.getSecretValueCalls;
+
+    // Mid-rotation: PostgreSQL has a password AWSCURRENT does not hold yet.
+    await fixture.changeDatabasePassword();
+    await fixture.terminateBackend(first.backendPid);
+    try {
+      const response = await instance.handler({ action: 'health' });
+
+      expect(response).toMatchObject({ statusCode: 502, error: { type: 'DatabaseConnect' } });
+      expect((response as ErrorResponse).error.message).toContain('28P01');
+      expect(fixture.secretsManager.getSecretValueCalls).toBe(callsAfterFirst + 1);
+      expectNoPassword(JSON.stringify(response));
+    } finally {
+      // Finish the rotation so later tests find secret and role in step.
+      await fixture.rotate();
+    }
+  });
+});
+
+describe('tables', () => {
+  it('lists the tables of the requested schema', async () => {
+    const { handler } = newContainer();
+
+    const response = await handler({ action: 'tables', schema: 'public' });
+
+    expect(response).toEqual({
+      statusCode: 200,
+      action: 'tables',
+      result: { schema: 'public', tables: [{ name: 'orders', type: 'BASE TABLE' }] },
+    });
+  });
+
+  it('passes the schema as a parameter, so a quote in it matches nothing instead of changing the SQL', async () => {
+    const { handler } = newContainer();
+
+    const response = await handler({ action: 'tables', schema: "public' OR '1'='1" });
+
+    expect(response).toMatchObject({ statusCode: 200, result: { tables: [] } });
+  });
+});
+
+describe('bad events', () => {
+  it.each<[string, unknown, string]>([
+    ['a string', 'health', messages.notAnObject('the string "health"')],
+    ['a number', 42, messages.notAnObject('a number')],
+    ['an array', [{ action: 'health' }], messages.notAnObject('an array')],
+    ['an unknown action', { action: 'drop' }, messages.unknownAction('drop', ACTIONS)],
+    ['a non-string action', { action: 5 }, messages.badParam('<none>', 'action', 'one of health, tables', 'a number')],
+    ['a non-string schema', { action: 'tables', schema: 7 }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', 'a number')],
+    ['an empty schema', { action: 'tables', schema: '' }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', 'the string ""')],
+  ])('answers 400 BadRequest to %s without touching Secrets Manager or PostgreSQL', async (_name, event, message) => {
+    const logs = captureLogs();
+    const instance = newContainer(logs);
+    const callsBefore = fixture.secretsManager.getSecretValueCalls;
+
+    const response = await instance.handler(event, { awsRequestId: 'req-bad' });
+
+    expect(response).toEqual({ statusCode: 400, error: { type: 'BadRequest', message } });
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsBefore);
+    expect(instance.runtime()).toBeUndefined();
+    expect(logs.parsed()).toContainEqual(expect.objectContaining({ level: 'warn', errorType: 'BadRequest', requestId: 'req-bad' }));
+  });
+
+  it('answers 500 Config naming the variable, the value and the range when DB_CONNECT_TIMEOUT_MS is out of range', async () => {
+    const instance = createHandler({ env: fixture.lambdaEnv({ DB_CONNECT_TIMEOUT_MS: '60000' }), logSink: () => undefined });
+
+    const response = await instance.handler({ action: 'health' });
+
+    expect(response).toEqual({
+      statusCode: 500,
+      error: { type: 'Config', message: messages.badEnv('DB_CONNECT_TIMEOUT_MS', '60000', 'an integer from 50 to 8000 (ms)') },
+    });
+  });
+});

@@ -1,0 +1,127 @@
+import { SECRETS_MANAGER_UNREACHABLE_CAUSE, SecretFetchError, messages } from '../../lambda-src/errors';
+import { createHandler } from '../../lambda-src/handler';
+import { createLogger } from '../../lambda-src/log';
+import { SecretCache, createSecretsManagerClient } from '../../lambda-src/secrets';
+import { captureLogs, useAwsEndpoint, SECRET_ARN } from '../support/lambda-fixture';
+import { freePort } from '../support/postgres';
+import { startLocalSecretsManager, startSilentServer, type LocalSecretsManager } from '../support/secrets-manager-server';
+
+/** Environment of a Lambda whose database is never reached: these tests stop at the secret. */
+function lambdaEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return { DB_SECRET_ARN: SECRET_ARN, DB_HOST: '127.0.0.1', DB_PORT: '1', DB_NAME: 'appdb', ...overrides };
+}
+
+const FAST_TIMEOUTS = { SECRETS_MANAGER_CONNECT_TIMEOUT_MS: '100', SECRETS_MANAGER_REQUEST_TIMEOUT_MS: '200' };
+
+let restoreEnv: () => void = () => undefined;
+afterEach(() => restoreEnv());
+
+describe('when Secrets Manager cannot be reached', () => {
+  it('fails with a SecretFetch error naming the missing VPC endpoint when the endpoint accepts but never answers', async () => {
+    const silent = await startSilentServer();
+    try {
+      restoreEnv = useAwsEndpoint(silent.endpoint);
+      const logs = captureLogs();
+      const { handler } = createHandler({ env: lambdaEnv(FAST_TIMEOUTS), logSink: logs.sink });
+
+      const response = await handler({ action: 'health' });
+
+      expect(response).toEqual({
+        statusCode: 502,
+        error: { type: 'SecretFetch', message: expect.stringContaining(SECRETS_MANAGER_UNREACHABLE_CAUSE) },
+      });
+      expect(JSON.stringify(response)).toContain('within 300 ms');
+      // The SDK did connect: the failure is the request timeout, not a refused connection.
+      expect(silent.connections).toBeGreaterThanOrEqual(1);
+      expect(logs.parsed()).toContainEqual(expect.objectContaining({ level: 'error', message: 'secret fetch failed', secretArn: SECRET_ARN }));
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('fails with the same named cause when nothing listens on the endpoint port', async () => {
+    const closedPort = await freePort();
+    restoreEnv = useAwsEndpoint(`http://127.0.0.1:${closedPort}`);
+    const { handler } = createHandler({ env: lambdaEnv(FAST_TIMEOUTS), logSink: () => undefined });
+
+    const response = await handler({ action: 'health' });
+
+    expect(response).toEqual({
+      statusCode: 502,
+      error: { type: 'SecretFetch', message: expect.stringContaining(SECRETS_MANAGER_UNREACHABLE_CAUSE) },
+    });
+    expect(JSON.stringify(response)).toContain('ECONNREFUSED');
+  });
+});
+
+describe('SecretCache against a local Secrets Manager (real SDK client)', () => {
+  let sm: LocalSecretsManager;
+  beforeAll(async () => {
+    sm = await startLocalSecretsManager(SECRET_ARN, { username: 'app_user', password: 'first-password-value' });
+  });
+  afterAll(async () => {
+    await sm?.close();
+  });
+
+  function newCache(now: () => number, secretArn = SECRET_ARN): SecretCache {
+    restoreEnv = useAwsEndpoint(sm.endpoint);
+    return new SecretCache({
+      secretArn,
+      ttlSeconds: 300,
+      fetchBudgetMillis: 4000,
+      client: () => createSecretsManagerClient({ connectTimeoutMillis: 1000, requestTimeoutMillis: 3000 }),
+      log: createLogger(() => undefined),
+      now,
+    });
+  }
+
+  it('serves the cached credentials until SECRET_CACHE_TTL_SECONDS pass, then fetches the new version', async () => {
+    let clock = 1_000_000;
+    const cache = newCache(() => clock);
+    const callsBefore = sm.getSecretValueCalls;
+
+    const first = await cache.get();
+    clock += 299_000;
+    const cached = await cache.get();
+    const nextVersion = sm.setSecret({ username: 'app_user', password: 'second-password-value' });
+    clock += 2_000;
+    const refreshed = await cache.get();
+
+    expect(first).toMatchObject({ username: 'app_user', password: 'first-password-value', secretArn: SECRET_ARN });
+    expect(cached).toBe(first);
+    expect(refreshed).toMatchObject({ password: 'second-password-value', versionId: nextVersion });
+    expect(sm.getSecretValueCalls).toBe(callsBefore + 2);
+  });
+
+  it('shares one fetch between concurrent callers', async () => {
+    const cache = newCache(() => 0);
+    const callsBefore = sm.getSecretValueCalls;
+
+    const [a, b, c] = await Promise.all([cache.get(), cache.get(), cache.refresh()]);
+
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    expect(sm.getSecretValueCalls).toBe(callsBefore + 1);
+  });
+
+  it('fails with a SecretFetchError telling to check DB_SECRET_ARN when the secret does not exist', async () => {
+    const otherArn = SECRET_ARN.replace('test', 'gone');
+    const cache = newCache(() => 0, otherArn);
+
+    const failure = await cache.get().catch((err: unknown) => err);
+
+    expect(failure).toBeInstanceOf(SecretFetchError);
+    expect((failure as Error).message).toBe(messages.secretNotFound(otherArn));
+  });
+
+  it('rejects a SecretString without a password and does not echo its content', async () => {
+    sm.setSecret({ username: 'app_user', passwd: 'misspelt-field-value' } as unknown as { username: string; password: string });
+    const cache = newCache(() => 0);
+
+    const failure = await cache.get().catch((err: unknown) => err);
+
+    expect(failure).toBeInstanceOf(SecretFetchError);
+    expect((failure as Error).message).toBe(messages.secretMalformed(SECRET_ARN, sm.versionId, 'lacks a string username or password'));
+    expect((failure as Error).message).not.toContain('misspelt-field-value');
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * The synth hook (policy/check.ts) in a real process: a failing rule fails synth, visibly, even with
+ * CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS set, the bypass cdktf's own error message suggests.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { compliantFixture } from '../support/policy-fixture';
+import { removeScratch } from '../support/scratch';
+
+const APP = path.join(__dirname, '..', 'support', 'policy-synth-app.ts');
+
+/** Runs policy-synth-app.ts as `npm run synth` runs main.ts (node with tsx), with `env` added. */
+function synth(mode: 'compliant' | 'violating', env: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string } {
+  const { CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: _inherited, ...base } = process.env;
+  const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', APP, mode], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...base, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: run.status, stderr: run.stderr };
+}
+
+describe('policy check in a synth process', () => {
+  it('exits 1 and prints the finding when CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is set', () => {
+    const { status, stderr } = synth('violating', { CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: '1' });
+    expect(stderr).toMatch(/policy error: fixture: \[WB-RDS-STORAGE-ENCRYPTED\] aws_db_instance\.db/);
+    expect(status).toBe(1);
+  });
+
+  it('fails, printing the finding, without that variable', () => {
+    const { status, stderr } = synth('violating');
+    expect(stderr).toMatch(/\[WB-RDS-STORAGE-ENCRYPTED\] aws_db_instance\.db/);
+    expect(status).not.toBe(0);
+  });
+
+  it('exits 0 and prints no policy error for a compliant stack, with the variable set', () => {
+    const { status, stderr } = synth('compliant', { CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: '1' });
+    expect(stderr).not.toMatch(/policy error/);
+    expect(status).toBe(0);
+  });
+});
+
+describe('the compliant fixture', () => {
+  it('synthesizes into a scratch folder that removeScratch (run after each test file) deletes', () => {
+    const { app } = compliantFixture();
+    app.synth();
+    expect(path.relative(tmpdir(), app.outdir)).toMatch(/^workshop-backend-test-[^/]+\/policy-fixture-/);
+    expect(existsSync(app.outdir)).toBe(true);
+    removeScratch();
+    expect(existsSync(app.outdir)).toBe(false);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Both shipped environments (and the state bucket stack) synthesize with zero unsuppressed findings,
+ * and each environment's exceptions are pinned here: a new suppression is a visible change to this file.
+ */
+import { policyReports, type StackReport } from '../../tools/policy';
+
+const pinned = (r: StackReport): string[] =>
+  r.report.results
+    .filter((x) => x.status === 'suppressed')
+    .map((x) => `${x.ruleId} @ ${x.constructPath}${x.finding ? ` [${x.finding}]` : ''}`)
+    .sort();
+
+describe('policy on the shipped environments', () => {
+  const reports = policyReports({});
+  const byStack = (name: string): StackReport => {
+    const found = reports.find((r) => r.stack === name);
+    if (!found) throw new Error(`no stack ${name}; stacks: ${reports.map((r) => r.stack).join(', ')}`);
+    return found;
+  };
+
+  it.each(['dev', 'prod', 'state-bootstrap'])('%s has no unsuppressed finding and no bad suppression', (name) => {
+    const { report } = byStack(name);
+    expect(report.results.filter((r) => r.status === 'fail')).toEqual([]);
+    expect(report.problems).toEqual([]);
+  });
+
+  it('pins the exceptions of dev: the cost and teardown trade-offs of a workshop, plus the VPC access policy', () => {
+    expect(pinned(byStack('dev'))).toEqual([
+      'WB-IAM-NO-WILDCARD-RESOURCE @ dev/function/policy-AWSLambdaVPCAccessExecutionRole [Policy::arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'WB-LAMBDA-ENVIRONMENT-CMK @ dev/function/function',
+      'WB-LAMBDA-RESERVED-CONCURRENCY @ dev/function/function',
+      'WB-LOGS-CMK @ dev/database/log-group-postgresql',
+      'WB-LOGS-CMK @ dev/database/log-group-upgrade',
+      'WB-LOGS-CMK @ dev/function/log-group',
+      'WB-LOGS-CMK @ dev/network/flow-log-group',
+      'WB-LOGS-RETENTION-1Y @ dev/database/log-group-postgresql',
+      'WB-LOGS-RETENTION-1Y @ dev/database/log-group-upgrade',
+      'WB-LOGS-RETENTION-1Y @ dev/function/log-group',
+      'WB-LOGS-RETENTION-1Y @ dev/network/flow-log-group',
+      'WB-RDS-DELETION-PROTECTION @ dev/database/instance',
+      'WB-RDS-ENHANCED-MONITORING @ dev/database/instance',
+      'WB-RDS-FINAL-SNAPSHOT @ dev/database/instance',
+      'WB-RDS-MULTI-AZ @ dev/database/instance',
+      'WB-RDS-PERFORMANCE-INSIGHTS-CMK @ dev/database/instance',
+      'WB-RDS-SECRET-CMK @ dev/database/instance',
+      'WB-VPC-FLOW-LOGS @ dev/network/vpc',
+    ]);
+  });
+
+  it('pins the exceptions of prod: only the VPC access policy and enhanced monitoring', () => {
+    expect(pinned(byStack('prod'))).toEqual([
+      'WB-IAM-NO-WILDCARD-RESOURCE @ prod/function/policy-AWSLambdaVPCAccessExecutionRole [Policy::arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'WB-RDS-ENHANCED-MONITORING @ prod/database/instance',
+    ]);
+  });
+
+  it('pins the exceptions of the state bucket stack: none', () => {
+    expect(pinned(byStack('state-bootstrap'))).toEqual([]);
+  });
+});

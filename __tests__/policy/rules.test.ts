@@ -1,0 +1,242 @@
+/**
+ * Every rule of the registry has a complying case (the fixture passes it) and a violating case
+ * (one change to the fixture makes it fail with the rule's id). A rule without a violating case
+ * here fails the coverage test.
+ */
+import { App, TerraformStack, TerraformVariable } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DefaultVpc } from '@cdktf/provider-aws/lib/default-vpc';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { Route } from '@cdktf/provider-aws/lib/route';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { evaluateStack, RULES } from '../../policy';
+import { compliantFixture, FIXTURE_KEY_POLICY, type CompliantFixture } from '../support/policy-fixture';
+import { scratchDir } from '../support/scratch';
+
+const policyOf = (statement: object): string => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+
+const ROOT = { AWS: 'arn:aws:iam::123456789012:root' };
+const VIA_SERVICE = { 'kms:ViaService': ['rds.ap-southeast-1.amazonaws.com'] };
+
+/** The key administration statement the stack had before: the console default, with kms:Create*. */
+const OLD_ADMIN_STATEMENT = {
+  Sid: 'AccountAdministersKey',
+  Effect: 'Allow',
+  Principal: ROOT,
+  Action: [
+    'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
+    'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+  ],
+  Resource: '*',
+};
+
+/** Replaces the fixture key's administration statement (its first) with `statement`. */
+function withKeyStatement(f: CompliantFixture, statement: object): void {
+  f.key.addOverride('policy', JSON.stringify({ ...FIXTURE_KEY_POLICY, Statement: [statement, ...FIXTURE_KEY_POLICY.Statement.slice(1)] }));
+}
+
+/** The key policy verdict on the fixture's key. */
+function keyPolicyResult(f: CompliantFixture): { status: string; message: string } | undefined {
+  return evaluateStack(f.stack).results.find((r) => r.ruleId === 'WB-KMS-KEY-POLICY' && r.address.startsWith('aws_kms_key.key'));
+}
+
+/** One change per rule that must make exactly that rule fail. */
+const VIOLATIONS: Record<string, (f: CompliantFixture) => void> = {
+  'WB-VPC-FLOW-LOGS': (f) => f.flowLog.addOverride('traffic_type', 'REJECT'),
+  'WB-VPC-DEFAULT-SG-CLOSED': (f) =>
+    f.defaultSg.addOverride('ingress', [{ protocol: '-1', from_port: 0, to_port: 0, self: true }]),
+  'WB-VPC-NO-DEFAULT-VPC': (f) => new DefaultVpc(f.stack, 'default-vpc'),
+  'WB-VPC-NO-INTERNET-ROUTE': (f) => {
+    const igw = new InternetGateway(f.stack, 'igw', { vpcId: f.vpc.id });
+    new Route(f.stack, 'default-route', { routeTableId: 'rtb-1', destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id });
+  },
+  'WB-VPC-SUBNET-NO-PUBLIC-IP': (f) => f.subnets[0].addOverride('map_public_ip_on_launch', true),
+  'WB-EC2-NO-PUBLIC-EGRESS': (f) =>
+    new VpcSecurityGroupEgressRule(f.stack, 'open-egress', {
+      securityGroupId: f.fnSg.id, cidrIpv4: '0.0.0.0/0', ipProtocol: '-1', description: 'everything out',
+    }),
+  'WB-EC2-NO-PUBLIC-INGRESS': (f) =>
+    new VpcSecurityGroupIngressRule(f.stack, 'open-ingress', {
+      securityGroupId: f.dbSg.id, cidrIpv6: '::/0', ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, description: 'PostgreSQL from anywhere',
+    }),
+  'WB-EC2-SG-ATTACHED': (f) =>
+    new SecurityGroup(f.stack, 'orphan', { vpcId: f.vpc.id, description: 'Nobody uses this group' }),
+  'WB-EC2-SG-DESCRIPTION': (f) => f.dbSg.addOverride('description', 'Managed by Terraform'),
+  'WB-EC2-SG-RULE-DESCRIPTION': (f) => f.dbIngress.addOverride('description', ''),
+  'WB-RDS-BACKUP-RETENTION': (f) => f.db.addOverride('backup_retention_period', 1),
+  'WB-RDS-CA-CERTIFICATE': (f) => f.db.addOverride('ca_cert_identifier', 'rds-ca-2019'),
+  'WB-RDS-COPY-TAGS-TO-SNAPSHOT': (f) => f.db.addOverride('copy_tags_to_snapshot', false),
+  'WB-RDS-DELETION-PROTECTION': (f) => f.db.addOverride('deletion_protection', false),
+  'WB-RDS-ENHANCED-MONITORING': (f) => f.db.addOverride('monitoring_interval', 0),
+  'WB-RDS-FINAL-SNAPSHOT': (f) => f.db.addOverride('skip_final_snapshot', true),
+  // The vacuous pass Checkov's CKV2_AWS_69 gives: no parameter group of ours attached.
+  'WB-RDS-FORCE-SSL': (f) => f.db.addOverride('parameter_group_name', 'default.postgres17'),
+  'WB-RDS-IAM-AUTHENTICATION': (f) => f.db.addOverride('iam_database_authentication_enabled', false),
+  'WB-RDS-LOG-EXPORTS': (f) => f.db.addOverride('enabled_cloudwatch_logs_exports', undefined),
+  'WB-RDS-MANAGED-MASTER-PASSWORD': (f) => f.db.addOverride('manage_master_user_password', false),
+  'WB-RDS-MINOR-VERSION-UPGRADE': (f) => f.db.addOverride('auto_minor_version_upgrade', false),
+  'WB-RDS-MULTI-AZ': (f) => f.db.addOverride('multi_az', false),
+  'WB-RDS-NO-PASSWORD-ANYWHERE': (f) => new TerraformVariable(f.stack, 'db_password', { type: 'string', sensitive: true }),
+  'WB-RDS-NOT-PUBLIC': (f) => f.db.addOverride('publicly_accessible', true),
+  'WB-RDS-PERFORMANCE-INSIGHTS': (f) => f.db.addOverride('performance_insights_enabled', false),
+  'WB-RDS-PERFORMANCE-INSIGHTS-CMK': (f) => f.db.addOverride('performance_insights_kms_key_id', ''),
+  'WB-RDS-SECRET-CMK': (f) => f.db.addOverride('master_user_secret_kms_key_id', ''),
+  'WB-RDS-STORAGE-ENCRYPTED': (f) => f.db.addOverride('storage_encrypted', false),
+  'WB-IAM-NO-ADMIN-POLICY': (f) =>
+    new IamRolePolicyAttachment(f.stack, 'admin', { role: f.fnRole.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+  'WB-IAM-NO-WILDCARD-ACTION': (f) =>
+    f.secretRead.addOverride('policy', policyOf({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::fixture-tfstate' })),
+  'WB-IAM-NO-WILDCARD-RESOURCE': (f) =>
+    new IamRolePolicyAttachment(f.stack, 'vpc-access', {
+      role: f.fnRole.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+    }),
+  'WB-IAM-SECRETS-SCOPED': (f) =>
+    new IamPolicy(f.stack, 'all-secrets', { policy: policyOf({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:*' }) }),
+  'WB-IAM-TRUST-SERVICE-PRINCIPALS': (f) =>
+    new IamRole(f.stack, 'account-role', {
+      assumeRolePolicy: policyOf({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }),
+    }),
+  'WB-LAMBDA-ENV-NO-CREDENTIALS': (f) =>
+    f.fn.addOverride('environment.variables.DB_PASSWORD', 'hunter2-hunter2'),
+  'WB-LAMBDA-ENVIRONMENT-CMK': (f) => f.fn.addOverride('kms_key_arn', ''),
+  'WB-LAMBDA-EXPLICIT-MEMORY': (f) => f.fn.addOverride('memory_size', undefined),
+  'WB-LAMBDA-EXPLICIT-TIMEOUT': (f) => f.fn.addOverride('timeout', undefined),
+  'WB-LAMBDA-IN-VPC': (f) => f.fn.addOverride('vpc_config', undefined),
+  'WB-LAMBDA-LATEST-RUNTIME': (f) => f.fn.addOverride('runtime', 'nodejs20.x'),
+  'WB-LAMBDA-RESERVED-CONCURRENCY': (f) => f.fn.addOverride('reserved_concurrent_executions', -1),
+  'WB-LAMBDA-TRACING': (f) => f.fn.addOverride('tracing_config.mode', 'PassThrough'),
+  'WB-LOGS-CMK': (f) => f.fnLogGroup.addOverride('kms_key_id', ''),
+  'WB-LOGS-DECLARED': (f) => f.fn.addOverride('function_name', 'renamed-fn'),
+  'WB-LOGS-RETENTION': (f) => f.flowLogGroup.addOverride('retention_in_days', undefined),
+  'WB-LOGS-RETENTION-1Y': (f) => f.flowLogGroup.addOverride('retention_in_days', 30),
+  'WB-KMS-ENABLED': (f) => f.key.addOverride('is_enabled', false),
+  'WB-KMS-KEY-POLICY': (f) => new KmsKey(f.stack, 'key-without-policy', { enableKeyRotation: true }),
+  'WB-KMS-ROTATION': (f) => f.key.addOverride('enable_key_rotation', false),
+  'WB-ENDPOINT-PRIVATE-DNS': (f) => f.endpoint.addOverride('private_dns_enabled', false),
+  'WB-ENDPOINT-SECRETS-POLICY': (f) => f.endpoint.addOverride('policy', undefined),
+  'WB-S3-ENCRYPTION': (f) => new S3Bucket(f.stack, 'bare-bucket-encryption', { bucket: 'bare-1' }),
+  'WB-S3-LIFECYCLE': (f) => new S3Bucket(f.stack, 'bare-bucket-lifecycle', { bucket: 'bare-2' }),
+  'WB-S3-PUBLIC-ACCESS-BLOCK': (f) => new S3Bucket(f.stack, 'bare-bucket-pab', { bucket: 'bare-3' }),
+  'WB-S3-TLS-ONLY': (f) => new S3Bucket(f.stack, 'bare-bucket-tls', { bucket: 'bare-4' }),
+  'WB-S3-VERSIONING': (f) => new S3Bucket(f.stack, 'bare-bucket-versioning', { bucket: 'bare-5' }),
+};
+
+describe('policy rules', () => {
+  const baseline = evaluateStack(compliantFixture().stack);
+
+  it('has a violating case in this file for every rule of the registry', () => {
+    expect(Object.keys(VIOLATIONS).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  it('gives every rule metadata: id, one-line title, severity and an explanation with the fix', () => {
+    for (const r of RULES) {
+      expect(r.id).toMatch(/^WB-[A-Z0-9]+(-[A-Z0-9]+)+$/);
+      expect(r.title).not.toMatch(/\n/);
+      expect(r.explanation).toMatch(/Fix: /);
+    }
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+  });
+
+  it('passes the compliant fixture on every rule, with no failure at all', () => {
+    expect(baseline.results.filter((r) => r.status !== 'pass')).toEqual([]);
+  });
+
+  it.each(RULES.map((r) => r.id))('%s passes at least one resource of the compliant fixture', (id) => {
+    expect(baseline.results.some((r) => r.ruleId === id && r.status === 'pass')).toBe(true);
+  });
+
+  // A rule with no row in `npm run policy` looks as if it never ran: when nothing in the stack is of
+  // its resource types, it reports a stack-level pass, as WB-VPC-NO-DEFAULT-VPC does.
+  it.each(RULES.map((r) => r.id))('%s reports a stack-level pass on a stack with nothing to check', (id) => {
+    const stack = new TerraformStack(new App({ outdir: scratchDir('policy-empty-') }), 'empty');
+    new AwsProvider(stack, 'aws', { region: 'ap-southeast-1' });
+    expect(evaluateStack(stack).results.filter((r) => r.ruleId === id)).toEqual([
+      expect.objectContaining({ address: 'stack', status: 'pass', constructPath: 'empty' }),
+    ]);
+  });
+
+  it('gives every rule of the registry at least one result on the compliant fixture', () => {
+    const ruled = new Set(baseline.results.map((r) => r.ruleId));
+    expect(RULES.map((r) => r.id).filter((id) => !ruled.has(id))).toEqual([]);
+  });
+
+  it('fails WB-RDS-FORCE-SSL when the attached group does not set rds.force_ssl = 1', () => {
+    const fixture = compliantFixture();
+    fixture.parameterGroup.addOverride('parameter', undefined);
+    const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
+    expect(failed).toEqual([expect.objectContaining({ ruleId: 'WB-RDS-FORCE-SSL', message: expect.stringMatching(/does not set rds.force_ssl = 1/) })]);
+  });
+
+  it('fails WB-RDS-LOG-EXPORTS when the upgrade log is not exported', () => {
+    const fixture = compliantFixture();
+    fixture.db.enabledCloudwatchLogsExports = ['postgresql'];
+    const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
+    expect(failed.map((r) => [r.ruleId, r.message])).toContainEqual(['WB-RDS-LOG-EXPORTS', 'enabled_cloudwatch_logs_exports lacks upgrade']);
+  });
+
+  it.each(RULES.map((r) => r.id))('fails when the fixture violates %s, with that id', (id) => {
+    const fixture = compliantFixture();
+    VIOLATIONS[id](fixture);
+    const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
+    expect(failed.map((r) => r.ruleId)).toContain(id);
+  });
+
+  describe('WB-KMS-KEY-POLICY on account principals', () => {
+    it('fails the old administration statement: kms:Create* covers kms:CreateGrant, with no condition', () => {
+      const f = compliantFixture();
+      withKeyStatement(f, OLD_ADMIN_STATEMENT);
+      expect(keyPolicyResult(f)).toEqual(
+        expect.objectContaining({
+          status: 'fail',
+          message:
+            'statement "AccountAdministersKey" lets arn:aws:iam::123456789012:root use kms:Create* (covers kms:CreateGrant) ' +
+            'without a kms:ViaService condition',
+        }),
+      );
+    });
+
+    it.each([
+      ['kms:*', { Action: 'kms:*' }, /kms:\* \(covers kms:Decrypt, kms:Encrypt, .*kms:CreateGrant\)/],
+      ['"*"', { Action: '*' }, /use \* \(covers kms:Decrypt, .*kms:CreateGrant\)/],
+      ['kms:Re*', { Action: 'kms:Re*' }, /kms:Re\* \(covers kms:ReEncryptFrom, kms:ReEncryptTo\)/],
+      ['kms:decrypt in lower case', { Action: 'kms:decrypt' }, /kms:decrypt \(covers kms:Decrypt\)/],
+      ['kms:GenerateDataKey*', { Action: 'kms:GenerateDataKey*' }, /kms:GenerateDataKey\* \(covers kms:GenerateDataKey, /],
+      ['NotAction kms:Describe*', { NotAction: 'kms:Describe*' }, /NotAction kms:Describe\* \(covers kms:Decrypt/],
+      ['kms:Decrypt under StringEqualsIfExists kms:ViaService', { Action: 'kms:Decrypt', Condition: { StringEqualsIfExists: VIA_SERVICE } }, /kms:Decrypt without/],
+      ['kms:Decrypt under StringNotEquals kms:ViaService', { Action: 'kms:Decrypt', Condition: { StringNotEquals: VIA_SERVICE } }, /kms:Decrypt without/],
+      ['kms:Decrypt with kms:ViaService "*"', { Action: 'kms:Decrypt', Condition: { StringLike: { 'kms:ViaService': '*' } } }, /kms:Decrypt without/],
+      ['kms:Decrypt scoped only by kms:CallerAccount', { Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:CallerAccount': '123456789012' } } }, /kms:Decrypt without/],
+      ['kms:Decrypt with kms:GrantIsForAWSResource (it scopes CreateGrant only)', { Action: ['kms:Decrypt', 'kms:CreateGrant'], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }, /use kms:Decrypt without/],
+      ['kms:CreateGrant under BoolIfExists kms:GrantIsForAWSResource', { Action: 'kms:CreateGrant', Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'true' } } }, /kms:CreateGrant without/],
+      ['kms:Encrypt, named as a bare principal string', { Principal: 'arn:aws:iam::123456789012:root', Action: 'kms:Encrypt' }, /kms:Encrypt without/],
+    ])('fails an account principal granted %s without kms:ViaService', (_name, change, message) => {
+      const f = compliantFixture();
+      withKeyStatement(f, { Sid: 'Changed', Effect: 'Allow', Principal: ROOT, Resource: '*', ...change });
+      expect(keyPolicyResult(f)).toEqual(expect.objectContaining({ status: 'fail', message: expect.stringMatching(message) }));
+    });
+
+    it.each([
+      ['administration actions that grant no key use (kms:CreateAlias, kms:Describe*, kms:Revoke*)', { Action: ['kms:CreateAlias', 'kms:Describe*', 'kms:Revoke*', 'kms:Get*'] }],
+      ['kms:* under StringEquals kms:ViaService', { Action: 'kms:*', Condition: { StringEquals: VIA_SERVICE } }],
+      ['kms:Decrypt under ForAnyValue:StringLike kms:ViaService', { Action: 'kms:Decrypt', Condition: { 'ForAnyValue:StringLike': { 'kms:viaservice': ['rds.*.amazonaws.com'] } } }],
+      ['kms:CreateGrant under Bool kms:GrantIsForAWSResource true alone', { Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }],
+    ])('passes an account principal granted %s', (_name, change) => {
+      const f = compliantFixture();
+      withKeyStatement(f, { Sid: 'Changed', Effect: 'Allow', Principal: ROOT, Resource: '*', ...change });
+      expect(keyPolicyResult(f)).toEqual(expect.objectContaining({ status: 'pass' }));
+    });
+
+    it('ignores Deny statements', () => {
+      const f = compliantFixture();
+      withKeyStatement(f, { Sid: 'DenyAll', Effect: 'Deny', Principal: ROOT, Action: 'kms:*', Resource: '*' });
+      expect(keyPolicyResult(f)).toEqual(expect.objectContaining({ status: 'pass' }));
+    });
+  });
+});

@@ -1,0 +1,133 @@
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { dev, prod } from '../../../config/environments';
+import { bundleLambda } from '../../../stacks/constructs/lambda-bundle';
+import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
+import type { EnvironmentConfig } from '../../../config/schema';
+
+describe('BackendFunction', () => {
+  const devStack = synthStack(dev);
+  const prodStack = synthStack(prod);
+  const dbName = onlyResource(devStack.doc, 'aws_db_instance').name;
+  const secretArnRef = `\${aws_db_instance.${dbName}.master_user_secret[0].secret_arn}`;
+  const role = nameWhere(devStack.doc, 'aws_iam_role', 'name', 'workshop-lambda-secretsmng-role');
+
+  it('runs the bundled handler from a content-addressed asset, with a source_code_hash of the zip', () => {
+    const { body } = onlyResource(devStack.doc, 'aws_lambda_function');
+    expect(body).toMatchObject({
+      function_name: 'workshop-lambda-db-health',
+      runtime: 'nodejs24.x',
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      memory_size: 256,
+      timeout: 10,
+      source_code_hash: bundleLambda().sourceCodeHash,
+      role: ref('aws_iam_role', role, 'arn'),
+    });
+    expect(body.filename).toMatch(/^assets\/function_code_[0-9A-F]+\/[0-9A-F]+\/lambda\.zip$/);
+  });
+
+  it('sets the secret ARN from the DB instance in both the environment and the read policy', () => {
+    const env = onlyResource(devStack.doc, 'aws_lambda_function').body.environment.variables;
+    expect(env).toMatchObject({
+      DB_SECRET_ARN: secretArnRef,
+      DB_HOST: `\${aws_db_instance.${dbName}.address}`,
+      DB_PORT: '5432',
+      DB_NAME: 'workshop',
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    });
+    const policy = JSON.parse(onlyResource(devStack.doc, 'aws_iam_policy').body.policy);
+    expect(policy.Statement).toEqual([
+      { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArnRef },
+    ]);
+  });
+
+  it('fits the longest invocation path (a rotation: two secret fetches, two connects, a query) inside the function timeout', () => {
+    for (const { doc } of [devStack, prodStack]) {
+      const { body } = onlyResource(doc, 'aws_lambda_function');
+      const env = body.environment.variables;
+      const wait = (name: string) => {
+        const millis = Number(env[name]);
+        expect(millis).toBeGreaterThanOrEqual(50); // the Lambda's lower bound for every timeout
+        return millis;
+      };
+      const fetch = wait('SECRETS_MANAGER_CONNECT_TIMEOUT_MS') + wait('SECRETS_MANAGER_REQUEST_TIMEOUT_MS');
+      const longest = 2 * fetch + 2 * wait('DB_CONNECT_TIMEOUT_MS') + wait('DB_QUERY_TIMEOUT_MS');
+      expect(longest).toBeLessThan(body.timeout * 1000);
+    }
+  });
+
+  it('adds kms:Decrypt through Secrets Manager only when a customer-managed key encrypts the secret', () => {
+    const key = ref('aws_kms_key', onlyResource(prodStack.doc, 'aws_kms_key').name, 'arn');
+    const policy = JSON.parse(onlyResource(prodStack.doc, 'aws_iam_policy').body.policy);
+    expect(policy.Statement[1]).toEqual({
+      Sid: 'DecryptDatabaseSecret',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: key,
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-southeast-1.amazonaws.com' } },
+    });
+    expect(JSON.parse(onlyResource(devStack.doc, 'aws_iam_policy').body.policy).Statement).toHaveLength(1);
+  });
+
+  it('gives the role a Lambda-only trust policy and managed policy attachments (partition-aware)', () => {
+    const trust = JSON.parse(resourcesOf(devStack.doc, 'aws_iam_role')[role].assume_role_policy as string);
+    expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    const attachments = Object.values(resourcesOf(devStack.doc, 'aws_iam_role_policy_attachment')).filter((a) => a.role === ref('aws_iam_role', role, 'name'));
+    const partition = Object.keys(devStack.doc.data!.aws_partition)[0];
+    expect(attachments.map((a) => a.policy_arn).sort()).toEqual(
+      [
+        `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
+        `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess`,
+        ref('aws_iam_policy', onlyResource(devStack.doc, 'aws_iam_policy').name, 'arn'),
+      ].sort(),
+    );
+    const inline = Object.values(resourcesOf(devStack.doc, 'aws_iam_role_policy')).filter((p) => p.role === ref('aws_iam_role', role, 'id'));
+    expect(inline).toEqual([]);
+  });
+
+  it('attaches the seed\'s SecretsManagerReadWrite instead of the scoped policy only when asked to', () => {
+    const seedLike = synthStack(withField(dev, 'lambda.secretAccess', 'SecretsManagerReadWrite') as EnvironmentConfig);
+    expect(seedLike.json).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+      policy_arn: expect.stringMatching(/:iam::aws:policy\/SecretsManagerReadWrite$/),
+    });
+    expect(seedLike.doc.resource.aws_iam_policy).toBeUndefined();
+  });
+
+  it('is not created before its role policy attachments and its log group exist', () => {
+    const { body } = onlyResource(devStack.doc, 'aws_lambda_function');
+    const logGroup = nameWhere(devStack.doc, 'aws_cloudwatch_log_group', 'name', '/aws/lambda/workshop-lambda-db-health');
+    const attachments = Object.keys(resourcesOf(devStack.doc, 'aws_iam_role_policy_attachment')).map((n) => `aws_iam_role_policy_attachment.${n}`);
+    expect([...body.depends_on].sort()).toEqual([...attachments, `aws_cloudwatch_log_group.${logGroup}`].sort());
+    expect(body.logging_config.log_group).toBe(ref('aws_cloudwatch_log_group', logGroup, 'name'));
+  });
+
+  it('runs in the Lambda subnets with the Lambda security group, which has no ingress', () => {
+    const lambdaSg = ref('aws_security_group', nameWhere(devStack.doc, 'aws_security_group', 'name', 'workshop-lambda-sg'), 'id');
+    const { body } = onlyResource(devStack.doc, 'aws_lambda_function');
+    expect(body.vpc_config.security_group_ids).toEqual([lambdaSg]);
+    expect(Object.values(resourcesOf(devStack.doc, 'aws_vpc_security_group_ingress_rule')).filter((r) => r.security_group_id === lambdaSg)).toEqual([]);
+    const egressPorts = Object.values(resourcesOf(devStack.doc, 'aws_vpc_security_group_egress_rule'))
+      .filter((r) => r.security_group_id === lambdaSg)
+      .map((r) => r.from_port)
+      .sort();
+    expect(egressPorts).toEqual([443, 5432]);
+  });
+
+  it('moves its ENIs to the rule-less default group on destroy', () => {
+    const defaultSg = onlyResource(devStack.doc, 'aws_default_security_group').name;
+    expect(devStack.json).toHaveResourceWithProperties(LambdaFunction, {
+      replace_security_groups_on_destroy: true,
+      replacement_security_group_ids: [ref('aws_default_security_group', defaultSg, 'id')],
+    });
+  });
+
+  it('declares /aws/lambda/<name> with retention, and in prod reserves concurrency and encrypts logs and environment with the key', () => {
+    expect(onlyResource(devStack.doc, 'aws_lambda_function').body.reserved_concurrent_executions).toBeUndefined();
+    const key = ref('aws_kms_key', onlyResource(prodStack.doc, 'aws_kms_key').name, 'arn');
+    const { body } = onlyResource(prodStack.doc, 'aws_lambda_function');
+    expect(body).toMatchObject({ reserved_concurrent_executions: 100, kms_key_arn: key, tracing_config: { mode: 'Active' } });
+    const logGroup = nameWhere(prodStack.doc, 'aws_cloudwatch_log_group', 'name', '/aws/lambda/workshop-prod-lambda-db-health');
+    expect(resourcesOf(prodStack.doc, 'aws_cloudwatch_log_group')[logGroup]).toMatchObject({ retention_in_days: 365, kms_key_id: key });
+  });
+});

@@ -1,0 +1,120 @@
+import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
+import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { dev, prod } from '../../../config/environments';
+import type { EnvironmentConfig } from '../../../config/schema';
+import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
+
+describe('Database', () => {
+  const devStack = synthStack(dev);
+  const prodStack = synthStack(prod);
+  const sg = (doc: typeof devStack.doc, name: string) => nameWhere(doc, 'aws_security_group', 'name', name);
+
+  it('lets RDS manage the master password in Secrets Manager, with no password in the synthesized JSON', () => {
+    for (const { json, doc } of [devStack, prodStack]) {
+      const { body } = onlyResource(doc, 'aws_db_instance');
+      expect(body.manage_master_user_password).toBe(true);
+      expect(body.password).toBeUndefined();
+      expect(body.password_wo).toBeUndefined();
+      expect(json).not.toMatch(/"password"\s*:/);
+      expect(doc.resource.aws_secretsmanager_secret_version).toBeUndefined();
+      expect(doc.resource.random_password).toBeUndefined();
+    }
+  });
+
+  it('encrypts storage, stays private, keeps backups and exports the postgresql and upgrade logs', () => {
+    expect(devStack.json).toHaveResourceWithProperties(DbInstance, {
+      identifier: 'workshop-backend-db',
+      engine: 'postgres',
+      engine_version: '17',
+      instance_class: 'db.t4g.micro',
+      storage_encrypted: true,
+      publicly_accessible: false,
+      backup_retention_period: 7,
+      copy_tags_to_snapshot: true,
+      auto_minor_version_upgrade: true,
+      ca_cert_identifier: 'rds-ca-rsa2048-g1',
+      enabled_cloudwatch_logs_exports: ['postgresql', 'upgrade'],
+    });
+  });
+
+  it('declares the export log groups before the instance, so RDS does not create them without retention', () => {
+    const { body } = onlyResource(devStack.doc, 'aws_db_instance');
+    const groups = ['postgresql', 'upgrade'].map((log) =>
+      nameWhere(devStack.doc, 'aws_cloudwatch_log_group', 'name', `/aws/rds/instance/workshop-backend-db/${log}`),
+    );
+    expect(body.depends_on).toEqual(groups.map((g) => `aws_cloudwatch_log_group.${g}`));
+  });
+
+  it('puts the dev instance in the Lambda AZ, single-AZ, removable without a snapshot', () => {
+    const { body } = onlyResource(devStack.doc, 'aws_db_instance');
+    expect(body).toMatchObject({ availability_zone: 'ap-southeast-1a', multi_az: false, deletion_protection: false, skip_final_snapshot: true });
+    expect(body.final_snapshot_identifier).toBeUndefined();
+  });
+
+  it('makes prod Multi-AZ with deletion protection, a final snapshot, Performance Insights and the customer-managed key', () => {
+    const key = ref('aws_kms_key', onlyResource(prodStack.doc, 'aws_kms_key').name, 'arn');
+    const { body } = onlyResource(prodStack.doc, 'aws_db_instance');
+    expect(body).toMatchObject({
+      multi_az: true,
+      deletion_protection: true,
+      skip_final_snapshot: false,
+      final_snapshot_identifier: 'workshop-prod-backend-db-final',
+      backup_retention_period: 14,
+      performance_insights_enabled: true,
+      kms_key_id: key,
+      master_user_secret_kms_key_id: key,
+      performance_insights_kms_key_id: key,
+    });
+    expect(body.availability_zone).toBeUndefined();
+  });
+
+  it('places the DB subnet group on the data subnets of both AZs', () => {
+    const group = onlyResource(devStack.doc, 'aws_db_subnet_group');
+    const subnets = resourcesOf(devStack.doc, 'aws_subnet');
+    const ids = (group.body.subnet_ids as string[]).map((id) => id.replace(/^\$\{aws_subnet\.(.+)\.id\}$/, '$1'));
+    expect(ids.map((name) => [(subnets[name].tags as Record<string, string>).Name, subnets[name].availability_zone])).toEqual([
+      ['workshop-backend-subnet-private3-ap-southeast-1a', 'ap-southeast-1a'],
+      ['workshop-backend-subnet-private4-ap-southeast-1b', 'ap-southeast-1b'],
+    ]);
+    expect(onlyResource(devStack.doc, 'aws_db_instance').body.db_subnet_group_name).toBe(ref('aws_db_subnet_group', group.name, 'name'));
+  });
+
+  it('attaches a parameter group of the engine family that enforces TLS', () => {
+    expect(devStack.json).toHaveResourceWithProperties(DbParameterGroup, {
+      family: 'postgres17',
+      parameter: [{ name: 'rds.force_ssl', value: '1', apply_method: 'immediate' }],
+    });
+    const { name: group, body } = onlyResource(devStack.doc, 'aws_db_parameter_group');
+    // A major version upgrade swaps in a group of the new family before the old one goes.
+    expect(body.name).toBe('workshop-backend-postgres17');
+    expect(body.lifecycle).toEqual({ create_before_destroy: true });
+    expect(onlyResource(devStack.doc, 'aws_db_instance').body.parameter_group_name).toBe(ref('aws_db_parameter_group', group, 'name'));
+  });
+
+  it('describes the database security group with the configured port', () => {
+    const custom = synthStack(withField(dev, 'database.port', 6432) as EnvironmentConfig);
+    const group = resourcesOf(custom.doc, 'aws_security_group')[nameWhere(custom.doc, 'aws_security_group', 'name', 'workshop-db-sg')];
+    expect(group.description).toBe('RDS PostgreSQL: admits 6432 only from the Lambda security group');
+    expect(onlyResource(custom.doc, 'aws_db_instance').body.port).toBe(6432);
+  });
+
+  it('allows 5432 into the database only from the Lambda security group', () => {
+    const dbSg = sg(devStack.doc, 'workshop-db-sg');
+    const lambdaSg = sg(devStack.doc, 'workshop-lambda-sg');
+    expect(onlyResource(devStack.doc, 'aws_db_instance').body.vpc_security_group_ids).toEqual([ref('aws_security_group', dbSg, 'id')]);
+    const intoDb = Object.values(resourcesOf(devStack.doc, 'aws_vpc_security_group_ingress_rule')).filter(
+      (r) => r.security_group_id === ref('aws_security_group', dbSg, 'id'),
+    );
+    expect(intoDb).toEqual([
+      expect.objectContaining({ referenced_security_group_id: ref('aws_security_group', lambdaSg, 'id'), ip_protocol: 'tcp', from_port: 5432, to_port: 5432 }),
+    ]);
+    expect(devStack.json).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, {
+      security_group_id: ref('aws_security_group', lambdaSg, 'id'),
+      referenced_security_group_id: ref('aws_security_group', dbSg, 'id'),
+      from_port: 5432,
+    });
+    expect(devStack.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { description: 'PostgreSQL from the Lambda (from)' });
+  });
+});

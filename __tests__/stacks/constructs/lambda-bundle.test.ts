@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor } from '../../../stacks/constructs/lambda-bundle';
+
+const projectRoot = path.resolve(__dirname, '..', '..', '..');
+
+/** Bundles in a separate node process, from another working directory, time zone and umask. */
+function bundleInChildProcess(cwd: string, timeZone: string, diskCache: boolean): { hash: string; sha: string } {
+  const script = `
+    const { bundleLambda } = require(${JSON.stringify(path.join(projectRoot, 'stacks/constructs/lambda-bundle.ts'))});
+    const b = bundleLambda({ diskCache: ${diskCache} });
+    process.stdout.write(JSON.stringify({ hash: b.sourceCodeHash, sha: require('crypto').createHash('sha256').update(b.zip).digest('hex') }));`;
+  const out = execFileSync(process.execPath, ['--import', require.resolve('tsx'), '-e', script], {
+    cwd,
+    env: { ...process.env, TZ: timeZone },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
+
+describe('bundleLambda', () => {
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'bundle-test-'));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('produces a zip with one stored index.js whose source_code_hash is the base64 SHA-256 of the zip', () => {
+    const bundle = bundleLambda();
+    expect(bundle.sourceCodeHash).toBe(createHash('sha256').update(bundle.zip).digest('base64'));
+    const zipFile = path.join(scratch, 'lambda.zip');
+    writeFileSync(zipFile, bundle.zip);
+    // The real unzip reads the archive the way Lambda's service does: one entry, stored, dated 1980.
+    const listing = execFileSync('unzip', ['-Zl', zipFile], { encoding: 'utf8' });
+    expect(listing).toMatch(new RegExp(`-rw-r--r--.*\\s${bundle.code.length}\\s.*stor 80-Jan-01 00:00 ${BUNDLE_FILE_NAME}`));
+    expect(execFileSync('unzip', ['-p', zipFile, BUNDLE_FILE_NAME])).toEqual(bundle.code);
+  });
+
+  it('gives the same bytes and hash from fresh esbuild runs in other folders and time zones', () => {
+    const here = bundleLambda({ diskCache: false });
+    const expected = { hash: here.sourceCodeHash, sha: createHash('sha256').update(here.zip).digest('hex') };
+    expect(bundleInChildProcess(scratch, 'Pacific/Kiritimati', false)).toEqual(expected);
+    expect(bundleInChildProcess(os.tmpdir(), 'America/Adak', false)).toEqual(expected);
+  });
+
+  it('returns from the disk cache exactly what esbuild builds', () => {
+    expect(bundleInChildProcess(scratch, 'UTC', true)).toEqual(bundleInChildProcess(scratch, 'UTC', false));
+  });
+
+  it('exports a handler from the bundled file', () => {
+    const file = path.join(scratch, 'index.js');
+    writeFileSync(file, bundleLambda().code);
+    const out = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(file)}).handler)`], { encoding: 'utf8' });
+    expect(out).toBe('function');
+  });
+
+  it('targets the Node.js version of the Lambda runtime, and rejects what is not a Node.js runtime', () => {
+    expect(esbuildTargetFor('nodejs24.x')).toBe('node24');
+    expect(esbuildTargetFor('nodejs22.x')).toBe('node22');
+    expect(() => esbuildTargetFor('python3.13')).toThrow('runtime: received "python3.13"; allowed: a Lambda Node.js runtime');
+  });
+});

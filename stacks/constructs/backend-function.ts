@@ -1,0 +1,196 @@
+import * as path from 'node:path';
+import { Construct } from 'constructs';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import type { AccountContext } from './account-context';
+import type { LambdaConfig } from '../../config/schema';
+import type { Database } from './database';
+import type { EncryptionKey } from './encryption-key';
+import { awsManagedPolicyArn, serviceTrustPolicy } from './iam';
+import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor, writeLambdaZip } from './lambda-bundle';
+import type { Network } from './network';
+import type { SecretsManagerEndpoint } from './secrets-endpoint';
+import { suppressWhen } from './policy-exceptions';
+import { emptySecurityGroup } from './security-groups';
+
+/** Props of {@link BackendFunction}. */
+export interface BackendFunctionProps {
+  /** Prefix of resource names: the function is `<namePrefix>-lambda-db-health`. */
+  readonly namePrefix: string;
+  /** Runtime, memory, timeout, concurrency, logs, tracing (validated by `validateEnvironmentConfig`). */
+  readonly config: LambdaConfig;
+  /** The VPC; the function's ENIs go into its Lambda subnets. */
+  readonly network: Network;
+  /** The database: its secret, address, port and name go into the environment. */
+  readonly database: Database;
+  /** The Secrets Manager endpoint the function reaches the secret through. */
+  readonly endpoint: SecretsManagerEndpoint;
+  /** Account and partition, for managed policy ARNs. */
+  readonly account: AccountContext;
+  /**
+   * Key for the log group and the environment variables.
+   * @default - AWS-managed keys
+   */
+  readonly encryptionKey?: EncryptionKey;
+}
+
+/**
+ * The AWS-managed policy the seed attaches: CloudWatch Logs writes and the EC2 network interface
+ * actions Lambda needs to attach to a VPC. AWS documents `Resource: "*"` for the ENI actions,
+ * which support no resource-level permissions.
+ * Source: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
+ */
+export const LAMBDA_VPC_ACCESS_POLICY = 'service-role/AWSLambdaVPCAccessExecutionRole';
+
+/** The seed's literal choice for secret access; see `SECRET_ACCESS_MODES` in config.ts. */
+export const SECRETS_MANAGER_READ_WRITE_POLICY = 'SecretsManagerReadWrite';
+
+/**
+ * What active tracing needs: `xray:PutTraceSegments` and `xray:PutTelemetryRecords`, which
+ * support no resource-level permissions.
+ * Source: https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+ */
+export const XRAY_WRITE_POLICY = 'AWSXRayDaemonWriteAccess';
+
+/**
+ * Where the Lambda Node.js runtime keeps the Amazon RDS CA bundle. Since Node.js 20 the runtime
+ * no longer loads it by default; `NODE_EXTRA_CA_CERTS` adds it to Node's trust store.
+ * Source: https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html (Amazon RDS certificates)
+ */
+export const LAMBDA_RDS_CA_BUNDLE = '/var/runtime/ca-cert.pem';
+
+/**
+ * The Lambda of the workshop, bundled from `lambda-src/`: it reads the RDS-managed secret through
+ * the endpoint and queries the database over verified TLS.
+ *
+ * Its role trusts `lambda.amazonaws.com` and has managed policy attachments only:
+ * `AWSLambdaVPCAccessExecutionRole`, the secret read policy from `database.grantSecretRead`
+ * (or the seed's `SecretsManagerReadWrite` when `secretAccess` asks for it), and
+ * `AWSXRayDaemonWriteAccess` when tracing is `Active`. The function waits for those attachments
+ * and its log group (`depends_on`), so its first invocation neither lacks permissions nor
+ * creates a log group without retention. Its security group admits nothing and sends only
+ * PostgreSQL to the database and HTTPS to the endpoint.
+ */
+export class BackendFunction extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly securityGroup: SecurityGroup;
+  readonly logGroup: CloudwatchLogGroup;
+  /** The function's name. */
+  readonly functionName: string;
+  /** The function's ARN. */
+  readonly functionArn: string;
+
+  constructor(scope: Construct, id: string, props: BackendFunctionProps) {
+    super(scope, id);
+    const { config, namePrefix, network, database, endpoint, account, encryptionKey } = props;
+    const functionName = BackendFunction.functionName(namePrefix);
+
+    this.securityGroup = emptySecurityGroup(this, 'security-group', {
+      name: `${namePrefix}-lambda-sg`,
+      description: 'Lambda: no ingress; egress only to the database and the Secrets Manager endpoint',
+      vpcId: network.vpcId,
+    });
+    database.allowConnectionsFrom(this.securityGroup, 'from the Lambda');
+    endpoint.allowHttpsFrom(this.securityGroup, 'from the Lambda');
+
+    this.role = new IamRole(this, 'role', {
+      name: `${namePrefix}-lambda-secretsmng-role`,
+      description: 'Allows Lambda functions to call Secrets Manager to fetch secrets.',
+      assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com'),
+    });
+    // The construct id drops the ARN path (`service-role/`): ids are a contract, see STYLE.md.
+    const attach = (name: string) =>
+      new IamRolePolicyAttachment(this, `policy-${path.basename(name)}`, {
+        role: this.role.name,
+        policyArn: awsManagedPolicyArn(account, name),
+      });
+    const vpcAccess = attach(LAMBDA_VPC_ACCESS_POLICY);
+    suppressWhen(true, vpcAccess, 'WB-IAM-NO-WILDCARD-RESOURCE', 'lambdaVpcAccess', [
+      `Policy::arn:aws:iam::aws:policy/${LAMBDA_VPC_ACCESS_POLICY}`,
+    ]);
+    const attachments = [
+      vpcAccess,
+      config.secretAccess === 'SecretsManagerReadWrite'
+        ? attach(SECRETS_MANAGER_READ_WRITE_POLICY)
+        : database.grantSecretRead(this.role),
+      ...(config.tracingMode === 'Active' ? [attach(XRAY_WRITE_POLICY)] : []),
+    ];
+
+    this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
+      name: BackendFunction.logGroupName(namePrefix),
+      retentionInDays: config.logRetentionDays,
+      kmsKeyId: encryptionKey?.keyArn,
+    });
+
+    const bundle = bundleLambda({ target: esbuildTargetFor(config.runtime) });
+    const asset = new TerraformAsset(this, 'code', {
+      path: writeLambdaZip(bundle),
+      type: AssetType.FILE,
+    });
+
+    const timeoutMillis = config.timeoutSeconds * 1000;
+    this.function = new LambdaFunction(this, 'function', {
+      functionName,
+      description: 'Reads the RDS-managed secret and queries PostgreSQL over verified TLS',
+      role: this.role.arn,
+      runtime: config.runtime,
+      architectures: [config.architecture],
+      handler: `${path.basename(BUNDLE_FILE_NAME, '.js')}.handler`,
+      filename: asset.path,
+      sourceCodeHash: bundle.sourceCodeHash,
+      memorySize: config.memorySizeMiB,
+      timeout: config.timeoutSeconds,
+      reservedConcurrentExecutions: config.reservedConcurrentExecutions ?? undefined,
+      vpcConfig: {
+        subnetIds: network.lambdaSubnets.map((s) => s.subnet.id),
+        securityGroupIds: [this.securityGroup.id],
+      },
+      // On destroy, move the ENIs to the VPC's (rule-less) default group first, so deleting the
+      // Lambda security group does not wait for Lambda's ENI cleanup (up to 45 minutes).
+      replaceSecurityGroupsOnDestroy: true,
+      replacementSecurityGroupIds: [network.defaultSecurityGroup.id],
+      kmsKeyArn: encryptionKey?.keyArn,
+      tracingConfig: { mode: config.tracingMode },
+      loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
+      environment: {
+        variables: {
+          DB_SECRET_ARN: database.secretArn,
+          DB_HOST: database.endpointAddress,
+          DB_PORT: String(database.port),
+          DB_NAME: database.databaseName,
+          NODE_EXTRA_CA_CERTS: LAMBDA_RDS_CA_BUNDLE,
+          // The longest path of an invocation, a rotation caught by 28P01, is two secret fetches
+          // (connect + request each), two connects and a query: at timeout/10 each that is 7/10
+          // of the function timeout, so a missing endpoint or an unreachable database surfaces
+          // as a named error, not as a Lambda timeout.
+          SECRETS_MANAGER_CONNECT_TIMEOUT_MS: String(Math.min(1000, timeoutMillis / 10)),
+          SECRETS_MANAGER_REQUEST_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 10)),
+          DB_CONNECT_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 10)),
+          DB_QUERY_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 10)),
+        },
+      },
+      dependsOn: [...attachments, this.logGroup],
+    });
+    suppressWhen(!encryptionKey, this.function, 'WB-LAMBDA-ENVIRONMENT-CMK', 'customerManagedKey');
+    suppressWhen(config.reservedConcurrentExecutions === null, this.function, 'WB-LAMBDA-RESERVED-CONCURRENCY', 'reservedConcurrency');
+    suppressWhen(!encryptionKey, this.logGroup, 'WB-LOGS-CMK', 'customerManagedKey');
+    suppressWhen(config.logRetentionDays < 365, this.logGroup, 'WB-LOGS-RETENTION-1Y', 'logRetentionOneYear');
+    this.functionName = this.function.functionName;
+    this.functionArn = this.function.arn;
+  }
+
+  /** The function's name for a name prefix: `<namePrefix>-lambda-db-health`. */
+  static functionName(namePrefix: string): string {
+    return `${namePrefix}-lambda-db-health`;
+  }
+
+  /** The function's log group: `/aws/lambda/<function name>`. */
+  static logGroupName(namePrefix: string): string {
+    return `/aws/lambda/${BackendFunction.functionName(namePrefix)}`;
+  }
+}

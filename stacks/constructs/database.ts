@@ -1,0 +1,225 @@
+import { Construct } from 'constructs';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
+import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
+import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import type { AccountContext } from './account-context';
+import { postgresMajorVersion, type DatabaseConfig } from '../../config/schema';
+import type { EncryptionKey } from './encryption-key';
+import type { Network } from './network';
+import { suppressWhen } from './policy-exceptions';
+import { TcpFlow, emptySecurityGroup } from './security-groups';
+
+/** Props of {@link Database}. */
+export interface DatabaseProps {
+  /** Prefix of resource names: the instance is `<namePrefix>-backend-db`. */
+  readonly namePrefix: string;
+  /** Instance settings (validated by `validateEnvironmentConfig`). */
+  readonly config: DatabaseConfig;
+  /** The VPC; the DB subnet group spans its data subnets. */
+  readonly network: Network;
+  /** Account and region, for the secret-read policy. */
+  readonly account: AccountContext;
+  /**
+   * Key for the storage, the RDS-managed secret, Performance Insights and the log groups.
+   * @default - AWS-managed keys (`aws/rds`, `aws/secretsmanager`)
+   */
+  readonly encryptionKey?: EncryptionKey;
+}
+
+/**
+ * Read actions on one secret, the least the Lambda needs.
+ * Source: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html
+ */
+export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] as const;
+
+/**
+ * The PostgreSQL logs RDS publishes to CloudWatch Logs.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Concepts.PostgreSQL.html
+ */
+export const POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
+
+/**
+ * The CA RDS signs the instance's server certificate with: RSA 2048, valid to 2061, in the
+ * bundle the Lambda Node.js runtime ships at /var/runtime/ca-cert.pem.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html
+ */
+export const RDS_CA_CERT_IDENTIFIER = 'rds-ca-rsa2048-g1';
+
+/**
+ * An RDS for PostgreSQL instance whose master password RDS generates, stores and rotates (every
+ * 7 days) in Secrets Manager (`manage_master_user_password`): no password exists in code,
+ * configuration, the synthesized JSON or Terraform state.
+ *
+ * Storage is encrypted, the instance is not publicly accessible, its subnet group spans the data
+ * subnets of every AZ, its parameter group enforces TLS (`rds.force_ssl = 1`), backups are kept
+ * `backupRetentionDays`, and the `postgresql` and `upgrade` logs go to log groups this construct
+ * declares with `logRetentionDays`. Without Multi-AZ the instance is pinned to the
+ * first AZ, the Lambda's.
+ */
+export class Database extends Construct {
+  readonly instance: DbInstance;
+  /** Security group of the instance; admits only what {@link allowConnectionsFrom} opens. */
+  readonly securityGroup: SecurityGroup;
+  /** ARN of the RDS-managed secret (`master_user_secret[0].secret_arn`). */
+  readonly secretArn: string;
+  /** Host name of the instance (`address`). */
+  readonly endpointAddress: string;
+  /** Port PostgreSQL listens on. */
+  readonly port: number;
+  /** Name of the database created in the instance. */
+  readonly databaseName: string;
+
+  private readonly props: DatabaseProps;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    this.props = props;
+    const { config, namePrefix, network, encryptionKey } = props;
+    const identifier = Database.identifier(namePrefix);
+    const major = postgresMajorVersion(config);
+
+    this.securityGroup = emptySecurityGroup(this, 'security-group', {
+      name: `${namePrefix}-db-sg`,
+      description: `RDS PostgreSQL: admits ${config.port} only from the Lambda security group`,
+      vpcId: network.vpcId,
+    });
+
+    const subnetGroup = new DbSubnetGroup(this, 'subnet-group', {
+      name: `${namePrefix}-backend-db-subnets`,
+      description: 'Data subnets, one per AZ',
+      subnetIds: network.dataSubnets.map((s) => s.subnet.id),
+    });
+
+    const parameterGroup = new DbParameterGroup(this, 'parameter-group', {
+      name: `${namePrefix}-backend-postgres${major}`,
+      family: `postgres${major}`,
+      description: 'Enforces TLS on every connection',
+      parameter: [{ name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' }],
+      // A new major version brings a new family, hence a new group: create it before the
+      // instance lets go of the old one (its name carries the major version, so both can exist).
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    const logGroups = POSTGRES_LOG_EXPORTS.map(
+      (log) =>
+        new CloudwatchLogGroup(this, `log-group-${log}`, {
+          name: Database.logGroupName(namePrefix, log),
+          retentionInDays: config.logRetentionDays,
+          kmsKeyId: encryptionKey?.keyArn,
+        }),
+    );
+
+    this.instance = new DbInstance(this, 'instance', {
+      identifier,
+      engine: 'postgres',
+      engineVersion: config.engineVersion,
+      autoMinorVersionUpgrade: true,
+      instanceClass: config.instanceClass,
+      allocatedStorage: config.allocatedStorageGiB,
+      maxAllocatedStorage: config.maxAllocatedStorageGiB === 0 ? undefined : config.maxAllocatedStorageGiB,
+      storageType: 'gp3',
+      storageEncrypted: true,
+      kmsKeyId: encryptionKey?.keyArn,
+      dbName: config.databaseName,
+      username: config.masterUsername,
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: encryptionKey?.keyArn,
+      port: config.port,
+      caCertIdentifier: RDS_CA_CERT_IDENTIFIER,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      publiclyAccessible: false,
+      multiAz: config.multiAz,
+      availabilityZone: config.multiAz ? undefined : network.lambdaSubnets[0].availabilityZone,
+      parameterGroupName: parameterGroup.name,
+      backupRetentionPeriod: config.backupRetentionDays,
+      copyTagsToSnapshot: true,
+      // Free, and harmless while the function keeps using the managed secret (CKV_AWS_161).
+      iamDatabaseAuthenticationEnabled: true,
+      deletionProtection: config.deletionProtection,
+      skipFinalSnapshot: config.skipFinalSnapshot,
+      finalSnapshotIdentifier: config.skipFinalSnapshot ? undefined : `${identifier}-final`,
+      enabledCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
+      performanceInsightsEnabled: config.performanceInsightsRetentionDays > 0,
+      performanceInsightsRetentionPeriod:
+        config.performanceInsightsRetentionDays > 0 ? config.performanceInsightsRetentionDays : undefined,
+      performanceInsightsKmsKeyId: config.performanceInsightsRetentionDays > 0 ? encryptionKey?.keyArn : undefined,
+      // RDS creates the export log groups itself unless they exist first.
+      dependsOn: logGroups,
+      tags: { Name: identifier },
+    });
+
+    suppressWhen(!config.multiAz, this.instance, 'WB-RDS-MULTI-AZ', 'multiAz');
+    suppressWhen(!config.deletionProtection, this.instance, 'WB-RDS-DELETION-PROTECTION', 'deletionProtection');
+    suppressWhen(config.skipFinalSnapshot, this.instance, 'WB-RDS-FINAL-SNAPSHOT', 'finalSnapshot');
+    suppressWhen(!encryptionKey, this.instance, 'WB-RDS-SECRET-CMK', 'customerManagedKey');
+    suppressWhen(!encryptionKey, this.instance, 'WB-RDS-PERFORMANCE-INSIGHTS-CMK', 'customerManagedKey');
+    suppressWhen(true, this.instance, 'WB-RDS-ENHANCED-MONITORING', 'enhancedMonitoring');
+    for (const group of logGroups) {
+      suppressWhen(!encryptionKey, group, 'WB-LOGS-CMK', 'customerManagedKey');
+      suppressWhen(config.logRetentionDays < 365, group, 'WB-LOGS-RETENTION-1Y', 'logRetentionOneYear');
+    }
+
+    this.secretArn = this.instance.masterUserSecret.get(0).secretArn;
+    this.endpointAddress = this.instance.address;
+    this.port = config.port;
+    this.databaseName = config.databaseName;
+  }
+
+  /** The DB instance identifier for a name prefix: `<namePrefix>-backend-db`. */
+  static identifier(namePrefix: string): string {
+    return `${namePrefix}-backend-db`;
+  }
+
+  /** The log group RDS publishes one log export to: `/aws/rds/instance/<identifier>/<log>`. */
+  static logGroupName(namePrefix: string, log: (typeof POSTGRES_LOG_EXPORTS)[number]): string {
+    return `/aws/rds/instance/${Database.identifier(namePrefix)}/${log}`;
+  }
+
+  /**
+   * Opens the database port to `peer`, and nothing else: an ingress rule on the DB group that
+   * references `peer`, and the matching egress rule on `peer`.
+   */
+  allowConnectionsFrom(peer: SecurityGroup, description: string): TcpFlow {
+    return new TcpFlow(this, 'allow-from-lambda', {
+      from: peer,
+      to: this.securityGroup,
+      port: this.port,
+      description: `PostgreSQL ${description}`,
+    });
+  }
+
+  /**
+   * Lets `role` read the RDS-managed secret, and nothing else: a customer-managed policy with
+   * {@link SECRET_READ_ACTIONS} on this one secret's ARN, plus `kms:Decrypt` on the key through
+   * Secrets Manager only (`kms:ViaService`) when a customer-managed key encrypts the secret.
+   *
+   * @returns the policy attachment, for `depends_on`.
+   */
+  grantSecretRead(role: IamRole): IamRolePolicyAttachment {
+    const { account, encryptionKey, namePrefix } = this.props;
+    const statements: object[] = [
+      { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: [...SECRET_READ_ACTIONS], Resource: this.secretArn },
+    ];
+    if (encryptionKey) {
+      statements.push({
+        Sid: 'DecryptDatabaseSecret',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: encryptionKey.keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${account.region}.amazonaws.com` } },
+      });
+    }
+    const policy = new IamPolicy(this, 'secret-read-policy', {
+      name: `${namePrefix}-read-db-secret`,
+      description: 'Read the RDS-managed master user secret of the backend database',
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+    });
+    return new IamRolePolicyAttachment(this, 'secret-read-attachment', { role: role.name, policyArn: policy.arn });
+  }
+}

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
+import { ZipFile } from 'yazl';
+
+/** The module esbuild starts from; its `handler` export is the Lambda handler. */
+export const LAMBDA_ENTRY_POINT = 'lambda-src/handler.ts';
+
+/** The file name inside the zip, so the Lambda `handler` attribute is `index.handler`. */
+export const BUNDLE_FILE_NAME = 'index.js';
+
+/**
+ * The zip entries' modification time. Zip stores local time with 2-second precision from 1980
+ * on; a fixed value keeps the archive's bytes free of the build machine's clock and time zone.
+ */
+const ZIP_ENTRY_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+
+/**
+ * esbuild's `target` for a Lambda Node.js runtime identifier: `nodejs24.x` gives `node24`.
+ *
+ * @throws Error naming the runtime when it is not a `nodejs<major>.x` identifier.
+ */
+export function esbuildTargetFor(runtime: string): string {
+  const match = /^nodejs(\d+)\.x$/.exec(runtime);
+  if (!match) throw new Error(`esbuildTargetFor: runtime: received "${runtime}"; allowed: a Lambda Node.js runtime such as "nodejs24.x"`);
+  return `node${match[1]}`;
+}
+
+/** What {@link bundleLambda} produced. */
+export interface LambdaBundle {
+  /** The bundled handler: one CommonJS file, `index.js`, exporting `handler`. */
+  readonly code: Buffer;
+  /** The zip's bytes: one entry, {@link BUNDLE_FILE_NAME}, stored without compression. */
+  readonly zip: Buffer;
+  /**
+   * Base64 of the zip's SHA-256: the value AWS reports as the function's `CodeSha256` and
+   * Terraform's `filebase64sha256()` computes, used as `source_code_hash`.
+   */
+  readonly sourceCodeHash: string;
+}
+
+/** Options of {@link bundleLambda}. */
+export interface BundleLambdaOptions {
+  /**
+   * The project root, that holds `lambda-src/` and `node_modules/`.
+   * @default - the parent folder of `stacks/`
+   */
+  readonly projectRoot?: string;
+  /**
+   * esbuild's `target`, from the Lambda runtime with {@link esbuildTargetFor}.
+   * @default 'node22'
+   */
+  readonly target?: string;
+  /**
+   * Whether to reuse and keep bundles in `node_modules/.cache/workshop-backend-lambda/`.
+   * @default true
+   */
+  readonly diskCache?: boolean;
+}
+
+/** esbuild options that, with `target` and the input files, determine the bundle's bytes. */
+const BUILD_OPTIONS: BuildOptions = {
+  entryPoints: [LAMBDA_ENTRY_POINT],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  // pg requires 'pg-native' only when asked for the native driver, which we never do.
+  external: ['pg-native'],
+  write: false,
+  outfile: BUNDLE_FILE_NAME,
+  logLevel: 'silent',
+};
+
+/** Where bundles are kept between synths, keyed by a hash of everything that goes into them. */
+const CACHE_DIR = path.join('node_modules', '.cache', 'workshop-backend-lambda');
+
+const cache = new Map<string, LambdaBundle>();
+
+/**
+ * Bundles `lambda-src/handler.ts` with esbuild into one minified CommonJS file and zips it.
+ *
+ * The result is byte-for-byte reproducible: esbuild's output depends only on the sources
+ * (paths are relative to `projectRoot`), and the zip has one entry with a fixed time, fixed
+ * permissions and no compression, so neither the clock nor the zlib build of the machine that
+ * runs synth changes the bytes or `sourceCodeHash`. A plan reviewed in CI then shows a code
+ * change only when the code changed. The AWS SDK is bundled too rather than taken from the
+ * runtime, so the version that runs is the one the lock file pins.
+ *
+ * Results are memoized per `projectRoot` and `target`, so one synth bundles once for all stacks,
+ * and cached on disk under `node_modules/.cache/workshop-backend-lambda/` keyed by a SHA-256 of
+ * esbuild's version, the options, `package-lock.json` and every input file esbuild read last
+ * time: an unchanged source skips esbuild (about 250 ms of each synth) and any edit rebuilds.
+ *
+ * @throws Error from esbuild, naming the file and line, when the sources do not compile.
+ */
+export function bundleLambda(options: BundleLambdaOptions = {}): LambdaBundle {
+  const projectRoot = options.projectRoot ?? path.resolve(__dirname, '..', '..');
+  const target = options.target ?? 'node22';
+  const diskCache = options.diskCache ?? true;
+  const key = `${projectRoot}\0${target}\0${diskCache}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+
+  const code = diskCache ? cachedBuild(projectRoot, target) : build(projectRoot, target).code;
+  const zip = zipSingleFile(BUNDLE_FILE_NAME, code);
+  const bundle: LambdaBundle = {
+    code,
+    zip,
+    sourceCodeHash: createHash('sha256').update(zip).digest('base64'),
+  };
+  cache.set(key, bundle);
+  return bundle;
+}
+
+/**
+ * Writes the bundle's zip to `<outDir>/lambda.zip` (creating `outDir`) and returns the file's path.
+ * cdktf's `TerraformAsset` then copies it into the stack's output under a content hash.
+ *
+ * @default outDir - `node_modules/.cache/workshop-backend-lambda/zip/<sha256 of the zip>/` in the
+ *   project, so repeated synths reuse one file and nothing is left in the system's temp folder
+ */
+export function writeLambdaZip(bundle: LambdaBundle, outDir?: string): string {
+  const dir =
+    outDir ??
+    path.join(path.resolve(__dirname, '..', '..'), CACHE_DIR, 'zip', createHash('sha256').update(bundle.zip).digest('hex'));
+  const file = path.join(dir, 'lambda.zip');
+  if (outDir === undefined && existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  // Written aside and renamed, so a synth interrupted mid-write never leaves a short zip to reuse.
+  writeFileSync(`${file}.tmp`, bundle.zip);
+  renameSync(`${file}.tmp`, file);
+  return file;
+}
+
+function cachedBuild(projectRoot: string, target: string): Buffer {
+  const cacheDir = path.join(projectRoot, CACHE_DIR, target);
+  const manifestFile = path.join(cacheDir, 'inputs.json');
+  try {
+    const inputs = JSON.parse(readFileSync(manifestFile, 'utf8')) as string[];
+    const cached = path.join(cacheDir, `${buildKey(projectRoot, target, inputs)}.js`);
+    if (existsSync(cached)) return readFileSync(cached);
+  } catch {
+    // No cache yet, or an input is gone: build.
+  }
+  const { code, inputs } = build(projectRoot, target);
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    const file = path.join(cacheDir, `${buildKey(projectRoot, target, inputs)}.js`);
+    writeFileSync(`${file}.tmp`, code);
+    renameSync(`${file}.tmp`, file);
+    writeFileSync(manifestFile, JSON.stringify(inputs));
+  } catch {
+    // A read-only node_modules only costs the next synth a rebuild.
+  }
+  return code;
+}
+
+function build(projectRoot: string, target: string): { code: Buffer; inputs: string[] } {
+  const result = buildSync({ ...BUILD_OPTIONS, absWorkingDir: projectRoot, target, metafile: true });
+  return { code: Buffer.from(result.outputFiles![0].contents), inputs: Object.keys(result.metafile!.inputs).sort() };
+}
+
+function buildKey(projectRoot: string, target: string, inputs: readonly string[]): string {
+  const hash = createHash('sha256').update(JSON.stringify({ esbuildVersion, target, BUILD_OPTIONS }));
+  for (const input of ['package-lock.json', ...inputs]) {
+    hash.update(`\0${input}\0`).update(readFileSync(path.join(projectRoot, input)));
+  }
+  return hash.digest('hex');
+}
+
+function zipSingleFile(name: string, contents: Buffer): Buffer {
+  const zip = new ZipFile();
+  // forceDosTimestamp: without it yazl adds an extended-timestamp field holding the UTC time,
+  // which turns the fixed local date into a different instant in every time zone.
+  zip.addBuffer(contents, name, { mtime: ZIP_ENTRY_MTIME, mode: 0o100644, compress: false, forceDosTimestamp: true });
+  zip.end();
+  // For a stored (uncompressed) in-memory entry yazl writes the whole archive synchronously.
+  const chunks: Buffer[] = [];
+  let chunk: Buffer | null;
+  while ((chunk = zip.outputStream.read() as Buffer | null) !== null) chunks.push(chunk);
+  const archive = Buffer.concat(chunks);
+  const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
+  if (archive.length < 22 || archive.readUInt32LE(archive.length - 22) !== END_OF_CENTRAL_DIRECTORY) {
+    throw new Error('bundleLambda: the zip stream ended early; yazl no longer writes stored entries synchronously');
+  }
+  return archive;
+}

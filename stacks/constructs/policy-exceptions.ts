@@ -1,0 +1,41 @@
+/**
+ * The reasons behind every policy suppression the stacks declare, in one place so a reviewer reads
+ * them together (README, "Security", lists where each applies). Each suppression is declared next to
+ * its resource, and only when that environment's configuration turns the control off, so `prod`,
+ * which turns them on, carries none of the cost exceptions. The per-environment lists are pinned in
+ * __tests__/policy/environments.test.ts.
+ */
+import type { IConstruct } from 'constructs';
+import { suppressRule } from '../../policy';
+
+export const POLICY_EXCEPTION_REASONS = {
+  multiAz:
+    'This environment is a workshop stack torn down after each session, so it runs a single-AZ instance: a Multi-AZ standby roughly doubles the database cost.',
+  deletionProtection:
+    'This environment must be removable with one cdktf destroy at the end of a workshop, which deletion protection would block.',
+  finalSnapshot:
+    'This environment holds only workshop data and is destroyed after each session; a final snapshot would outlive it and keep costing storage.',
+  customerManagedKey:
+    'This environment uses the AWS-managed keys (customerManagedKey = false) to avoid the monthly customer-managed KMS key charge; prod sets a key.',
+  logRetentionOneYear:
+    'This environment keeps logs for days, not a year: workshop logs have no audit value after the session and a year of storage costs money.',
+  flowLogTrafficType:
+    'This environment records only REJECT flows to keep flow log ingestion low; prod records ALL traffic.',
+  reservedConcurrency:
+    'This environment may run in new accounts whose concurrency quota cannot reserve any (AWS keeps 100 unreserved), and its database sees workshop traffic only.',
+  enhancedMonitoring:
+    'Performance Insights and the standard RDS CloudWatch metrics cover the one PostgreSQL instance of this backend; enhanced monitoring would add a role with an AWS managed policy and OS metrics ingestion that we judged not worth its cost.',
+  lambdaVpcAccess:
+    'AWSLambdaVPCAccessExecutionRole grants the ENI actions Lambda needs to attach to a VPC on Resource "*", which AWS documents as required because ec2:CreateNetworkInterface and friends are used before the network interface exists; the seed attaches this managed policy.',
+} as const;
+
+/** Suppresses `ruleId` on `scope` with the named reason when `when` is true. */
+export function suppressWhen(
+  when: boolean,
+  scope: IConstruct,
+  ruleId: string,
+  reason: keyof typeof POLICY_EXCEPTION_REASONS,
+  appliesTo?: readonly string[],
+): void {
+  if (when) suppressRule(scope, { ruleId, reason: POLICY_EXCEPTION_REASONS[reason], appliesTo });
+}
