@@ -2,8 +2,9 @@ import { App } from 'cdktf';
 import { addPolicyChecks } from './policy';
 import { validateEnvironmentConfigs, type EnvironmentConfig } from './config/schema';
 import { environments } from './config/environments';
-import { ConfigurationError, ConfigurationErrors } from './config/errors';
-import { StateBackendConfigError, configureStateBackend, stateBackendSettingsFromEnv } from './stacks/state-backend';
+import { UserError } from './config/errors';
+import { stateBackendSettingsFromEnv } from './config/state-backend';
+import { configureStateBackend } from './stacks/state-backend';
 import { StateBootstrapStack } from './stacks/state-bootstrap-stack';
 import { WorkshopBackendStack } from './stacks/workshop-backend-stack';
 
@@ -30,7 +31,7 @@ export interface BuildAppOptions {
  * Builds the app: one stack per environment, the state backend of each, the state-bootstrap stack
  * when a state bucket is configured, and the policy check on every stack.
  *
- * @throws ConfigurationErrors or StateBackendConfigError, before any stack is built.
+ * @throws UserError for invalid configuration or `TF_STATE_*` variables, before any stack is built.
  */
 export function buildApp(options: BuildAppOptions = {}): App {
   const env = options.env ?? process.env;
@@ -55,21 +56,29 @@ export function buildApp(options: BuildAppOptions = {}): App {
 }
 
 /**
- * Builds and synthesizes the app. Invalid configuration is printed as its message alone (field,
- * value, what is allowed), without a stack trace, and gives exit code 1; other errors propagate.
+ * Builds and synthesizes the app. A {@link UserError} (configuration, `TF_STATE_*` variables, stack
+ * props, the policy gate) is printed as its message alone (what is wrong, each field with the value
+ * received and what is allowed, and the fix), without a stack trace, and gives exit code 1. Any
+ * other error is a bug and propagates with its trace.
  *
- * @returns the process exit code: 0, or 1 for invalid configuration
+ * @returns the process exit code: 0, or 1 for a user error
  */
 export function synthApp(options: BuildAppOptions = {}, stderr: (text: string) => void = (t) => process.stderr.write(t)): number {
+  return exitCodeOf(() => buildApp(options).synth(), stderr);
+}
+
+/**
+ * Runs `work` and maps a {@link UserError} to its message on `stderr` and exit code 1.
+ * @returns 0 when `work` returns, 1 after a user error; any other error propagates with its trace
+ */
+export function exitCodeOf(work: () => void, stderr: (text: string) => void = (t) => process.stderr.write(t)): number {
   try {
-    buildApp(options).synth();
+    work();
     return 0;
   } catch (error) {
-    if (error instanceof ConfigurationErrors || error instanceof ConfigurationError || error instanceof StateBackendConfigError) {
-      stderr(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    if (!UserError.is(error)) throw error;
+    stderr(`${error.message}\n`);
+    return 1;
   }
 }
 

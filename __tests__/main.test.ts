@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildApp, synthApp } from '../main';
+import { App } from 'cdktf';
+import { buildApp, exitCodeOf, synthApp } from '../main';
+import { StateBootstrapStack } from '../stacks/state-bootstrap-stack';
 import { dev, prod } from '../config/environments';
 import type { EnvironmentConfig } from '../config/schema';
 import { withField } from './support/synth';
@@ -29,10 +31,10 @@ describe('main', () => {
     const code = synthApp({ outdir, env: {}, environments: [badDev, badProd] }, (t) => written.push(t));
     expect(code).toBe(1);
     const text = written.join('');
-    expect(text).toContain('Invalid configuration for environment "dev"');
-    expect(text).toContain('lambda.timeoutSeconds: received 1000; allowed: an integer from 3 to 900');
-    expect(text).toContain('Invalid configuration for environment "prod"');
-    expect(text).toContain('network.vpcCidr: received "10.0.0.0/99"; allowed: an IPv4 CIDR block');
+    expect(text).toContain('Invalid configuration for environments "dev", "prod" (config/environments.ts)');
+    expect(text).toContain('- dev: lambda.timeoutSeconds: received 1000; allowed: an integer from 3 to 900');
+    expect(text).toContain('- prod: network.vpcCidr: received "10.0.0.0/99"; allowed: an IPv4 CIDR block');
+    expect(text).toContain('Fix: change these fields in config/environments.ts');
     expect(text).not.toMatch(/\n\s+at /);
     expect(existsSync(path.join(outdir, 'stacks'))).toBe(false);
   });
@@ -48,5 +50,24 @@ describe('main', () => {
     expect(result.stderr).toContain('Not_A_Bucket');
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(path.join(outdir, 'stacks'))).toBe(false);
+  });
+
+  it('reports invalid stack props as a message with the fix, exit code 1 and no stack trace', () => {
+    const written: string[] = [];
+    const code = exitCodeOf(() => {
+      new StateBootstrapStack(new App({ outdir }), 'state-bootstrap', { bucketName: 'team-state', region: 'ap-southeast-1', noncurrentVersionExpirationDays: 0 });
+    }, (t) => written.push(t));
+    expect(code).toBe(1);
+    const text = written.join('');
+    expect(text).toContain('Invalid props for stack "state-bootstrap" (StateBootstrapStack):');
+    expect(text).toContain('noncurrentVersionExpirationDays: received 0; allowed: an integer from 1 to 3650 (days)');
+    expect(text).toContain('Fix: ');
+    expect(text).not.toMatch(/\n\s+at /);
+  });
+
+  it('lets an unexpected error propagate with its stack trace', () => {
+    const bug = new TypeError('not a user error');
+    expect(() => exitCodeOf(() => { throw bug; }, () => undefined)).toThrow(bug);
+    expect(bug.stack).toMatch(/\n\s+at /);
   });
 });

@@ -1,32 +1,35 @@
 /**
- * Error factories for configuration and construct input, so every message has the same shape
- * (which environment, which field, the value received, what is allowed, how to fix it) and
- * tests can match them.
+ * The one error model for everything a user can get wrong: an environment's configuration, the
+ * `TF_STATE_*` backend variables, a stack's props, and the policy gate. Every such failure is a
+ * {@link UserError} built by one of the {@link errors} factories (in the manner of cdktf's
+ * `lib/errors.ts`), so every message has the same shape: what is wrong, one line per problem
+ * (field, value received, what is allowed), and how to fix it. `main.ts` catches this one type
+ * and prints the message without a stack trace; any other error is a bug and keeps its trace.
  */
 
-/** Thrown when an environment's configuration is invalid; synth stops before building anything. */
-export class ConfigurationError extends Error {
+/** What the user got wrong, for callers that branch on it. */
+export type UserErrorKind = 'configuration' | 'state-backend' | 'stack-props' | 'policy';
+
+/** A mistake in the user's input: printed as its message alone, with exit code 1. */
+export class UserError extends Error {
+  /** What was wrong. */
+  readonly kind: UserErrorKind;
   /** One line per problem found, each `<field>: received <value>; allowed: <...>`. */
   readonly problems: readonly string[];
+  /** How to fix it, one sentence. */
+  readonly fix: string;
 
-  constructor(environment: string, problems: readonly string[]) {
-    super(
-      `Invalid configuration for environment "${environment}" (config/environments.ts):\n` +
-        problems.map((p) => `  - ${p}`).join('\n'),
-    );
-    this.name = 'ConfigurationError';
+  constructor(kind: UserErrorKind, summary: string, problems: readonly string[], fix: string) {
+    super(`${summary}:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix: ${fix}`);
+    this.name = 'UserError';
+    this.kind = kind;
     this.problems = problems;
+    this.fix = fix;
   }
-}
 
-/** Thrown when several environments are invalid: every environment's problems at once. */
-export class ConfigurationErrors extends Error {
-  readonly errors: readonly ConfigurationError[];
-
-  constructor(errors: readonly ConfigurationError[]) {
-    super(errors.map((e) => e.message).join('\n'));
-    this.name = 'ConfigurationErrors';
-    this.errors = errors;
+  /** True for a {@link UserError}, also across copies of this module (tsx and jest may load two). */
+  static is(error: unknown): error is UserError {
+    return error instanceof UserError || (error instanceof Error && error.name === 'UserError' && 'problems' in error);
   }
 }
 
@@ -34,6 +37,56 @@ export class ConfigurationErrors extends Error {
 export function invalidField(field: string, received: unknown, allowed: string): string {
   return `${field}: received ${describe(received)}; allowed: ${allowed}`;
 }
+
+const CONFIGURATION_FIX =
+  'change these fields in config/environments.ts; docs/configuration.md lists every field with its range and default.';
+
+/** The error factories; tests match the messages they build. */
+export const errors: {
+  readonly invalidEnvironment: (environment: string, problems: readonly string[]) => UserError;
+  readonly invalidEnvironments: (failures: readonly { environment: string; problems: readonly string[] }[]) => UserError;
+  readonly invalidStateBackend: (problems: readonly string[]) => UserError;
+  readonly invalidProps: (owner: string, problems: readonly string[]) => UserError;
+  readonly policyGateFailed: (stack: string, findings: readonly string[]) => UserError;
+} = {
+  /** One environment's configuration (config/environments.ts) is invalid. */
+  invalidEnvironment: (environment: string, problems: readonly string[]): UserError =>
+    new UserError(
+      'configuration',
+      `Invalid configuration for environment "${environment}" (config/environments.ts)`,
+      problems,
+      CONFIGURATION_FIX,
+    ),
+  /** Several environments are invalid: all their problems at once, each prefixed with its environment. */
+  invalidEnvironments: (failures: readonly { environment: string; problems: readonly string[] }[]): UserError =>
+    failures.length === 1
+      ? errors.invalidEnvironment(failures[0].environment, failures[0].problems)
+      : new UserError(
+          'configuration',
+          `Invalid configuration for environments ${failures.map((f) => `"${f.environment}"`).join(', ')} (config/environments.ts)`,
+          failures.flatMap((f) => f.problems.map((p) => `${f.environment}: ${p}`)),
+          CONFIGURATION_FIX,
+        ),
+  /** The `TF_STATE_*` environment variables are invalid. */
+  invalidStateBackend: (problems: readonly string[]): UserError =>
+    new UserError(
+      'state-backend',
+      'Invalid state backend settings in the environment',
+      problems,
+      'set or unset these variables; docs/team-setup.md describes the shared S3 state.',
+    ),
+  /** A stack or construct was given invalid props. */
+  invalidProps: (owner: string, problems: readonly string[]): UserError =>
+    new UserError('stack-props', `Invalid props for ${owner}`, problems, `pass props in the allowed ranges to ${owner}.`),
+  /** The policy gate found unsuppressed errors or bad suppressions in a stack. */
+  policyGateFailed: (stack: string, findings: readonly string[]): UserError =>
+    new UserError(
+      'policy',
+      `Policy check failed for stack "${stack}" (${findings.length} finding(s))`,
+      findings,
+      'fix the resource, or suppress the rule next to it with a reason; docs/security.md explains both.',
+    ),
+};
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';

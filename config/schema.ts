@@ -1,6 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { ConfigurationError, ConfigurationErrors, invalidField } from './errors';
+import { INSTANCE_CLASS_MEMORY_GIB, RESERVED_DB_CONNECTIONS, defaultMaxConnectionsCeiling, maxLambdaConnections, postgresMajorVersion } from './derived';
+import { errors, invalidField } from './errors';
 
 /**
  * Retention periods CloudWatch Logs accepts, in days.
@@ -234,6 +235,16 @@ export interface EnvironmentConfig {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** `T` with `readonly` removed at every depth, to compare the interfaces with what zod infers. */
+type Writable<T> = T extends readonly (infer E)[] ? Writable<E>[] : T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
+/** `true` only when `A` and `B` are the same type. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/**
+ * The schema and the documented interfaces above cannot drift: this fails to compile when a field
+ * is added, removed or retyped in one and not in the other.
+ */
+export const SCHEMA_MATCHES_INTERFACES: Same<Writable<EnvironmentConfig>, z.infer<typeof environmentSchema>> = true;
+
 /**
  * Validates one environment's configuration and returns it unchanged.
  *
@@ -242,51 +253,53 @@ export interface EnvironmentConfig {
  * `lambdaAzCount` at most the number of AZs, reserved concurrency within the database's
  * connection limit, `maxAllocatedStorageGiB` 0 or above `allocatedStorageGiB`.
  *
- * @throws ConfigurationError listing every problem, each naming the field, the value received
- *   and what is allowed.
+ * @throws UserError (`errors.invalidEnvironment`) listing every problem, each naming the field,
+ *   the value received and what is allowed.
  */
 export function validateEnvironmentConfig(input: unknown): EnvironmentConfig {
-  const name =
+  const result = checkEnvironment(input);
+  if ('problems' in result) throw errors.invalidEnvironment(result.environment, result.problems);
+  return result.config;
+}
+
+/**
+ * Validates every environment and returns them, so one synth reports the problems of all of them.
+ *
+ * @throws UserError (`errors.invalidEnvironments`) with the problems of every invalid environment.
+ */
+export function validateEnvironmentConfigs(inputs: readonly unknown[]): EnvironmentConfig[] {
+  const results = inputs.map(checkEnvironment);
+  const failures = results.filter((r): r is EnvironmentProblems => 'problems' in r);
+  if (failures.length > 0) throw errors.invalidEnvironments(failures);
+  return results.map((r) => (r as { config: EnvironmentConfig }).config);
+}
+
+interface EnvironmentProblems {
+  readonly environment: string;
+  readonly problems: readonly string[];
+}
+
+function checkEnvironment(input: unknown): { config: EnvironmentConfig } | EnvironmentProblems {
+  const environment =
     typeof input === 'object' && input !== null && typeof (input as { environment?: unknown }).environment === 'string'
       ? (input as { environment: string }).environment
       : '<unnamed>';
   const parsed = environmentSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigurationError(
-      name,
-      parsed.error.issues.map((issue) => {
+    return {
+      environment,
+      problems: parsed.error.issues.map((issue) => {
         const field = issue.path.join('.');
         if (issue.code === 'unrecognized_keys') {
           return `${field || '<root>'}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them or check the spelling`;
         }
         return invalidField(field, valueAt(input, issue.path), issue.message);
       }),
-    );
+    };
   }
-  const config = parsed.data as EnvironmentConfig;
+  const config: EnvironmentConfig = parsed.data;
   const problems = crossFieldProblems(config);
-  if (problems.length > 0) throw new ConfigurationError(name, problems);
-  return config;
-}
-
-/**
- * Validates every environment and returns them, so one synth reports the problems of all of them.
- *
- * @throws ConfigurationErrors holding one {@link ConfigurationError} per invalid environment.
- */
-export function validateEnvironmentConfigs(inputs: readonly unknown[]): EnvironmentConfig[] {
-  const valid: EnvironmentConfig[] = [];
-  const errors: ConfigurationError[] = [];
-  for (const input of inputs) {
-    try {
-      valid.push(validateEnvironmentConfig(input));
-    } catch (error) {
-      if (!(error instanceof ConfigurationError)) throw error;
-      errors.push(error);
-    }
-  }
-  if (errors.length > 0) throw new ConfigurationErrors(errors);
-  return valid;
+  return problems.length > 0 ? { environment, problems } : { config };
 }
 
 function crossFieldProblems(config: EnvironmentConfig): string[] {
@@ -360,53 +373,6 @@ function crossFieldProblems(config: EnvironmentConfig): string[] {
     );
   }
   return problems;
-}
-
-/**
- * Memory of common RDS instance classes, in GiB, to bound `database.maxConnections`.
- * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html
- */
-export const INSTANCE_CLASS_MEMORY_GIB: Readonly<Record<string, number>> = (() => {
-  const table: Record<string, number> = {};
-  const sizes = { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, '2xlarge': 32 };
-  for (const family of ['t3', 't4g']) for (const [size, gib] of Object.entries(sizes)) table[`db.${family}.${size}`] = gib;
-  for (const family of ['m5', 'm6g', 'm6i', 'm7g', 'm7i']) {
-    Object.assign(table, { [`db.${family}.large`]: 8, [`db.${family}.xlarge`]: 16, [`db.${family}.2xlarge`]: 32, [`db.${family}.4xlarge`]: 64 });
-  }
-  for (const family of ['r5', 'r6g', 'r6i', 'r7g', 'r7i']) {
-    Object.assign(table, { [`db.${family}.large`]: 16, [`db.${family}.xlarge`]: 32, [`db.${family}.2xlarge`]: 64, [`db.${family}.4xlarge`]: 128 });
-  }
-  return table;
-})();
-
-/**
- * The most connections RDS for PostgreSQL allows by default on `memoryGiB` of instance memory:
- * `LEAST(DBInstanceClassMemory / 9531392, 5000)`, taking the class's whole memory. The real
- * value is lower, since DBInstanceClassMemory excludes what the OS and RDS processes use
- * (`SHOW max_connections` on the instance tells).
- * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections
- */
-export function defaultMaxConnectionsCeiling(memoryGiB: number): number {
-  return Math.min(Math.floor((memoryGiB * 1024 ** 3) / 9531392), 5000);
-}
-
-/**
- * Connections kept free for RDS itself (`rdsadmin` and monitoring hold a few) and for operators
- * running psql during an incident, when sizing the Lambda's reserved concurrency.
- */
-export const RESERVED_DB_CONNECTIONS = 10;
-
-/**
- * The largest reserved concurrency the database can serve: `maxConnections` minus
- * {@link RESERVED_DB_CONNECTIONS}, since each warm Lambda container holds one connection.
- */
-export function maxLambdaConnections(maxConnections: number): number {
-  return Math.max(1, maxConnections - RESERVED_DB_CONNECTIONS);
-}
-
-/** The PostgreSQL major version of a config's `engineVersion` (`"17.6"` gives 17). */
-export function postgresMajorVersion(database: DatabaseConfig): number {
-  return Number(database.engineVersion.split('.')[0]);
 }
 
 function overlaps(a: [ipaddr.IPv4, number], b: [ipaddr.IPv4, number]): boolean {

@@ -1,10 +1,11 @@
+import { LAMBDA_ENV } from './environment';
 import { ConfigError, messages } from './errors';
 
 /**
  * The Lambda's configuration, read once per container from the environment the stack sets.
  * Every duration carries its unit in its name; ranges are checked by {@link loadConfig}.
  */
-export interface LambdaConfig {
+export interface HandlerConfig {
   /** ARN of the RDS-managed secret (`DB_SECRET_ARN`); its SecretString is `{"username","password"}`. */
   readonly secretArn: string;
   /** PostgreSQL host name (`DB_HOST`), also the TLS server name checked against the certificate. */
@@ -39,14 +40,14 @@ interface IntegerVariable {
  * well below it: the longest Secrets Manager call is bounded by connect + request timeout.
  */
 export const TUNING_VARIABLES = {
-  secretsManagerConnectTimeoutMillis: { name: 'SECRETS_MANAGER_CONNECT_TIMEOUT_MS', defaultValue: 1000, min: 50, max: 5000, unit: 'ms' },
-  secretsManagerRequestTimeoutMillis: { name: 'SECRETS_MANAGER_REQUEST_TIMEOUT_MS', defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
-  dbConnectTimeoutMillis: { name: 'DB_CONNECT_TIMEOUT_MS', defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
-  dbQueryTimeoutMillis: { name: 'DB_QUERY_TIMEOUT_MS', defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
-  secretCacheTtlSeconds: { name: 'SECRET_CACHE_TTL_SECONDS', defaultValue: 300, min: 0, max: 86400, unit: 's' },
+  secretsManagerConnectTimeoutMillis: { name: LAMBDA_ENV.secretsManagerConnectTimeoutMillis, defaultValue: 1000, min: 50, max: 5000, unit: 'ms' },
+  secretsManagerRequestTimeoutMillis: { name: LAMBDA_ENV.secretsManagerRequestTimeoutMillis, defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
+  dbConnectTimeoutMillis: { name: LAMBDA_ENV.dbConnectTimeoutMillis, defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
+  dbQueryTimeoutMillis: { name: LAMBDA_ENV.dbQueryTimeoutMillis, defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
+  secretCacheTtlSeconds: { name: LAMBDA_ENV.secretCacheTtlSeconds, defaultValue: 300, min: 0, max: 86400, unit: 's' },
 } as const satisfies Record<string, IntegerVariable>;
 
-const DB_PORT: IntegerVariable = { name: 'DB_PORT', min: 1, max: 65535, unit: '' };
+const DB_PORT: IntegerVariable = { name: LAMBDA_ENV.dbPort, min: 1, max: 65535, unit: '' };
 
 const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
@@ -57,16 +58,16 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * Reads and validates the configuration.
  * @throws ConfigError naming the variable, the value received and what is allowed.
  */
-export function loadConfig(env: Env): LambdaConfig {
-  const secretArn = requireString(env, 'DB_SECRET_ARN', 'the ARN of the RDS-managed secret (arn:aws:secretsmanager:<region>:<account>:secret:...)');
+export function loadConfig(env: Env): HandlerConfig {
+  const secretArn = requireString(env, LAMBDA_ENV.secretArn, 'the ARN of the RDS-managed secret (arn:aws:secretsmanager:<region>:<account>:secret:...)');
   if (!SECRET_ARN_PATTERN.test(secretArn)) {
-    throw new ConfigError(messages.badEnv('DB_SECRET_ARN', secretArn, 'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:...)'));
+    throw new ConfigError(messages.badEnv(LAMBDA_ENV.secretArn, secretArn, 'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:...)'));
   }
   return {
     secretArn,
-    dbHost: requireString(env, 'DB_HOST', "the RDS instance's endpoint address"),
+    dbHost: requireString(env, LAMBDA_ENV.dbHost, "the RDS instance's endpoint address"),
     dbPort: readInteger(env, DB_PORT),
-    dbName: requireString(env, 'DB_NAME', 'the database name'),
+    dbName: requireString(env, LAMBDA_ENV.dbName, 'the database name'),
     secretsManagerConnectTimeoutMillis: readInteger(env, TUNING_VARIABLES.secretsManagerConnectTimeoutMillis),
     secretsManagerRequestTimeoutMillis: readInteger(env, TUNING_VARIABLES.secretsManagerRequestTimeoutMillis),
     dbConnectTimeoutMillis: readInteger(env, TUNING_VARIABLES.dbConnectTimeoutMillis),

@@ -4,8 +4,8 @@ import { DatabaseConnectError, DatabaseQueryError, LambdaError, describeError, e
 import type { Logger } from './log';
 import type { CredentialSource, DbCredentials } from './secrets';
 
-/** Props of {@link Database}. */
-export interface DatabaseProps {
+/** Props of {@link DatabaseSession}. */
+export interface DatabaseSessionProps {
   /** PostgreSQL host; also the TLS server name when it is a DNS name. */
   readonly host: string;
   /** PostgreSQL port. */
@@ -33,7 +33,7 @@ export interface SessionSecret {
   readonly versionId: string;
 }
 
-/** A query run by {@link Database.run}: it receives the open session and what opened it. */
+/** A query run by {@link DatabaseSession.run}: it receives the open session and what opened it. */
 export type Work<T> = (client: ClientBase, secret: SessionSecret) => Promise<T>;
 
 /** SQLSTATE PostgreSQL returns for a wrong password (invalid_password). */
@@ -74,13 +74,13 @@ interface Session {
  * dropped and replaced; a query that finds its session gone is retried once on a new one, which
  * is safe because every query this Lambda runs is read-only.
  */
-export class Database {
+export class DatabaseSession {
   /** How many sessions this instance opened successfully. */
   connectCount = 0;
   private session?: Session;
   private opening?: Promise<Session>;
 
-  constructor(private readonly props: DatabaseProps) {}
+  constructor(private readonly props: DatabaseSessionProps) {}
 
   /** Runs `work` on the container's session, opening or replacing the session as needed. */
   async run<T>(work: Work<T>): Promise<T> {

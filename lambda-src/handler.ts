@@ -1,6 +1,6 @@
 import { health, parseRequest, tables, type ActionRequest } from './actions';
-import { loadConfig, type Env, type LambdaConfig } from './config';
-import { Database } from './db';
+import { loadConfig, type Env, type HandlerConfig } from './config';
+import { DatabaseSession } from './db';
 import { LambdaError, describeError, messages } from './errors';
 import { createLogger, type LogSink } from './log';
 import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
@@ -52,9 +52,9 @@ export type Handler = (event: unknown, context?: InvocationContext) => Promise<S
 
 /** The container's long-lived collaborators, created on the first invocation. */
 export interface Runtime {
-  readonly config: LambdaConfig;
+  readonly config: HandlerConfig;
   readonly secrets: SecretCache;
-  readonly database: Database;
+  readonly database: DatabaseSession;
 }
 
 /** A handler plus its runtime, so tests can read counters and close the session. */
@@ -86,7 +86,7 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
         }),
       log,
     });
-    const database = new Database({
+    const database = new DatabaseSession({
       host: config.dbHost,
       port: config.dbPort,
       database: config.dbName,
@@ -133,7 +133,7 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
   };
 }
 
-function dispatch(database: Database, request: ActionRequest): Promise<unknown> {
+function dispatch(database: DatabaseSession, request: ActionRequest): Promise<unknown> {
   switch (request.action) {
     case 'health':
       return database.run((client, secret) => health(client, secret));

@@ -1,18 +1,18 @@
 /**
  * Hooks the policy pack into cdktf synth. `addPolicyChecks(app)` adds a {@link PolicyAspect} to every
  * stack; the aspect registers a node validation on the stack, which cdktf runs after all aspects
- * (`StackSynthesizer.synthesize` calls `invokeAspects` then `runAllValidations`). The validation reads
- * the stack's final Terraform JSON (`stack.toTerraform()`, tokens resolved, overrides applied) and
- * reports through annotations: an error annotation makes `app.synth()` throw
- * (`encounteredAnnotationWithLevelError`), a warning is printed.
- *
- * Errors are also printed and set `process.exitCode = 1`: with CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS
- * set (which cdktf's own error message suggests), cdktf neither throws nor prints error annotations,
- * and synth would exit 0 on a failing rule (README, "Security").
+ * (`StackSynthesizer.synthesize` calls `invokeAspects` then `runAllValidations`) and before it
+ * writes the stack. The validation reads the stack's final Terraform JSON (`stack.toTerraform()`,
+ * tokens resolved, overrides applied). Warnings are printed and added as warning annotations. Errors
+ * (failing error-severity rules and bad suppressions) throw a `UserError` listing every finding of
+ * the stack (`errors.policyGateFailed`): synth stops before that stack is written, `main.ts` prints
+ * the findings without a stack trace and exits 1. A thrown error, unlike an error annotation, cannot
+ * be silenced by CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS (docs/security.md).
  */
 import { Annotations, Aspects, TerraformStack, type IAspect } from 'cdktf';
+import { errors } from '../config/errors';
 import type { IConstruct } from 'constructs';
-import { evaluatePolicy, type PolicyReport } from './engine';
+import { evaluatePolicy, type PolicyReport, type PolicyResult } from './engine';
 import { ruleById } from './registry';
 import { collectSuppressions } from './suppressions';
 import type { Rule, TerraformDocument } from './types';
@@ -21,17 +21,10 @@ export interface PolicyCheckOptions {
   /** @default RULES - the registry */
   readonly rules?: readonly Rule[];
   /**
-   * Where findings are printed, errors and warnings, one line each (cdktf's CLI prints annotations,
-   * `tsx main.ts` does not, and no one does with CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS set).
+   * Where warnings are printed, one line each (cdktf's CLI prints annotations, `node main.ts` does not).
    * @default - console.warn (stderr)
    */
   readonly log?: (line: string) => void;
-  /**
-   * Called once per stack that has an error (a failing error-severity rule or a bad suppression), so
-   * the process fails even when cdktf is told to continue past error annotations.
-   * @default - sets `process.exitCode = 1`
-   */
-  readonly fail?: () => void;
 }
 
 /** Evaluates one stack: its synthesized JSON and the suppressions declared in it. */
@@ -45,36 +38,28 @@ function findConstruct(stack: TerraformStack, path: string | undefined): IConstr
   return stack.node.findAll().find((c) => c.node.path === path) ?? stack;
 }
 
-/**
- * Turns a report into annotations on the constructs concerned, and prints each finding.
- * @returns the number of errors: failing error-severity results and suppression problems
- */
-export function annotateReport(stack: TerraformStack, report: PolicyReport, log: (line: string) => void): number {
-  let errors = 0;
-  for (const r of report.results.filter((x) => x.status === 'fail')) {
-    const rule = ruleById(r.ruleId);
-    const text = `[${r.ruleId}] ${r.address}: ${r.message}. ${rule?.title ?? ''}. ${rule?.explanation ?? ''} (mirrors ${rule?.mirrors.join(', ') || 'no scanner'})`;
-    if (r.severity === 'error') {
-      errors += 1;
-      Annotations.of(findConstruct(stack, r.constructPath)).addError(text);
-      log(`policy error: ${stack.node.id}: ${text}`);
-    } else {
-      Annotations.of(findConstruct(stack, r.constructPath)).addWarning(text);
-      log(`policy warning: ${stack.node.id}: ${text}`);
-    }
-  }
-  for (const p of report.problems) {
-    errors += 1;
-    const text = `[policy-suppression] ${p.message}`;
-    Annotations.of(findConstruct(stack, p.constructPath)).addError(text);
-    log(`policy error: ${stack.node.id}: ${p.constructPath}: ${text}`);
-  }
-  return errors;
+/** One line per finding: `[rule] address: what is wrong. The rule. Why and how to fix. (mirrors ...)`. */
+function findingText(r: PolicyResult): string {
+  const rule = ruleById(r.ruleId);
+  return `[${r.ruleId}] ${r.address}: ${r.message}. ${rule?.title ?? ''}. ${rule?.explanation ?? ''} (mirrors ${rule?.mirrors.join(', ') || 'no scanner'})`;
 }
 
-/** The default {@link PolicyCheckOptions.fail}: the process exits non-zero once synth returns. */
-function failProcess(): void {
-  process.exitCode = 1;
+/**
+ * Annotates and prints the warnings of a report, then throws when it has errors.
+ * @throws UserError (`errors.policyGateFailed`) listing every unsuppressed error and bad suppression
+ */
+export function enforceReport(stack: TerraformStack, report: PolicyReport, log: (line: string) => void): void {
+  const findings: string[] = [];
+  for (const r of report.results.filter((x) => x.status === 'fail')) {
+    if (r.severity === 'error') {
+      findings.push(findingText(r));
+    } else {
+      Annotations.of(findConstruct(stack, r.constructPath)).addWarning(findingText(r));
+      log(`policy warning: ${stack.node.id}: ${findingText(r)}`);
+    }
+  }
+  for (const p of report.problems) findings.push(`[policy-suppression] ${p.constructPath}: ${p.message}`);
+  if (findings.length > 0) throw errors.policyGateFailed(stack.node.id, findings);
 }
 
 /** The aspect: on a stack, registers the policy validation once. */
@@ -89,12 +74,7 @@ export class PolicyAspect implements IAspect {
     this.registered.add(stack);
     stack.node.addValidation({
       validate: () => {
-        const log = this.options.log ?? ((l: string) => console.warn(l));
-        const errors = annotateReport(stack, evaluateStack(stack, this.options.rules), log);
-        if (errors > 0) {
-          log(`policy: ${stack.node.id}: ${errors} error(s); synth fails (README, "Security")`);
-          (this.options.fail ?? failProcess)();
-        }
+        enforceReport(stack, evaluateStack(stack, this.options.rules), this.options.log ?? ((l: string) => console.warn(l)));
         return [];
       },
     });

@@ -1,6 +1,5 @@
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -8,9 +7,10 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { invalidField } from '../config/errors';
-import { configureStateBackend, StateBackendSettings, useLocalState } from './state-backend';
-import { AWS_PROVIDER_VERSION } from './workshop-backend-stack';
+import { errors, invalidField } from '../config/errors';
+import type { StateBackendSettings } from '../config/state-backend';
+import { configureStateBackend, useLocalState } from './state-backend';
+import { addAwsProvider } from './provider';
 
 /** Server-side encryption algorithms a state bucket may use by default. */
 export const STATE_BUCKET_SSE_ALGORITHMS = ['AES256', 'aws:kms'] as const;
@@ -88,9 +88,7 @@ export class StateBootstrapStack extends TerraformStack {
       configureStateBackend(this, id, props.stateBackend);
     }
 
-    new AwsProvider(this, 'aws', { region: props.region, defaultTags: [{ tags: { ...tags } }] });
-    // The same pinned provider as the app stacks (the bindings' own constraint is a loose `aws`).
-    this.addOverride('terraform.required_providers.aws', { source: 'hashicorp/aws', version: AWS_PROVIDER_VERSION });
+    addAwsProvider(this, { region: props.region, tags });
 
     const bucket = new S3Bucket(this, 'state-bucket', {
       bucket: props.bucketName,
@@ -199,6 +197,6 @@ function validateProps(
     problems.push(invalidField('kmsKeyArn', props.kmsKeyArn, 'only with sseAlgorithm "aws:kms"; remove it or set sseAlgorithm'));
   }
   if (problems.length > 0) {
-    throw new Error(`Invalid props for stack "${id}" (StateBootstrapStack):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw errors.invalidProps(`stack "${id}" (StateBootstrapStack)`, problems);
   }
 }

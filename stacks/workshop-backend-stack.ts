@@ -1,19 +1,13 @@
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AccountContext } from './constructs/account-context';
+import { addAwsProvider } from './provider';
 import { BackendFunction } from './constructs/backend-function';
 import { validateEnvironmentConfig, type EnvironmentConfig } from '../config/schema';
 import { Database, POSTGRES_LOG_EXPORTS } from './constructs/database';
 import { EncryptionKey } from './constructs/encryption-key';
 import { Network } from './constructs/network';
 import { SecretsManagerEndpoint } from './constructs/secrets-endpoint';
-
-/**
- * The AWS provider version `@cdktf/provider-aws` 21.22 was generated from. The bindings describe
- * exactly this schema, so the stack pins it rather than the bindings' loose `~> 6.0`.
- */
-export const AWS_PROVIDER_VERSION = '6.25.0';
 
 /** Props of {@link WorkshopBackendStack}. */
 export interface WorkshopBackendStackProps {
@@ -25,7 +19,7 @@ export interface WorkshopBackendStackProps {
  * One environment of the workshop backend: network, encryption key (when configured), database,
  * Secrets Manager endpoint and Lambda, with the outputs a deployer needs to check them.
  *
- * @throws ConfigurationError when `config` is invalid, before anything is added to the app.
+ * @throws UserError when `config` is invalid, before anything is added to the app.
  */
 export class WorkshopBackendStack extends TerraformStack {
   readonly network: Network;
@@ -38,19 +32,13 @@ export class WorkshopBackendStack extends TerraformStack {
     const config = validateEnvironmentConfig(props.config);
     super(scope, id);
 
-    new AwsProvider(this, 'aws', {
-      region: config.region,
-      defaultTags: [{ tags: { ...config.tags } }],
-    });
-    this.addOverride('terraform.required_providers.aws', { source: 'hashicorp/aws', version: AWS_PROVIDER_VERSION });
-
-    const account = new AccountContext(this, 'account', config.region);
+    addAwsProvider(this, { region: config.region, tags: config.tags });
+    AccountContext.create(this, config.region);
     const { namePrefix } = config;
 
     if (config.customerManagedKey) {
       this.encryptionKey = new EncryptionKey(this, 'encryption-key', {
         namePrefix,
-        account,
         logGroupNames: [
           Network.flowLogGroupName(namePrefix),
           BackendFunction.logGroupName(namePrefix),
@@ -62,20 +50,17 @@ export class WorkshopBackendStack extends TerraformStack {
     this.network = new Network(this, 'network', {
       namePrefix,
       config: config.network,
-      account,
       encryptionKey: this.encryptionKey,
     });
     this.database = new Database(this, 'database', {
       namePrefix,
       config: config.database,
       network: this.network,
-      account,
       encryptionKey: this.encryptionKey,
     });
     this.endpoint = new SecretsManagerEndpoint(this, 'secrets-endpoint', {
       namePrefix,
       network: this.network,
-      account,
       secretArn: this.database.secretArn,
     });
     this.backendFunction = new BackendFunction(this, 'function', {
@@ -84,7 +69,6 @@ export class WorkshopBackendStack extends TerraformStack {
       network: this.network,
       database: this.database,
       endpoint: this.endpoint,
-      account,
       encryptionKey: this.encryptionKey,
     });
 

@@ -1,5 +1,6 @@
-import { ConfigurationError } from '../../config/errors';
-import { maxLambdaConnections, validateEnvironmentConfig } from '../../config/schema';
+import { UserError } from '../../config/errors';
+import { maxLambdaConnections } from '../../config/derived';
+import { validateEnvironmentConfig } from '../../config/schema';
 import { dev, environments, prod } from '../../config/environments';
 import { withField } from '../support/synth';
 
@@ -7,7 +8,7 @@ function problemsOf(input: unknown): string[] {
   try {
     validateEnvironmentConfig(input);
   } catch (error) {
-    if (error instanceof ConfigurationError) return [...error.problems];
+    if (error instanceof UserError) return [...error.problems];
     throw error;
   }
   throw new Error('expected the configuration to be rejected');

@@ -24,21 +24,20 @@ function synth(mode: 'compliant' | 'violating', env: NodeJS.ProcessEnv = {}): { 
 }
 
 describe('policy check in a synth process', () => {
-  it('exits 1 and prints the finding when CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is set', () => {
-    const { status, stderr } = synth('violating', { CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: '1' });
-    expect(stderr).toMatch(/policy error: fixture: \[WB-RDS-STORAGE-ENCRYPTED\] aws_db_instance\.db/);
+  it.each([
+    ['with CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS set', { CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: '1' }],
+    ['without that variable', {}],
+  ])('exits 1 %s, printing the finding and the fix without a stack trace', (_name, env) => {
+    const { status, stderr } = synth('violating', env);
+    expect(stderr).toMatch(/Policy check failed for stack "fixture" \(1 finding\(s\)\):\n  - \[WB-RDS-STORAGE-ENCRYPTED\] aws_db_instance\.db/);
+    expect(stderr).toContain('Fix: fix the resource, or suppress the rule');
+    expect(stderr).not.toMatch(/\n\s+at /);
     expect(status).toBe(1);
-  });
-
-  it('fails, printing the finding, without that variable', () => {
-    const { status, stderr } = synth('violating');
-    expect(stderr).toMatch(/\[WB-RDS-STORAGE-ENCRYPTED\] aws_db_instance\.db/);
-    expect(status).not.toBe(0);
   });
 
   it('exits 0 and prints no policy error for a compliant stack, with the variable set', () => {
     const { status, stderr } = synth('compliant', { CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: '1' });
-    expect(stderr).not.toMatch(/policy error/);
+    expect(stderr).not.toMatch(/Policy check failed/);
     expect(status).toBe(0);
   });
 });

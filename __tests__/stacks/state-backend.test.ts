@@ -4,12 +4,9 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { testApp } from '../support/synth';
-import {
-  configureStateBackend,
-  StateBackendConfigError,
-  StateBackendSettings,
-  stateBackendSettingsFromEnv,
-} from '../../stacks/state-backend';
+import { configureStateBackend } from '../../stacks/state-backend';
+import { UserError } from '../../config/errors';
+import { type StateBackendSettings, stateBackendSettingsFromEnv } from '../../config/state-backend';
 import {
   LocalS3Server,
   localS3BackendOverrides,
@@ -96,7 +93,7 @@ describe('stateBackendSettingsFromEnv', () => {
     ['TF_STATE_BOOTSTRAP_BACKEND', 'remote', /TF_STATE_BOOTSTRAP_BACKEND: received "remote"; allowed: one of "local", "s3"/],
   ])('rejects %s=%s with the variable, the value and what is allowed', (name, value, message) => {
     const env = { TF_STATE_BUCKET: 'acme-tfstate', TF_STATE_REGION: 'eu-west-1', [name]: value };
-    expect(() => stateBackendSettingsFromEnv(env)).toThrow(StateBackendConfigError);
+    expect(() => stateBackendSettingsFromEnv(env)).toThrow(UserError);
     expect(() => stateBackendSettingsFromEnv(env)).toThrow(message);
   });
 
@@ -105,7 +102,7 @@ describe('stateBackendSettingsFromEnv', () => {
       stateBackendSettingsFromEnv({ TF_STATE_BUCKET: 'UPPER', TF_STATE_REGION: 'nowhere' });
       throw new Error('expected a StateBackendConfigError');
     } catch (error) {
-      expect((error as StateBackendConfigError).problems).toHaveLength(2);
+      expect((error as UserError).problems).toHaveLength(2);
     }
   });
 });

@@ -9,7 +9,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { StateBootstrapStack, StateBootstrapStackProps } from '../../stacks/state-bootstrap-stack';
-import { AWS_PROVIDER_VERSION } from '../../stacks/workshop-backend-stack';
+import { AWS_PROVIDER_VERSION } from '../../stacks/provider';
 import { testApp } from '../support/synth';
 
 const baseProps: StateBootstrapStackProps = { bucketName: 'acme-tfstate', region: 'eu-west-1' };

@@ -1,6 +1,7 @@
-import { ConfigurationError } from '../../config/errors';
+import { UserError } from '../../config/errors';
 import { dev, prod } from '../../config/environments';
-import { AWS_PROVIDER_VERSION, WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
+import { AWS_PROVIDER_VERSION } from '../../stacks/provider';
+import { WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
 import { onlyResource, synthStack, testApp, withField } from '../support/synth';
 import type { EnvironmentConfig } from '../../config/schema';
 
@@ -76,7 +77,7 @@ describe('WorkshopBackendStack', () => {
   it('fails before building anything when the configuration is invalid', () => {
     const app = testApp();
     const bad = withField(dev, 'lambda.memorySizeMiB', 1) as EnvironmentConfig;
-    expect(() => new WorkshopBackendStack(app, 'dev', { config: bad })).toThrow(ConfigurationError);
+    expect(() => new WorkshopBackendStack(app, 'dev', { config: bad })).toThrow(UserError);
     expect(app.node.children).toHaveLength(0);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The app __tests__/policy/check.test.ts runs in a child process, as `npm run synth` runs main.ts: the
  * compliant fixture with the policy check, and with unencrypted database storage when the first
- * argument is `violating`. The exit code and stderr are what the test asserts.
+ * argument is `violating`, reporting errors as `main.ts` does. The exit code and stderr are what the test asserts.
  */
+import { exitCodeOf } from '../../main';
 import { addPolicyChecks } from '../../policy';
 import { compliantFixture } from './policy-fixture';
 import { removeScratch } from './scratch';
@@ -11,7 +12,7 @@ const fixture = compliantFixture();
 if (process.argv[2] === 'violating') fixture.db.addOverride('storage_encrypted', false);
 addPolicyChecks(fixture.app);
 try {
-  fixture.app.synth();
+  process.exitCode = exitCodeOf(() => fixture.app.synth());
 } finally {
   removeScratch();
 }

@@ -6,8 +6,10 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import type { AccountContext } from './account-context';
+import { AccountContext } from './account-context';
+import { lambdaTimeouts } from '../../config/derived';
 import type { LambdaConfig } from '../../config/schema';
+import { LAMBDA_ENV } from '../../lambda-src/environment';
 import type { Database } from './database';
 import type { EncryptionKey } from './encryption-key';
 import { awsManagedPolicyArn, serviceTrustPolicy } from './iam';
@@ -29,8 +31,6 @@ export interface BackendFunctionProps {
   readonly database: Database;
   /** The Secrets Manager endpoint the function reaches the secret through. */
   readonly endpoint: SecretsManagerEndpoint;
-  /** Account and partition, for managed policy ARNs. */
-  readonly account: AccountContext;
   /**
    * Key for the log group and the environment variables.
    * @default - AWS-managed keys
@@ -87,7 +87,8 @@ export class BackendFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BackendFunctionProps) {
     super(scope, id);
-    const { config, namePrefix, network, database, endpoint, account, encryptionKey } = props;
+    const { config, namePrefix, network, database, endpoint, encryptionKey } = props;
+    const account = AccountContext.of(this);
     const functionName = BackendFunction.functionName(namePrefix);
 
     this.securityGroup = emptySecurityGroup(this, 'security-group', {
@@ -133,7 +134,7 @@ export class BackendFunction extends Construct {
       type: AssetType.FILE,
     });
 
-    const timeoutMillis = config.timeoutSeconds * 1000;
+    const timeouts = lambdaTimeouts(config.timeoutSeconds);
     this.function = new LambdaFunction(this, 'function', {
       functionName,
       description: 'Reads the RDS-managed secret and queries PostgreSQL over verified TLS',
@@ -159,19 +160,16 @@ export class BackendFunction extends Construct {
       loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
       environment: {
         variables: {
-          DB_SECRET_ARN: database.secretArn,
-          DB_HOST: database.endpointAddress,
-          DB_PORT: String(database.port),
-          DB_NAME: database.databaseName,
-          NODE_EXTRA_CA_CERTS: LAMBDA_RDS_CA_BUNDLE,
-          // The longest path of an invocation, a rotation caught by 28P01, is two secret fetches
-          // (connect + request each), two connects and a query: at timeout/10 each that is 7/10
-          // of the function timeout, so a missing endpoint or an unreachable database surfaces
-          // as a named error, not as a Lambda timeout.
-          SECRETS_MANAGER_CONNECT_TIMEOUT_MS: String(Math.min(1000, timeoutMillis / 10)),
-          SECRETS_MANAGER_REQUEST_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 10)),
-          DB_CONNECT_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 10)),
-          DB_QUERY_TIMEOUT_MS: String(Math.min(3000, timeoutMillis / 10)),
+          [LAMBDA_ENV.secretArn]: database.secretArn,
+          [LAMBDA_ENV.dbHost]: database.endpointAddress,
+          [LAMBDA_ENV.dbPort]: String(database.port),
+          [LAMBDA_ENV.dbName]: database.databaseName,
+          [LAMBDA_ENV.nodeExtraCaCerts]: LAMBDA_RDS_CA_BUNDLE,
+          // Each wait is derived from the function timeout (config/derived.ts, lambdaTimeouts).
+          [LAMBDA_ENV.secretsManagerConnectTimeoutMillis]: String(timeouts.secretsManagerConnectTimeoutMillis),
+          [LAMBDA_ENV.secretsManagerRequestTimeoutMillis]: String(timeouts.secretsManagerRequestTimeoutMillis),
+          [LAMBDA_ENV.dbConnectTimeoutMillis]: String(timeouts.dbConnectTimeoutMillis),
+          [LAMBDA_ENV.dbQueryTimeoutMillis]: String(timeouts.dbQueryTimeoutMillis),
         },
       },
       dependsOn: [...attachments, this.logGroup],

@@ -7,8 +7,9 @@ import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import type { AccountContext } from './account-context';
-import { postgresMajorVersion, type DatabaseConfig } from '../../config/schema';
+import { AccountContext } from './account-context';
+import { postgresMajorVersion } from '../../config/derived';
+import type { DatabaseConfig } from '../../config/schema';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { suppressWhen } from './policy-exceptions';
@@ -22,8 +23,6 @@ export interface DatabaseProps {
   readonly config: DatabaseConfig;
   /** The VPC; the DB subnet group spans its data subnets. */
   readonly network: Network;
-  /** Account and region, for the secret-read policy. */
-  readonly account: AccountContext;
   /**
    * Key for the storage, the RDS-managed secret, Performance Insights and the log groups.
    * @default - AWS-managed keys (`aws/rds`, `aws/secretsmanager`)
@@ -202,7 +201,8 @@ export class Database extends Construct {
    * @returns the policy attachment, for `depends_on`.
    */
   grantSecretRead(role: IamRole): IamRolePolicyAttachment {
-    const { account, encryptionKey, namePrefix } = this.props;
+    const { encryptionKey, namePrefix } = this.props;
+    const account = AccountContext.of(this);
     const statements: object[] = [
       { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: [...SECRET_READ_ACTIONS], Resource: this.secretArn },
     ];

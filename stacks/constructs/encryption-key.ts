@@ -7,8 +7,6 @@ import { AccountContext } from './account-context';
 export interface EncryptionKeyProps {
   /** Prefix of the alias: the key is `alias/<namePrefix>-backend`. */
   readonly namePrefix: string;
-  /** Account, partition and region tokens for the key policy. */
-  readonly account: AccountContext;
   /**
    * Names of the log groups CloudWatch Logs may encrypt with this key; the key policy pins the
    * `kms:EncryptionContext:aws:logs:arn` condition to exactly these.
@@ -70,7 +68,7 @@ export class EncryptionKey extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
-    const { account } = props;
+    const account = AccountContext.of(this);
     const accountRoot = `arn:${account.partition}:iam::${account.accountId}:root`;
     const viaServices = {
       'kms:CallerAccount': account.accountId,

@@ -18,8 +18,6 @@ export interface NetworkProps {
   readonly namePrefix: string;
   /** CIDRs, AZs and flow log settings (validated by `validateEnvironmentConfig`). */
   readonly config: NetworkConfig;
-  /** Account and region, for the flow log role's policy. */
-  readonly account: AccountContext;
   /**
    * Key that encrypts the flow log group.
    * @default - CloudWatch Logs' own encryption
@@ -113,7 +111,7 @@ export class Network extends Construct {
     const role = new IamRole(this, 'flow-log-role', {
       name: `${namePrefix}-vpc-flow-log-role`,
       description: 'Lets VPC Flow Logs deliver to the VPC flow log group.',
-      assumeRolePolicy: serviceTrustPolicy('vpc-flow-logs.amazonaws.com', props.account),
+      assumeRolePolicy: serviceTrustPolicy('vpc-flow-logs.amazonaws.com', AccountContext.of(this)),
     });
     new IamRolePolicy(this, 'flow-log-role-policy', {
       name: 'deliver-to-flow-log-group',

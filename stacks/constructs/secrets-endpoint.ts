@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Token } from 'cdktf';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import type { AccountContext } from './account-context';
+import { AccountContext } from './account-context';
 import { SECRET_READ_ACTIONS } from './database';
 import type { Network } from './network';
 import { TcpFlow, emptySecurityGroup } from './security-groups';
@@ -13,8 +13,6 @@ export interface SecretsManagerEndpointProps {
   readonly namePrefix: string;
   /** The VPC; the endpoint's ENIs go into its Lambda subnets. */
   readonly network: Network;
-  /** Account and region: the service name and the endpoint policy depend on them. */
-  readonly account: AccountContext;
   /** ARN of the one secret the endpoint policy lets this account read. */
   readonly secretArn: string;
 }
@@ -42,7 +40,8 @@ export class SecretsManagerEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsManagerEndpointProps) {
     super(scope, id);
-    const { namePrefix, network, account } = props;
+    const { namePrefix, network } = props;
+    const account = AccountContext.of(this);
     this.securityGroup = emptySecurityGroup(this, 'security-group', {
       name: `${namePrefix}-endpoint-sm-sg`,
       description: 'Secrets Manager endpoint: admits 443 only from the Lambda security group',

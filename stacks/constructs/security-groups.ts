@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { errors, invalidField } from '../../config/errors';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
@@ -27,7 +28,7 @@ export class TcpFlow extends Construct {
   constructor(scope: Construct, id: string, props: TcpFlowProps) {
     super(scope, id);
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
-      throw new Error(`TcpFlow "${id}": port: received ${props.port}; allowed: an integer from 1 to 65535`);
+      throw errors.invalidProps(`TcpFlow "${id}"`, [invalidField('port', props.port, 'an integer from 1 to 65535')]);
     }
     this.egress = new VpcSecurityGroupEgressRule(this, 'egress', {
       securityGroupId: props.from.id,

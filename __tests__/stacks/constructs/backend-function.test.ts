@@ -4,6 +4,8 @@ import { dev, prod } from '../../../config/environments';
 import { bundleLambda } from '../../../stacks/constructs/lambda-bundle';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
 import type { EnvironmentConfig } from '../../../config/schema';
+import { lambdaTimeouts } from '../../../config/derived';
+import { TUNING_VARIABLES, loadConfig } from '../../../lambda-src/config';
 
 describe('BackendFunction', () => {
   const devStack = synthStack(dev);
@@ -55,6 +57,30 @@ describe('BackendFunction', () => {
       const longest = 2 * fetch + 2 * wait('DB_CONNECT_TIMEOUT_MS') + wait('DB_QUERY_TIMEOUT_MS');
       expect(longest).toBeLessThan(body.timeout * 1000);
     }
+  });
+
+  it.each([
+    ['dev', () => devStack],
+    ['prod', () => prodStack],
+  ])("sets a %s Lambda environment that lambda-src's config loader accepts, with the derived timeouts", (_name, stack) => {
+    const { body } = onlyResource(stack().doc, 'aws_lambda_function');
+    // Terraform fills the references at apply time; stand in plausible values for them.
+    const resolved = Object.fromEntries(
+      Object.entries(body.environment.variables as Record<string, string>).map(([name, value]) => [
+        name,
+        value.replace(/\$\{aws_db_instance\.[^}]+\.master_user_secret\[0\]\.secret_arn\}/, 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:rds!db-1-AbCdEf')
+          .replace(/\$\{aws_db_instance\.[^}]+\.address\}/, 'workshop-backend-db.abc.ap-southeast-1.rds.amazonaws.com'),
+      ]),
+    );
+    const timeouts = lambdaTimeouts(body.timeout);
+    expect(loadConfig(resolved)).toEqual({
+      secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:rds!db-1-AbCdEf',
+      dbHost: 'workshop-backend-db.abc.ap-southeast-1.rds.amazonaws.com',
+      dbPort: 5432,
+      dbName: 'workshop',
+      ...timeouts,
+      secretCacheTtlSeconds: TUNING_VARIABLES.secretCacheTtlSeconds.defaultValue,
+    });
   });
 
   it('adds kms:Decrypt through Secrets Manager only when a customer-managed key encrypts the secret', () => {

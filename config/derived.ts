@@ -1,0 +1,114 @@
+/**
+ * Every number this project derives from the configuration, computed here and nowhere else: the
+ * database connection budget and the Lambda's derived timeouts. The stacks, the validation and the
+ * docs (`npm run docs`) all read them from this module.
+ */
+import type { DatabaseConfig } from './schema';
+
+/**
+ * Memory of common RDS instance classes, in GiB, to bound `database.maxConnections`.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html
+ */
+export const INSTANCE_CLASS_MEMORY_GIB: Readonly<Record<string, number>> = (() => {
+  const table: Record<string, number> = {};
+  const sizes = { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, '2xlarge': 32 };
+  for (const family of ['t3', 't4g']) for (const [size, gib] of Object.entries(sizes)) table[`db.${family}.${size}`] = gib;
+  for (const family of ['m5', 'm6g', 'm6i', 'm7g', 'm7i']) {
+    Object.assign(table, { [`db.${family}.large`]: 8, [`db.${family}.xlarge`]: 16, [`db.${family}.2xlarge`]: 32, [`db.${family}.4xlarge`]: 64 });
+  }
+  for (const family of ['r5', 'r6g', 'r6i', 'r7g', 'r7i']) {
+    Object.assign(table, { [`db.${family}.large`]: 16, [`db.${family}.xlarge`]: 32, [`db.${family}.2xlarge`]: 64, [`db.${family}.4xlarge`]: 128 });
+  }
+  return table;
+})();
+
+/**
+ * The most connections RDS for PostgreSQL allows by default on `memoryGiB` of instance memory:
+ * `LEAST(DBInstanceClassMemory / 9531392, 5000)`, taking the class's whole memory. The real
+ * value is lower, since DBInstanceClassMemory excludes what the OS and RDS processes use
+ * (`SHOW max_connections` on the instance tells).
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections
+ */
+export function defaultMaxConnectionsCeiling(memoryGiB: number): number {
+  return Math.min(Math.floor((memoryGiB * 1024 ** 3) / 9531392), 5000);
+}
+
+/**
+ * Connections kept free for RDS itself (`rdsadmin` and monitoring hold a few) and for operators
+ * running psql during an incident, when sizing the Lambda's reserved concurrency.
+ */
+export const RESERVED_DB_CONNECTIONS = 10;
+
+/**
+ * The largest reserved concurrency the database can serve: `maxConnections` minus
+ * {@link RESERVED_DB_CONNECTIONS}, since each warm Lambda container holds one connection.
+ */
+export function maxLambdaConnections(maxConnections: number): number {
+  return Math.max(1, maxConnections - RESERVED_DB_CONNECTIONS);
+}
+
+/** The PostgreSQL major version of a config's `engineVersion` (`"17.6"` gives 17). */
+export function postgresMajorVersion(database: DatabaseConfig): number {
+  return Number(database.engineVersion.split('.')[0]);
+}
+
+/** The connection budget of one environment, in connections. */
+export interface ConnectionBudget {
+  /** The instance's `max_connections` (`database.maxConnections`). */
+  readonly maxConnections: number;
+  /** Kept free for RDS and operators: {@link RESERVED_DB_CONNECTIONS}. */
+  readonly reservedForOperators: number;
+  /** The most the Lambda may hold, one per warm container: the ceiling of reserved concurrency. */
+  readonly lambdaMax: number;
+  /** What the Lambda's reserved concurrency leaves for other clients; `null` when it is unreserved. */
+  readonly leftOver: number | null;
+}
+
+/**
+ * The connection budget of a database and the Lambda's reserved concurrency.
+ * @param reservedConcurrentExecutions the Lambda's reserved concurrency, or `null` when unreserved
+ */
+export function connectionBudget(database: DatabaseConfig, reservedConcurrentExecutions: number | null): ConnectionBudget {
+  const lambdaMax = maxLambdaConnections(database.maxConnections);
+  return {
+    maxConnections: database.maxConnections,
+    reservedForOperators: RESERVED_DB_CONNECTIONS,
+    lambdaMax,
+    leftOver: reservedConcurrentExecutions === null ? null : lambdaMax - reservedConcurrentExecutions,
+  };
+}
+
+/**
+ * The Lambda's waits, in milliseconds, derived from its timeout: each is a tenth of the function
+ * timeout, capped. The longest path of an invocation, a rotation caught by 28P01, is two secret
+ * fetches (connect + request each), two connects and a query: at timeout/10 each that is 7/10 of
+ * the function timeout, so a missing endpoint or an unreachable database surfaces as a named error,
+ * not as a Lambda timeout.
+ */
+export interface LambdaTimeouts {
+  /** TCP connect to Secrets Manager: timeout/10, at most 1000 ms. */
+  readonly secretsManagerConnectTimeoutMillis: number;
+  /** One Secrets Manager request: timeout/10, at most 3000 ms. */
+  readonly secretsManagerRequestTimeoutMillis: number;
+  /** Opening a PostgreSQL session: timeout/10, at most 3000 ms. */
+  readonly dbConnectTimeoutMillis: number;
+  /** One query, server and client side: timeout/10, at most 3000 ms. */
+  readonly dbQueryTimeoutMillis: number;
+}
+
+/** The waits of a Lambda whose timeout is `timeoutSeconds`; see {@link LambdaTimeouts}. */
+export function lambdaTimeouts(timeoutSeconds: number): LambdaTimeouts {
+  const tenth = (timeoutSeconds * 1000) / 10;
+  return {
+    secretsManagerConnectTimeoutMillis: Math.min(1000, tenth),
+    secretsManagerRequestTimeoutMillis: Math.min(3000, tenth),
+    dbConnectTimeoutMillis: Math.min(3000, tenth),
+    dbQueryTimeoutMillis: Math.min(3000, tenth),
+  };
+}
+
+/** The longest path of one invocation, in milliseconds: two secret fetches, two connects, a query. */
+export function longestInvocationPathMillis(timeouts: LambdaTimeouts): number {
+  const fetch = timeouts.secretsManagerConnectTimeoutMillis + timeouts.secretsManagerRequestTimeoutMillis;
+  return 2 * fetch + 2 * timeouts.dbConnectTimeoutMillis + timeouts.dbQueryTimeoutMillis;
+}

@@ -1,0 +1,27 @@
+/**
+ * The names of the environment variables the Lambda reads: the contract between the stack that
+ * sets them (stacks/constructs/backend-function.ts) and the handler that reads them
+ * (lambda-src/config.ts). Both import these names from here; nothing else may spell them.
+ */
+export const LAMBDA_ENV = {
+  /** ARN of the RDS-managed secret. */
+  secretArn: 'DB_SECRET_ARN',
+  /** PostgreSQL host name, also the TLS server name. */
+  dbHost: 'DB_HOST',
+  /** PostgreSQL port. */
+  dbPort: 'DB_PORT',
+  /** Database name. */
+  dbName: 'DB_NAME',
+  /** TCP connect timeout to Secrets Manager, in milliseconds. */
+  secretsManagerConnectTimeoutMillis: 'SECRETS_MANAGER_CONNECT_TIMEOUT_MS',
+  /** One Secrets Manager request, in milliseconds. */
+  secretsManagerRequestTimeoutMillis: 'SECRETS_MANAGER_REQUEST_TIMEOUT_MS',
+  /** Opening a PostgreSQL session, in milliseconds. */
+  dbConnectTimeoutMillis: 'DB_CONNECT_TIMEOUT_MS',
+  /** One query, in milliseconds. */
+  dbQueryTimeoutMillis: 'DB_QUERY_TIMEOUT_MS',
+  /** How long fetched credentials are reused, in seconds. */
+  secretCacheTtlSeconds: 'SECRET_CACHE_TTL_SECONDS',
+  /** Node.js's extra trust store: the runtime's RDS CA bundle. */
+  nodeExtraCaCerts: 'NODE_EXTRA_CA_CERTS',
+} as const;
