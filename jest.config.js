@@ -22,7 +22,13 @@ const INTEGRATION = [
 const common = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // github-slugger 2 is ESM-only and jest's module runtime loads CommonJS on Node 20, so its one
+    // file goes through ts-jest as well (Node 24.9+ would load it natively).
+    '/node_modules/github-slugger/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!github-slugger/)'],
   setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
   testTimeout: 120000,
 };
