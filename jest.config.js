@@ -30,10 +30,12 @@ const common = {
   },
   transformIgnorePatterns: ['/node_modules/(?!github-slugger/)'],
   setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
-  testTimeout: 120000,
 };
 
 module.exports = {
+  // A global option: jest ignores testTimeout inside a project, which left every test at the
+  // 5 s default and made the integration suites time out on a busy machine.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION] },
     { ...common, displayName: 'integration', testMatch: INTEGRATION },
