@@ -10,7 +10,7 @@
  * Reference tables are rendered, never typed, so they cannot disagree with the code
  * (__tests__/tools/docs.test.ts fails when a file in the repository is out of date).
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../config/derived';
@@ -22,7 +22,7 @@ import { TUNING_VARIABLES } from '../lambda-src/config';
 import { LAMBDA_ENV } from '../lambda-src/environment';
 import { RULES } from '../policy/registry';
 import type { Rule } from '../policy/types';
-import { brokenLinks, formatBrokenLink } from './doc-links';
+import { brokenLinks, formatBrokenLink, markdownFiles } from './doc-links';
 
 /** The repository root. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -321,12 +321,6 @@ export function renderRegions(text: string, renderers: Readonly<Record<string, (
   return out + text.slice(from);
 }
 
-/** README.md and every Markdown file under docs/, relative to `root`. */
-export function documentationFiles(root: string = PROJECT_ROOT): string[] {
-  const docs = readdirSync(path.join(root, 'docs')).filter((name) => name.endsWith('.md'));
-  return ['README.md', ...docs.sort().map((name) => `docs/${name}`)];
-}
-
 /** A documentation file whose generated regions differ from what the code renders now. */
 export interface StaleFile {
   /** Path relative to the root. */
@@ -337,7 +331,7 @@ export interface StaleFile {
 
 /** The documentation files whose generated regions are out of date, rendered in memory. */
 export function staleFiles(root: string = PROJECT_ROOT, renderers: Readonly<Record<string, () => string>> = REGIONS): StaleFile[] {
-  return documentationFiles(root).flatMap((file) => {
+  return markdownFiles(root).flatMap((file) => {
     const current = readFileSync(path.join(root, file), 'utf8');
     const expected = renderRegions(current, renderers, file);
     return expected === current ? [] : [{ file, expected }];
