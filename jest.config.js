@@ -22,12 +22,20 @@ const INTEGRATION = [
 const common = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // github-slugger 2 is ESM-only and jest's module runtime loads CommonJS on Node 20, so its one
+    // file goes through ts-jest as well (Node 24.9+ would load it natively).
+    '/node_modules/github-slugger/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!github-slugger/)'],
   setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
-  testTimeout: 120000,
 };
 
 module.exports = {
+  // A global option: jest ignores testTimeout inside a project, which left every test at the
+  // 5 s default and made the integration suites time out on a busy machine.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION] },
     { ...common, displayName: 'integration', testMatch: INTEGRATION },

@@ -42,7 +42,7 @@ export function buildApp(options: BuildAppOptions = {}): App {
     const stack = new WorkshopBackendStack(app, config.environment, { config });
     configureStateBackend(stack, config.environment, stateBackend);
   }
-  // The bucket that holds the state, only when one is configured: README, "Team setup".
+  // The bucket that holds the state, only when one is configured: docs/team-setup.md.
   if (stateBackend !== undefined) {
     new StateBootstrapStack(app, 'state-bootstrap', {
       bucketName: stateBackend.bucket,
@@ -50,7 +50,7 @@ export function buildApp(options: BuildAppOptions = {}): App {
       stateBackend: stateBackend.bootstrapBackend === 's3' ? stateBackend : undefined,
     });
   }
-  // The policy pack runs on every synth: an unsuppressed finding fails it (README, "Security").
+  // The policy pack runs on every synth: an unsuppressed finding fails it (docs/security.md).
   addPolicyChecks(app);
   return app;
 }

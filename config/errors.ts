@@ -39,7 +39,7 @@ export function invalidField(field: string, received: unknown, allowed: string):
 }
 
 const CONFIGURATION_FIX =
-  'change these fields in config/environments.ts; docs/configuration.md lists every field with its range and default.';
+  'change these fields in config/environments.ts; docs/configuration.md lists every field with its unit, meaning and the value of each environment.';
 
 /** The error factories; tests match the messages they build. */
 export const errors: {

@@ -267,7 +267,7 @@ export function renderMarkdown(review: PlanReview, stack?: string): string {
       `> [!CAUTION]`,
       `> **Blocked:** this plan deletes or replaces ${review.blocking.length} protected resource(s): ` +
         review.blocking.map((c) => `\`${c.address}\``).join(', ') +
-        '. If that is intended, allow each address explicitly (`--allow <address>`, see README "Team setup").',
+        '. If that is intended, allow each address explicitly (`--allow <address>`, see docs/team-setup.md#4-review-and-apply).',
       '',
     );
   }
@@ -404,7 +404,7 @@ function run(argv: readonly string[], io: Io): number {
       io.stderr(
         `plan-review: the fresh plan differs from the reviewed plan (${files[0]}); nothing was applied.\n` +
           differences.map((d) => `  - ${d}\n`).join('') +
-          'Open a pull request so that the current plan is reviewed (README, "Team setup").\n',
+          'Open a pull request so that the current plan is reviewed (docs/team-setup.md#4-review-and-apply).\n',
       );
       return EXIT_CODES.plansDiffer;
     }

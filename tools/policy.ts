@@ -5,7 +5,7 @@
  *
  *   npm run policy                 # all stacks, the table
  *   npm run policy -- --failures   # only failures and suppressions
- *   npm run policy -- --markdown   # a Markdown table (README, "Security")
+ *   npm run policy -- --markdown   # a Markdown table, e.g. for a pull request comment
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * The reasons behind every policy suppression the stacks declare, in one place so a reviewer reads
- * them together (README, "Security", lists where each applies). Each suppression is declared next to
+ * them together (docs/security.md, "Environments", says where each applies). Each suppression is declared next to
  * its resource, and only when that environment's configuration turns the control off, so `prod`,
  * which turns them on, carries none of the cost exceptions. The per-environment lists are pinned in
  * __tests__/policy/environments.test.ts.

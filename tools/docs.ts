@@ -1,0 +1,362 @@
+/**
+ * `npm run docs`: rewrites the generated regions of README.md and docs/*.md from the code that
+ * defines their facts, then checks every link, anchor and pointer (tools/doc-links.ts).
+ *
+ *   npm run docs              # rewrite the regions that are out of date, then check links
+ *   npm run docs -- --check   # change nothing; exit 1 when a region is out of date or a link is broken
+ *
+ * A region is the text between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`, where NAME
+ * is a key of {@link REGIONS}. Everything outside the markers is written by hand and left alone.
+ * Reference tables are rendered, never typed, so they cannot disagree with the code
+ * (__tests__/tools/docs.test.ts fails when a file in the repository is out of date).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../config/derived';
+import { environments } from '../config/environments';
+import { UserError } from '../config/errors';
+import { validateEnvironmentConfig, type EnvironmentConfig } from '../config/schema';
+import { STATE_BACKEND_ENV } from '../config/state-backend';
+import { TUNING_VARIABLES } from '../lambda-src/config';
+import { LAMBDA_ENV } from '../lambda-src/environment';
+import { RULES } from '../policy/registry';
+import type { Rule } from '../policy/types';
+import { brokenLinks, formatBrokenLink, markdownFiles } from './doc-links';
+
+/** The repository root. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** The file whose interfaces document the configuration, and the interface of one environment. */
+export const CONFIG_SCHEMA_FILE = 'config/schema.ts';
+const CONFIG_ROOT_INTERFACE = 'EnvironmentConfig';
+/** The file that computes every derived number, and documents each in its interfaces. */
+export const DERIVED_FILE = 'config/derived.ts';
+/** The file that reads the `TF_STATE_*` variables and documents the settings they carry. */
+export const STATE_BACKEND_FILE = 'config/state-backend.ts';
+/** The file that names the Lambda's environment variables. */
+export const LAMBDA_ENVIRONMENT_FILE = 'lambda-src/environment.ts';
+
+/** One documented property of an interface, with nested interfaces of the same file flattened. */
+export interface DocumentedField {
+  /** Dotted path from the root interface, e.g. `database.maxConnections`. */
+  readonly path: string;
+  /** The property's type as TypeScript prints it, e.g. `"ACCEPT" | "REJECT" | "ALL"`. */
+  readonly type: string;
+  /** The docstring, on one line; `{@link X}` becomes `` `X` ``. Empty when there is none. */
+  readonly description: string;
+  /** The text of its `@default` tag, when it has one. */
+  readonly defaultValue?: string;
+}
+
+/**
+ * Reads the properties of the interface or constant `name` in `file` with the TypeScript compiler,
+ * descending into properties whose type is another interface declared in the same file (so
+ * `network.vpcCidr`, not `network`). A property added later appears without any change to this tool.
+ *
+ * @param file path of a TypeScript file, absolute or relative to the current directory
+ * @throws Error when the file declares no interface or constant of that name
+ */
+export function documentedFields(file: string, name: string): DocumentedField[] {
+  const { checker, source } = compiled(file);
+  const root = source && declaredName(source, name);
+  if (!source || !root) throw new Error(`${file} declares no interface or constant ${name}`);
+
+  const fields: DocumentedField[] = [];
+  const walk = (type: ts.Type, prefix: string): void => {
+    for (const property of type.getProperties()) {
+      const propertyType = checker.getTypeOfSymbol(property);
+      const declaration = propertyType.getSymbol()?.declarations?.[0];
+      if (declaration && ts.isInterfaceDeclaration(declaration) && declaration.getSourceFile() === source) {
+        walk(propertyType, `${prefix}${property.name}.`);
+        continue;
+      }
+      const defaultTag = property.getJsDocTags(checker).find((t) => t.name === 'default');
+      fields.push({
+        path: `${prefix}${property.name}`,
+        type: checker.typeToString(propertyType),
+        description: docText(property.getDocumentationComment(checker)),
+        ...(defaultTag ? { defaultValue: docText(defaultTag.text ?? []) } : {}),
+      });
+    }
+  };
+  walk(checker.getTypeAtLocation(root), '');
+  return fields;
+}
+
+/**
+ * The docstring of a top-level function or constant of `file`, on one line.
+ * @throws Error when the file declares no such function or constant
+ */
+export function declarationDoc(file: string, name: string): string {
+  const { checker, source } = compiled(file);
+  const declared = source && declaredName(source, name);
+  const symbol = declared && checker.getSymbolAtLocation(declared);
+  if (!symbol) throw new Error(`${file} declares no function or constant ${name}`);
+  return docText(symbol.getDocumentationComment(checker));
+}
+
+const programs = new Map<string, { checker: ts.TypeChecker; source: ts.SourceFile | undefined }>();
+
+/** One program per file, read once per process. */
+function compiled(file: string): { checker: ts.TypeChecker; source: ts.SourceFile | undefined } {
+  let entry = programs.get(file);
+  if (entry === undefined) {
+    // noResolve: only this file's own declarations are needed, and skipping its imports (zod's
+    // types among them) keeps this at a fraction of a full type-check. ES2022 is the project's lib.
+    const program = ts.createProgram([file], { strict: true, noEmit: true, noResolve: true, types: [], lib: ['lib.es2022.d.ts'] });
+    entry = { checker: program.getTypeChecker(), source: program.getSourceFile(file) };
+    programs.set(file, entry);
+  }
+  return entry;
+}
+
+/** The name node of a top-level interface, function or constant called `name`. */
+function declaredName(source: ts.SourceFile, name: string): ts.Identifier | undefined {
+  return source.statements
+    .flatMap((s) =>
+      ts.isInterfaceDeclaration(s) || ts.isFunctionDeclaration(s) ? [s.name] : ts.isVariableStatement(s) ? s.declarationList.declarations.map((d) => d.name) : [],
+    )
+    .find((n): n is ts.Identifier => n !== undefined && ts.isIdentifier(n) && n.text === name);
+}
+
+function docText(parts: readonly ts.SymbolDisplayPart[]): string {
+  return parts
+    .map((p) => (p.kind === 'link' ? '' : p.kind === 'linkName' ? `\`${p.text}\`` : p.text))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Escapes a table cell: pipes (also inside code spans, as GitHub requires) and line breaks. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+/** How a configured or derived value reads in a table. */
+export function formatValue(value: unknown): string {
+  if (value === null) return '`null`';
+  if (typeof value === 'string') return `\`${value}\``;
+  if (Array.isArray(value)) return value.map(formatValue).join(', ');
+  if (typeof value === 'object' && value !== undefined) {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `\`${k}=${String(v)}\``)
+      .join(', ');
+  }
+  return String(value);
+}
+
+/** Units follow the house rule "units in names": the suffix of a field's name says its unit. */
+const UNIT_SUFFIXES: readonly (readonly [RegExp, string])[] = [
+  [/GiB$/, 'GiB'],
+  [/MiB$/, 'MiB'],
+  [/Days$/, 'days'],
+  [/Seconds$/, 'seconds'],
+  [/Millis$/, 'ms'],
+];
+
+/** The unit a field's name carries, or an empty string. */
+export function unitOf(fieldPath: string): string {
+  return UNIT_SUFFIXES.find(([suffix]) => suffix.test(fieldPath))?.[1] ?? '';
+}
+
+function valueAt(config: EnvironmentConfig, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], config);
+}
+
+/**
+ * The configuration fields: dotted name, type, unit, description (the interfaces' docstrings in
+ * config/schema.ts) and one column per environment (config/environments.ts).
+ *
+ * @throws Error when a field has no docstring: the table is the reference, so every field needs one
+ */
+export function renderConfigFields(
+  configs: readonly EnvironmentConfig[] = environments,
+  schemaFile: string = path.join(PROJECT_ROOT, CONFIG_SCHEMA_FILE),
+): string {
+  const fields = documentedFields(schemaFile, CONFIG_ROOT_INTERFACE);
+  const undocumented = fields.filter((f) => f.description === '').map((f) => f.path);
+  if (undocumented.length > 0) throw new Error(`${CONFIG_SCHEMA_FILE}: document ${undocumented.join(', ')} (the configuration table shows each field's docstring)`);
+  return table(
+    ['Field', 'Type', 'Unit', 'Description', ...configs.map((c) => `\`${c.environment}\``)],
+    fields.map((f) => [`\`${f.path}\``, `\`${f.type}\``, unitOf(f.path), f.description, ...configs.map((c) => formatValue(valueAt(c, f.path)))]),
+  );
+}
+
+/** Rows of one derived interface: its fields' docstrings with one value per environment. */
+function derivedRows(interfaceName: string, valuesPerEnvironment: readonly object[]): string[][] {
+  const docs = new Map(documentedFields(path.join(PROJECT_ROOT, DERIVED_FILE), interfaceName).map((f) => [f.path, f.description]));
+  return Object.keys(valuesPerEnvironment[0]).map((key) => [
+    `\`${key}\``,
+    ...valuesPerEnvironment.map((v) => formatValue((v as Record<string, unknown>)[key])),
+    docs.get(key) ?? '',
+  ]);
+}
+
+/**
+ * The derived numbers per environment, computed by config/derived.ts: the connection budget, and
+ * the Lambda's derived timeouts with the longest invocation path against the function timeout.
+ */
+export function renderDerivedNumbers(configs: readonly EnvironmentConfig[] = environments): string {
+  const header = ['Number', ...configs.map((c) => `\`${c.environment}\``), 'What it is'];
+  const budgets = configs.map((c) => connectionBudget(c.database, c.lambda.reservedConcurrentExecutions));
+  const timeouts = configs.map((c) => lambdaTimeouts(c.lambda.timeoutSeconds));
+  const longest = timeouts.map(longestInvocationPathMillis);
+  const derivedFile = path.join(PROJECT_ROOT, DERIVED_FILE);
+  return [
+    `Connection budget (connections; \`connectionBudget\` in ${DERIVED_FILE}):`,
+    '',
+    table(header, derivedRows('ConnectionBudget', budgets)),
+    '',
+    `Lambda timeouts (milliseconds; \`lambdaTimeouts\` in ${DERIVED_FILE}):`,
+    '',
+    table(header, [
+      ...derivedRows('LambdaTimeouts', timeouts),
+      ['`longestInvocationPathMillis`', ...longest.map(String), declarationDoc(derivedFile, 'longestInvocationPathMillis')],
+      ['function timeout', ...configs.map((c) => String(c.lambda.timeoutSeconds * 1000)), '`lambda.timeoutSeconds`, in milliseconds.'],
+      ['longest path / function timeout', ...configs.map((c, i) => `${Math.round((100 * longest[i]) / (c.lambda.timeoutSeconds * 1000))}%`), 'Below 100%, a slow dependency fails with a named error before Lambda ends the invocation.'],
+    ]),
+  ].join('\n');
+}
+
+/** The policy rules of policy/registry.ts: id, severity, what, why, and the scanner checks mirrored. */
+export function renderPolicyRules(rules: readonly Rule[] = RULES): string {
+  return [
+    `${rules.length} rules (registry: \`policy/registry.ts\`).`,
+    '',
+    table(
+      ['Rule', 'Severity', 'Compliant when', 'Why, and the fix', 'Mirrors'],
+      rules.map((r) => [`\`${r.id}\``, r.severity, r.title, r.explanation, r.mirrors.length > 0 ? r.mirrors.join(', ') : '— (project rule)']),
+    ),
+  ].join('\n');
+}
+
+/**
+ * The Lambda's environment variables (lambda-src/environment.ts) with their docstrings, and the
+ * default and range of those the handler may do without (`TUNING_VARIABLES`, lambda-src/config.ts).
+ */
+export function renderLambdaEnvironment(): string {
+  const tuning: Readonly<Record<string, { defaultValue: number; min: number; max: number; unit: string }>> = TUNING_VARIABLES;
+  const fields = documentedFields(path.join(PROJECT_ROOT, LAMBDA_ENVIRONMENT_FILE), 'LAMBDA_ENV');
+  return table(
+    ['Variable', 'Meaning', 'When unset'],
+    fields.map((f) => {
+      const t = tuning[f.path];
+      return [`\`${LAMBDA_ENV[f.path as keyof typeof LAMBDA_ENV]}\``, f.description, t ? `${t.defaultValue} ${t.unit} (allowed: ${t.min} to ${t.max})` : '—'];
+    }),
+  );
+}
+
+/**
+ * The `TF_STATE_*` variables (`STATE_BACKEND_ENV`) with the docstring and `@default` of the
+ * setting each carries (`StateBackendSettings`, config/state-backend.ts).
+ */
+export function renderStateBackendVariables(): string {
+  const fields = new Map(documentedFields(path.join(PROJECT_ROOT, STATE_BACKEND_FILE), 'StateBackendSettings').map((f) => [f.path, f]));
+  return table(
+    ['Variable', 'Meaning', 'When unset'],
+    Object.entries(STATE_BACKEND_ENV).map(([setting, variable]) => {
+      const field = fields.get(setting);
+      if (!field) throw new Error(`${STATE_BACKEND_FILE}: StateBackendSettings has no field ${setting} for ${variable}`);
+      return [`\`${variable}\``, field.description, field.defaultValue?.replace(/^- /, '').replace(/^'(.*)'$/, '`$1`') ?? '—'];
+    }),
+  );
+}
+
+/**
+ * What a bad value prints: the real message of the validation, for `dev` with a Lambda timeout
+ * above the maximum, so the example in the docs is always the current wording.
+ */
+export function renderConfigErrorExample(config: EnvironmentConfig = environments[0]): string {
+  try {
+    validateEnvironmentConfig({ ...config, lambda: { ...config.lambda, timeoutSeconds: 1000 } });
+  } catch (error) {
+    if (UserError.is(error)) return ['```text', error.message, '```'].join('\n');
+    throw error;
+  }
+  throw new Error('a Lambda timeout of 1000 s passed validation; pick another invalid value for the example');
+}
+
+/** Every generated region, by the NAME of its markers. */
+export const REGIONS: Readonly<Record<string, () => string>> = {
+  'config-fields': () => renderConfigFields(),
+  'derived-numbers': () => renderDerivedNumbers(),
+  'policy-rules': () => renderPolicyRules(),
+  'lambda-environment': () => renderLambdaEnvironment(),
+  'config-error-example': () => renderConfigErrorExample(),
+  'state-backend-variables': () => renderStateBackendVariables(),
+};
+
+const MARKER = /<!-- (\/?)generated:([a-z0-9-]+) -->/g;
+
+/**
+ * Replaces the body of every generated region in `text` with what its renderer returns now.
+ *
+ * @param where the file name, for error messages
+ * @throws Error for an unknown region name, or a marker that is not closed or closes nothing
+ */
+export function renderRegions(text: string, renderers: Readonly<Record<string, () => string>> = REGIONS, where = 'the document'): string {
+  let out = '';
+  let from = 0;
+  let open: { name: string; end: number } | undefined;
+  for (const match of text.matchAll(MARKER)) {
+    const [marker, closing, name] = match;
+    const index = match.index ?? 0;
+    if (!closing) {
+      if (open) throw new Error(`${where}: <!-- generated:${name} --> opens inside region ${open.name}; close that first`);
+      if (!(name in renderers)) throw new Error(`${where}: unknown generated region "${name}"; known: ${Object.keys(renderers).join(', ')}`);
+      open = { name, end: index + marker.length };
+      continue;
+    }
+    if (!open || open.name !== name) throw new Error(`${where}: <!-- /generated:${name} --> closes no open region of that name`);
+    out += `${text.slice(from, open.end)}\n${renderers[name]()}\n`;
+    from = index;
+    open = undefined;
+  }
+  if (open) throw new Error(`${where}: <!-- generated:${open.name} --> is never closed`);
+  return out + text.slice(from);
+}
+
+/** A documentation file whose generated regions differ from what the code renders now. */
+export interface StaleFile {
+  /** Path relative to the root. */
+  readonly file: string;
+  /** The file as it should be. */
+  readonly expected: string;
+}
+
+/** The documentation files whose generated regions are out of date, rendered in memory. */
+export function staleFiles(root: string = PROJECT_ROOT, renderers: Readonly<Record<string, () => string>> = REGIONS): StaleFile[] {
+  return markdownFiles(root).flatMap((file) => {
+    const current = readFileSync(path.join(root, file), 'utf8');
+    const expected = renderRegions(current, renderers, file);
+    return expected === current ? [] : [{ file, expected }];
+  });
+}
+
+/** `npm run docs [-- --check]`; returns the exit code. */
+export function main(argv: readonly string[], root: string = PROJECT_ROOT, log: (line: string) => void = console.log): number {
+  const check = argv.includes('--check');
+  let code = 0;
+  for (const { file, expected } of staleFiles(root)) {
+    if (check) {
+      log(`${file}: generated regions are out of date; run npm run docs`);
+      code = 1;
+    } else {
+      writeFileSync(path.join(root, file), expected);
+      log(`${file}: regenerated`);
+    }
+  }
+  const broken = brokenLinks(root);
+  for (const link of broken) log(formatBrokenLink(link));
+  if (broken.length > 0) code = 1;
+  return code;
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}
