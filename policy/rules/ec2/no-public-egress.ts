@@ -1,7 +1,7 @@
 import type { Evaluation, Rule } from '../../types';
 import { isAllIps } from '../../terraform-json';
 import { securityGroupRules } from '../../security-groups';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** No egress to anywhere, on any port. */
 export const ec2NoPublicEgress: Rule = {
@@ -14,7 +14,7 @@ export const ec2NoPublicEgress: Rule = {
     'CRITICAL; this rule follows Trivy. The Lambda only needs 5432 to the database group and 443 to the endpoint ' +
     'group. Fix: use referenced_security_group_id (or the VPC CIDR) on egress rules.',
   evaluate: (doc) =>
-    orStackPass(
+    orNotApplicable(
       securityGroupRules(doc)
         .filter((r) => r.direction === 'egress')
         .map((r): Evaluation => {

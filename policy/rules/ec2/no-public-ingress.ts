@@ -1,7 +1,7 @@
 import type { Evaluation, Rule } from '../../types';
 import { isAllIps } from '../../terraform-json';
 import { securityGroupRules } from '../../security-groups';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** No ingress from anywhere, on any port. */
 export const ec2NoPublicIngress: Rule = {
@@ -15,7 +15,7 @@ export const ec2NoPublicIngress: Rule = {
     'flagged too (Checkov treats it as open). Fix: admit a security group (referenced_security_group_id) or the ' +
     'VPC CIDR on the one port the service listens on.',
   evaluate: (doc) =>
-    orStackPass(
+    orNotApplicable(
       securityGroupRules(doc)
         .filter((r) => r.direction === 'ingress')
         .map((r): Evaluation => {

@@ -1,7 +1,7 @@
 import type { Evaluation, Rule } from '../../types';
 import { isMeaningfulDescription } from '../../terraform-json';
 import { securityGroupRules } from '../../security-groups';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** Every ingress/egress rule, inline or standalone, has a description. */
 export const ec2SecurityGroupRuleDescription: Rule = {
@@ -19,7 +19,7 @@ export const ec2SecurityGroupRuleDescription: Rule = {
       if (!isMeaningfulDescription(r.description)) list.push(r.label);
       byOwner.set(r.owner.address, list);
     }
-    return orStackPass(
+    return orNotApplicable(
       [...byOwner].map(([address, missing]): Evaluation => ({
         address,
         compliant: missing.length === 0,

@@ -1,7 +1,7 @@
 import type { Evaluation, Rule } from '../../types';
 import { OVERLY_BROAD_MANAGED_POLICIES } from '../../iam';
 import { resources, strings } from '../../terraform-json';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** No administrator, IAM-full or service-full-access managed policy is attached. */
 export const iamNoAdminPolicy: Rule = {
@@ -23,6 +23,6 @@ export const iamNoAdminPolicy: Rule = {
       check(a.address, strings(a.body.policy_arn));
     }
     for (const role of resources(doc, 'aws_iam_role')) check(role.address, strings(role.body.managed_policy_arns));
-    return orStackPass(out, 'aws_iam_role, aws_iam_role_policy_attachment, aws_iam_policy_attachment');
+    return orNotApplicable(out, 'aws_iam_role, aws_iam_role_policy_attachment, aws_iam_policy_attachment');
   },
 };

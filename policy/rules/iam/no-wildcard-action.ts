@@ -1,6 +1,6 @@
 import type { Evaluation, Rule } from '../../types';
 import { identityPolicies } from '../../iam';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** No Allow statement uses a wildcard action or NotAction. */
 export const iamNoWildcardAction: Rule = {
@@ -13,7 +13,7 @@ export const iamNoWildcardAction: Rule = {
     'in an action, which this rule follows. Fix: list the actions, as named constants linked to the service ' +
     'authorization reference.',
   evaluate: (doc) =>
-    orStackPass(
+    orNotApplicable(
       identityPolicies(doc).map((p): Evaluation => {
         if (!p.document) {
           return { address: p.owner.address, compliant: false, finding: p.finding, message: p.managedArn ? `managed policy ${p.managedArn} is not in KNOWN_MANAGED_POLICIES` : 'policy document cannot be read statically' };

@@ -1,7 +1,7 @@
 import type { Evaluation, Rule } from '../../types';
 import { identityPolicies } from '../../iam';
 import { isWildcardOnly } from '../../wildcard-only-actions';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** `Resource: "*"` only for actions that cannot be scoped. */
 export const iamNoWildcardResource: Rule = {
@@ -16,7 +16,7 @@ export const iamNoWildcardResource: Rule = {
     'are read from their published documents. Fix: scope the resource to the ARN, or move wildcard-only actions ' +
     '(ec2:Describe*, xray:Put*) into their own statement.',
   evaluate: (doc) =>
-    orStackPass(
+    orNotApplicable(
       identityPolicies(doc).map((p): Evaluation => {
         if (!p.document) {
           return {

@@ -2,7 +2,7 @@ import type { Evaluation, Rule } from '../../types';
 import { identityPolicies } from '../../iam';
 import { hasWildcard } from '../../policy-document';
 import { isWildcardOnly } from '../../wildcard-only-actions';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** Secrets Manager access names exactly one secret. */
 export const iamSecretsScoped: Rule = {
@@ -15,7 +15,7 @@ export const iamSecretsScoped: Rule = {
     'compromised function read others. Fix: Resource = the secret ARN reference ' +
     '(aws_db_instance.X.master_user_secret[0].secret_arn) and nothing else.',
   evaluate: (doc) =>
-    orStackPass(
+    orNotApplicable(
       identityPolicies(doc)
         .filter((p) => p.document?.statements.some((s) => s.actions.some((a) => /^secretsmanager:/i.test(a))))
         .map((p): Evaluation => {

@@ -1,6 +1,6 @@
 import type { Evaluation, Rule, TerraformDocument, TfResource } from '../../types';
 import { blocks, refersTo, resources, strings } from '../../terraform-json';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 function groupNamed(doc: TerraformDocument, owner: TfResource, literalName: string | undefined, attr: string, prefix: string, suffix = ''): boolean {
   return resources(doc, 'aws_cloudwatch_log_group').some((g) => {
@@ -50,6 +50,6 @@ export const logsDeclared: Rule = {
           : resources(doc, 'aws_cloudwatch_log_group').some((g) => refersTo(dest, g));
       out.push({ address: fl.address, compliant: ok, message: ok ? 'destination declared' : 'destination is not a declared log group or bucket' });
     }
-    return orStackPass(out, 'aws_lambda_function, aws_db_instance or aws_flow_log');
+    return orNotApplicable(out, 'aws_lambda_function, aws_db_instance or aws_flow_log');
   },
 };
