@@ -106,9 +106,3 @@ export function lambdaTimeouts(timeoutSeconds: number): LambdaTimeouts {
     dbQueryTimeoutMillis: Math.min(3000, tenth),
   };
 }
-
-/** The longest path of one invocation, in milliseconds: two secret fetches, two connects, a query. */
-export function longestInvocationPathMillis(timeouts: LambdaTimeouts): number {
-  const fetch = timeouts.secretsManagerConnectTimeoutMillis + timeouts.secretsManagerRequestTimeoutMillis;
-  return 2 * fetch + 2 * timeouts.dbConnectTimeoutMillis + timeouts.dbQueryTimeoutMillis;
-}

@@ -127,11 +127,6 @@ export function evaluatePolicy(
   return { results, problems };
 }
 
-/** Failures that block: unsuppressed errors and every suppression problem. */
-export function blockingFailures(report: PolicyReport): PolicyResult[] {
-  return report.results.filter((r) => r.status === 'fail' && r.severity === 'error');
-}
-
 /** True when nothing blocks and no warning is left unsuppressed. */
 export function isClean(report: PolicyReport): boolean {
   return report.problems.length === 0 && report.results.every((r) => r.status !== 'fail');

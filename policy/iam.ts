@@ -123,7 +123,7 @@ export interface IdentityPolicy {
  * The canonical `arn:aws:iam::aws:policy/...` form of an AWS managed policy ARN, or undefined for any
  * other value. The partition may be a reference (`arn:${data.aws_partition.x.partition}:iam::aws:...`).
  */
-export function managedPolicyArn(value: unknown): string | undefined {
+function managedPolicyArn(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const m = /^arn:(?:aws|aws-cn|aws-us-gov|\$\{[^}]*\}):iam::aws:policy\/(.+)$/.exec(value);
   return m ? `arn:aws:iam::aws:policy/${m[1]}` : undefined;

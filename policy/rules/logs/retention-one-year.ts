@@ -2,7 +2,7 @@ import type { Rule } from '../../types';
 import { literalNumber } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const MIN_PRODUCTION_RETENTION_DAYS = 365;
+const MIN_PRODUCTION_RETENTION_DAYS = 365;
 
 export const logsRetentionOneYear: Rule = {
   id: 'WB-LOGS-RETENTION-1Y',

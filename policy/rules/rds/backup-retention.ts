@@ -3,7 +3,7 @@ import { literalNumber } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
 /** Minimum retention Trivy accepts (AVD-AWS-0077); RDS allows at most 35. */
-export const MIN_BACKUP_RETENTION_DAYS = 2;
+const MIN_BACKUP_RETENTION_DAYS = 2;
 
 export const rdsBackupRetention: Rule = {
   id: 'WB-RDS-BACKUP-RETENTION',

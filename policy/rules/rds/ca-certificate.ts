@@ -2,7 +2,7 @@ import type { Rule } from '../../types';
 import { eachResource } from '../../rule-helpers';
 
 /** CA identifiers Checkov accepts (CKV_AWS_211). */
-export const CURRENT_RDS_CAS = ['rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', 'rds-ca-ecc384-g1'];
+const CURRENT_RDS_CAS = ['rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', 'rds-ca-ecc384-g1'];
 
 export const rdsCaCertificate: Rule = {
   id: 'WB-RDS-CA-CERTIFICATE',

@@ -3,7 +3,7 @@ import { strings } from '../../terraform-json';
 import { eachResource, isPostgres } from '../../rule-helpers';
 
 /** The PostgreSQL log types cdk-nag's RDSLoggingEnabled requires. */
-export const REQUIRED_POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
+const REQUIRED_POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 
 export const rdsLogExports: Rule = {
   id: 'WB-RDS-LOG-EXPORTS',
