@@ -1,5 +1,5 @@
 /** The policy pack's public surface, for main.ts, the stacks and tools/policy.ts. */
 export { addPolicyChecks, evaluateStack, type PolicyCheckOptions } from './check';
 export { isClean, type PolicyReport, type PolicyResult, type ResultStatus } from './engine';
-export { RULES } from './registry';
+export { RULES, type RuleId } from './registry';
 export { suppressRule, type PolicySuppression } from './suppressions';

@@ -6,7 +6,7 @@
  * __tests__/policy/environments.test.ts.
  */
 import type { IConstruct } from 'constructs';
-import { suppressRule } from '../../policy';
+import { suppressRule, type RuleId } from '../../policy';
 
 export const POLICY_EXCEPTION_REASONS = {
   multiAz:
@@ -33,7 +33,7 @@ export const POLICY_EXCEPTION_REASONS = {
 export function suppressWhen(
   when: boolean,
   scope: IConstruct,
-  ruleId: string,
+  ruleId: RuleId,
   reason: keyof typeof POLICY_EXCEPTION_REASONS,
   appliesTo?: readonly string[],
 ): void {

@@ -4,8 +4,8 @@ import { securityGroupRules } from '../../security-groups';
 import { orNotApplicable } from '../../rule-helpers';
 
 /** No egress to anywhere, on any port. */
-export const ec2NoPublicEgress: Rule = {
-  id: 'WB-EC2-NO-PUBLIC-EGRESS',
+export const ec2NoPublicEgress = {
+  id: 'WB-EC2-NO-PUBLIC-EGRESS' as const,
   title: 'No egress to 0.0.0.0/0 or ::/0 on any port',
   mirrors: ['CKV_AWS_382', 'AVD-AWS-0104'],
   severity: 'error',
@@ -27,4 +27,4 @@ export const ec2NoPublicEgress: Rule = {
         }),
       'egress rules (inline, aws_security_group_rule, aws_vpc_security_group_egress_rule)',
     ),
-};
+} satisfies Rule;

@@ -4,8 +4,8 @@ import { securityGroupRules } from '../../security-groups';
 import { orNotApplicable } from '../../rule-helpers';
 
 /** Every ingress/egress rule, inline or standalone, has a description. */
-export const ec2SecurityGroupRuleDescription: Rule = {
-  id: 'WB-EC2-SG-RULE-DESCRIPTION',
+export const ec2SecurityGroupRuleDescription = {
+  id: 'WB-EC2-SG-RULE-DESCRIPTION' as const,
   title: 'Every security group rule (inline or standalone) has a description',
   mirrors: ['CKV_AWS_23', 'AVD-AWS-0124'],
   severity: 'error',
@@ -28,4 +28,4 @@ export const ec2SecurityGroupRuleDescription: Rule = {
       'security group rules (inline or standalone)',
     );
   },
-};
+} satisfies Rule;

@@ -4,8 +4,8 @@ import { resources, strings } from '../../terraform-json';
 import { orNotApplicable } from '../../rule-helpers';
 
 /** No administrator, IAM-full or service-full-access managed policy is attached. */
-export const iamNoAdminPolicy: Rule = {
-  id: 'WB-IAM-NO-ADMIN-POLICY',
+export const iamNoAdminPolicy = {
+  id: 'WB-IAM-NO-ADMIN-POLICY' as const,
   title: 'No AdministratorAccess, IAMFullAccess, PowerUserAccess or *FullAccess / SecretsManagerReadWrite attachment',
   mirrors: ['CKV_AWS_274', 'CKV2_AWS_56'],
   severity: 'error',
@@ -25,4 +25,4 @@ export const iamNoAdminPolicy: Rule = {
     for (const role of resources(doc, 'aws_iam_role')) check(role.address, strings(role.body.managed_policy_arns));
     return orNotApplicable(out, 'aws_iam_role, aws_iam_role_policy_attachment, aws_iam_policy_attachment');
   },
-};
+} satisfies Rule;

@@ -3,8 +3,8 @@ import { identityPolicies } from '../../iam';
 import { orNotApplicable } from '../../rule-helpers';
 
 /** No Allow statement uses a wildcard action or NotAction. */
-export const iamNoWildcardAction: Rule = {
-  id: 'WB-IAM-NO-WILDCARD-ACTION',
+export const iamNoWildcardAction = {
+  id: 'WB-IAM-NO-WILDCARD-ACTION' as const,
   title: 'Identity policies allow no "*" action, no "service:*" and no wildcard pattern, and use no NotAction',
   mirrors: ['CKV_AWS_62', 'CKV_AWS_63', 'CKV2_AWS_40', 'AVD-AWS-0345', 'AwsSolutions-IAM5'],
   severity: 'error',
@@ -30,4 +30,4 @@ export const iamNoWildcardAction: Rule = {
       }),
       'identity policies (aws_iam_policy, aws_iam_role_policy, inline or attached managed policies)',
     ),
-};
+} satisfies Rule;

@@ -5,8 +5,8 @@ import { isWildcardOnly } from '../../wildcard-only-actions';
 import { orNotApplicable } from '../../rule-helpers';
 
 /** Secrets Manager access names exactly one secret. */
-export const iamSecretsScoped: Rule = {
-  id: 'WB-IAM-SECRETS-SCOPED',
+export const iamSecretsScoped = {
+  id: 'WB-IAM-SECRETS-SCOPED' as const,
   title: 'Secrets Manager permissions name exactly one secret, without wildcards',
   mirrors: ['CKV_AWS_288', 'AwsSolutions-IAM5'],
   severity: 'error',
@@ -40,4 +40,4 @@ export const iamSecretsScoped: Rule = {
         }),
       'identity policy with secretsmanager actions',
     ),
-};
+} satisfies Rule;

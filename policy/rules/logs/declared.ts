@@ -12,8 +12,8 @@ function groupNamed(doc: TerraformDocument, owner: TfResource, literalName: stri
 }
 
 /** Service log groups are declared, so their retention and key are ours, not "never expire". */
-export const logsDeclared: Rule = {
-  id: 'WB-LOGS-DECLARED',
+export const logsDeclared = {
+  id: 'WB-LOGS-DECLARED' as const,
   title: 'Log groups services write to (Lambda, RDS exports, flow logs) are declared in the stack',
   mirrors: [],
   severity: 'error',
@@ -52,4 +52,4 @@ export const logsDeclared: Rule = {
     }
     return orNotApplicable(out, 'aws_lambda_function, aws_db_instance or aws_flow_log');
   },
-};
+} satisfies Rule;

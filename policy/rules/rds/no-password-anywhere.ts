@@ -15,8 +15,8 @@ function findPasswords(value: unknown, path: string, out: string[]): void {
 }
 
 /** No password literal or expression anywhere in the document (resources, variables, locals, outputs). */
-export const rdsNoPasswordAnywhere: Rule = {
-  id: 'WB-RDS-NO-PASSWORD-ANYWHERE',
+export const rdsNoPasswordAnywhere = {
+  id: 'WB-RDS-NO-PASSWORD-ANYWHERE' as const,
   title: 'No attribute, variable, local or output named like a password exists anywhere in the stack',
   mirrors: [],
   severity: 'error',
@@ -35,4 +35,4 @@ export const rdsNoPasswordAnywhere: Rule = {
     };
     return [r];
   },
-};
+} satisfies Rule;
