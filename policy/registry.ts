@@ -1,8 +1,9 @@
 /**
  * The one registry of policy rules. Order is the order of the table `npm run policy` prints.
- * To add a rule: write policy/rules/<service>/<rule>.ts (`export const x = { id: 'WB-...' as const, ... }
- * satisfies Rule`), add it here, and add a violating and a complying case in
- * __tests__/policy/rules.test.ts (a test fails until both exist).
+ * To add a rule: write policy/rules/<service>/<rule>.ts, or policy/rules/stack/<rule>.ts for one that
+ * reads the whole stack (`export const x = { id: 'WB-...' as const, ... } satisfies Rule`), add it
+ * here, and add a violating and a complying case in __tests__/policy/rules.test.ts (a test fails
+ * until both exist).
  */
 import type { Rule } from './types';
 import { vpcDefaultSecurityGroupClosed } from './rules/vpc/default-security-group-closed';
@@ -27,7 +28,6 @@ import { rdsLogExports } from './rules/rds/log-exports';
 import { rdsManagedMasterPassword } from './rules/rds/managed-master-password';
 import { rdsMinorVersionUpgrade } from './rules/rds/minor-version-upgrade';
 import { rdsMultiAz } from './rules/rds/multi-az';
-import { rdsNoPasswordAnywhere } from './rules/rds/no-password-anywhere';
 import { rdsNotPublic } from './rules/rds/not-public';
 import { rdsPerformanceInsightsCmk } from './rules/rds/performance-insights-cmk';
 import { rdsPerformanceInsights } from './rules/rds/performance-insights';
@@ -60,6 +60,7 @@ import { s3Lifecycle } from './rules/s3/lifecycle';
 import { s3PublicAccessBlock } from './rules/s3/public-access-block';
 import { s3TlsOnly } from './rules/s3/tls-only';
 import { s3Versioning } from './rules/s3/versioning';
+import { stackNoPasswordAnywhere } from './rules/stack/no-password-anywhere';
 
 export const RULES = [
   vpcDefaultSecurityGroupClosed,
@@ -84,7 +85,6 @@ export const RULES = [
   rdsManagedMasterPassword,
   rdsMinorVersionUpgrade,
   rdsMultiAz,
-  rdsNoPasswordAnywhere,
   rdsNotPublic,
   rdsPerformanceInsightsCmk,
   rdsPerformanceInsights,
@@ -117,6 +117,7 @@ export const RULES = [
   s3PublicAccessBlock,
   s3TlsOnly,
   s3Versioning,
+  stackNoPasswordAnywhere,
 ] as const satisfies readonly Rule[];
 
 /**
