@@ -24,10 +24,13 @@ export const POSTGRES_MAJOR_VERSIONS = [14, 15, 16, 17, 18] as const;
  * How the Lambda's role reads the database secret.
  * - `least-privilege`: a customer-managed policy allowing only `secretsmanager:GetSecretValue`
  *   and `secretsmanager:DescribeSecret` on the one RDS-managed secret.
- * - `SecretsManagerReadWrite`: the seed's literal choice, the AWS-managed policy. It is far broader
- *   than needed: it allows every Secrets Manager action (create, update, delete, rotate, change
- *   resource policies) on every secret in the account, plus RDS, Redshift, Lambda, KMS and
- *   CloudFormation read and tag actions. Use it only to reproduce the workshop verbatim.
+ * - `SecretsManagerReadWrite`: the seed's literal choice (step 2.4), the AWS-managed policy. It is far
+ *   broader than needed: it allows every Secrets Manager action (create, update, delete, rotate,
+ *   change resource policies) on every secret in the account, plus RDS, Redshift, Lambda, KMS and
+ *   CloudFormation read and tag actions. Use it only to reproduce the workshop verbatim. Synth
+ *   attaches it (with `kms:Decrypt` on the secret's key when `customerManagedKey` is set) and
+ *   suppresses the four policy findings it causes on the attachment, with the reason
+ *   `POLICY_EXCEPTION_REASONS.secretsManagerReadWrite`; `npm run policy` lists them as suppressed.
  *   Source: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/SecretsManagerReadWrite.html
  */
 export const SECRET_ACCESS_MODES = ['least-privilege', 'SecretsManagerReadWrite'] as const;

@@ -3,3 +3,4 @@ export { addPolicyChecks, evaluateStack, type PolicyCheckOptions } from './check
 export { isClean, type PolicyReport, type PolicyResult, type ResultStatus } from './engine';
 export { RULES, type RuleId } from './registry';
 export { suppressRule, type PolicySuppression } from './suppressions';
+export { managedPolicyFinding } from './iam';

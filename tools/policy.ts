@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { TerraformStack } from 'cdktf';
 import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
 import { buildApp } from '../main';
+import type { EnvironmentConfig } from '../config/schema';
 import { evaluateStack, isClean, type PolicyReport, type PolicyResult, type ResultStatus } from '../policy';
 
 /** Bucket used to include the state-bootstrap stack when TF_STATE_BUCKET is not set. */
@@ -24,11 +25,14 @@ export interface StackReport {
   readonly report: PolicyReport;
 }
 
-/** Builds the app into a temporary folder and evaluates every stack. */
-export function policyReports(env: NodeJS.ProcessEnv = process.env): StackReport[] {
+/**
+ * Builds the app into a temporary folder and evaluates every stack.
+ * @param environments the environments to build, one stack each; @default the `environments` of config/environments.ts
+ */
+export function policyReports(env: NodeJS.ProcessEnv = process.env, environments?: readonly EnvironmentConfig[]): StackReport[] {
   const outdir = mkdtempSync(path.join(tmpdir(), 'policy-'));
   try {
-    const app = buildApp({ outdir, env: env.TF_STATE_BUCKET ? env : { ...env, ...EXAMPLE_STATE_ENV } });
+    const app = buildApp({ outdir, env: env.TF_STATE_BUCKET ? env : { ...env, ...EXAMPLE_STATE_ENV }, environments });
     return app.node
       .findAll()
       .filter((c): c is TerraformStack => TerraformStack.isStack(c))
@@ -48,7 +52,8 @@ function statusText(r: PolicyResult): string {
   return `suppressed: ${r.reason}`;
 }
 
-function rows(reports: StackReport[], failuresOnly: boolean): string[][] {
+/** The table's rows: stack, rule, resource (with the finding key), status (with the reason or message). */
+export function tableRows(reports: StackReport[], failuresOnly: boolean): string[][] {
   const out: string[][] = [];
   for (const { stack, report } of reports) {
     for (const r of report.results) {
@@ -91,7 +96,7 @@ export function summaryLine({ stack, report }: StackReport): string {
 
 function main(argv: string[]): number {
   const reports = policyReports();
-  printTable(['stack', 'rule', 'resource', 'status'], rows(reports, argv.includes('--failures')), argv.includes('--markdown'));
+  printTable(['stack', 'rule', 'resource', 'status'], tableRows(reports, argv.includes('--failures')), argv.includes('--markdown'));
   console.log('');
   reports.forEach((r) => console.log(summaryLine(r)));
   return reports.every((r) => isClean(r.report)) ? 0 : 1;

@@ -201,25 +201,51 @@ export class Database extends Construct {
    * @returns the policy attachment, for `depends_on`.
    */
   grantSecretRead(role: IamRole): IamRolePolicyAttachment {
-    const { encryptionKey, namePrefix } = this.props;
-    const account = AccountContext.of(this);
+    const { namePrefix } = this.props;
+    const decrypt = this.secretKeyDecryptStatement();
     const statements: object[] = [
       { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: [...SECRET_READ_ACTIONS], Resource: this.secretArn },
+      ...(decrypt ? [decrypt] : []),
     ];
-    if (encryptionKey) {
-      statements.push({
-        Sid: 'DecryptDatabaseSecret',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: encryptionKey.keyArn,
-        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${account.region}.amazonaws.com` } },
-      });
-    }
     const policy = new IamPolicy(this, 'secret-read-policy', {
       name: `${namePrefix}-read-db-secret`,
       description: 'Read the RDS-managed master user secret of the backend database',
       policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
     });
     return new IamRolePolicyAttachment(this, 'secret-read-attachment', { role: role.name, policyArn: policy.arn });
+  }
+
+  /**
+   * Lets `role` decrypt the secret's customer-managed key through Secrets Manager only
+   * (`kms:ViaService`), and nothing else. `GetSecretValue` needs `kms:Decrypt` on a secret encrypted
+   * with a customer-managed key, which AWS managed policies such as `SecretsManagerReadWrite` do not
+   * grant; {@link grantSecretRead} includes it already.
+   * Source: https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz
+   *
+   * @returns the policy attachment, for `depends_on`, or undefined when the secret uses the
+   *   AWS-managed key `aws/secretsmanager` (no permission is needed).
+   */
+  grantSecretKeyDecrypt(role: IamRole): IamRolePolicyAttachment | undefined {
+    const decrypt = this.secretKeyDecryptStatement();
+    if (!decrypt) return undefined;
+    const policy = new IamPolicy(this, 'secret-decrypt-policy', {
+      name: `${this.props.namePrefix}-decrypt-db-secret`,
+      description: 'Decrypt the key of the RDS-managed master user secret, through Secrets Manager only',
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: [decrypt] }),
+    });
+    return new IamRolePolicyAttachment(this, 'secret-decrypt-attachment', { role: role.name, policyArn: policy.arn });
+  }
+
+  /** `kms:Decrypt` on the secret's customer-managed key through Secrets Manager, or undefined without one. */
+  private secretKeyDecryptStatement(): object | undefined {
+    const { encryptionKey } = this.props;
+    if (!encryptionKey) return undefined;
+    return {
+      Sid: 'DecryptDatabaseSecret',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: encryptionKey.keyArn,
+      Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${AccountContext.of(this).region}.amazonaws.com` } },
+    };
   }
 }

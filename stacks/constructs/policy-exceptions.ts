@@ -27,6 +27,8 @@ export const POLICY_EXCEPTION_REASONS = {
     'Performance Insights and the standard RDS CloudWatch metrics cover the one PostgreSQL instance of this backend; enhanced monitoring would add a role with an AWS managed policy and OS metrics ingestion that we judged not worth its cost.',
   lambdaVpcAccess:
     'AWSLambdaVPCAccessExecutionRole grants the ENI actions Lambda needs to attach to a VPC on Resource "*", which AWS documents as required because ec2:CreateNetworkInterface and friends are used before the network interface exists; the seed attaches this managed policy.',
+  secretsManagerReadWrite:
+    'This environment sets lambda.secretAccess = "SecretsManagerReadWrite" to reproduce the seed verbatim (step 2.4 attaches this AWS-managed policy), which lets the function read, change and delete every secret in the account; the default, least-privilege, grants read on the one database secret only.',
 } as const;
 
 /** Suppresses `ruleId` on `scope` with the named reason when `when` is true. */
