@@ -114,7 +114,11 @@ const lambdaSchema = z
   })
   .strict();
 
-const environmentSchema = z
+/**
+ * The zod schema of one environment, which {@link validateEnvironmentConfig} applies before the
+ * cross-field checks. Exported so a test can walk every option it accepts and synthesize each.
+ */
+export const environmentSchema = z
   .object({
     environment: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, {
       error: 'a lowercase stack name of 2 to 20 letters, digits or hyphens, such as "dev"',
@@ -197,7 +201,10 @@ export interface DatabaseConfig {
 
 /** Lambda settings of one environment. */
 export interface LambdaConfig {
-  /** Node.js runtime: `nodejs22.x` or `nodejs24.x`. */
+  /**
+   * Node.js runtime: `nodejs22.x` or `nodejs24.x`. The policy pack asks for the newest; an older one
+   * synthesizes with WB-LAMBDA-LATEST-RUNTIME suppressed (`POLICY_EXCEPTION_REASONS.olderRuntime`).
+   */
   readonly runtime: (typeof LAMBDA_RUNTIMES)[number];
   /** `arm64` (Graviton, about 20% cheaper per GB-second) or `x86_64`. */
   readonly architecture: 'arm64' | 'x86_64';
@@ -212,7 +219,10 @@ export interface LambdaConfig {
   readonly reservedConcurrentExecutions: number | null;
   /** Retention of `/aws/lambda/<name>` in days (a CloudWatch Logs value). */
   readonly logRetentionDays: number;
-  /** X-Ray tracing: `Active` or `PassThrough`. */
+  /**
+   * X-Ray tracing: `Active` (attaches `AWSXRayDaemonWriteAccess`) or `PassThrough`, which synthesizes
+   * with WB-LAMBDA-TRACING suppressed (`POLICY_EXCEPTION_REASONS.tracingPassThrough`).
+   */
   readonly tracingMode: 'Active' | 'PassThrough';
   /** How the role reads the secret; see {@link SECRET_ACCESS_MODES}. */
   readonly secretAccess: (typeof SECRET_ACCESS_MODES)[number];

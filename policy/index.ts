@@ -4,3 +4,4 @@ export { isClean, type PolicyReport, type PolicyResult, type ResultStatus } from
 export { RULES, type RuleId } from './registry';
 export { suppressRule, type PolicySuppression } from './suppressions';
 export { managedPolicyFinding } from './iam';
+export { NEWEST_NODEJS_RUNTIME } from './rules/lambda/latest-runtime';

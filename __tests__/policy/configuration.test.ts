@@ -1,17 +1,40 @@
 /**
- * Configuration and the policy gate agree: the seed's SecretsManagerReadWrite synthesizes through the
- * real policy check (the `addPolicyChecks` that main.ts adds), its findings suppressed next to the
- * attachment with their reason.
+ * Configuration and the policy gate agree: every value the schema accepts synthesizes through the
+ * real policy check (the `addPolicyChecks` that main.ts adds), each exception suppressed next to its
+ * resource with its reason.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { z } from 'zod';
 import { addPolicyChecks } from '../../policy';
 import { dev, prod } from '../../config/environments';
-import type { EnvironmentConfig } from '../../config/schema';
+import { environmentSchema, type EnvironmentConfig } from '../../config/schema';
 import { POLICY_EXCEPTION_REASONS } from '../../stacks/constructs/policy-exceptions';
 import { WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
 import { policyReports, summaryLine, tableRows } from '../../tools/policy';
 import { resourcesOf, testApp, withField, type TerraformDocument } from '../support/synth';
+
+/** An option of the schema whose values can be listed: an enum, a boolean, or a nullable field. */
+interface EnumLikeOption {
+  readonly field: string;
+  readonly values: readonly unknown[];
+}
+
+/** Walks the zod schema and lists every enum-like option with all the values it accepts. */
+function enumLikeOptions(schema: z.ZodType, path: readonly string[] = []): EnumLikeOption[] {
+  const field = path.join('.');
+  if (schema instanceof z.ZodObject) {
+    return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, child]) => enumLikeOptions(child, [...path, key]));
+  }
+  if (schema instanceof z.ZodEnum) return [{ field, values: schema.options }];
+  if (schema instanceof z.ZodBoolean) return [{ field, values: [true, false] }];
+  if (schema instanceof z.ZodUnion && schema.options.some((o) => o instanceof z.ZodNull)) return [{ field, values: [null] }];
+  return [];
+}
+
+function valueAt(config: EnvironmentConfig, field: string): unknown {
+  return field.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown>)[key], config);
+}
 
 /**
  * Synthesizes `config` as main.ts does (the stack, the policy check on it, `app.synth()`) and returns
@@ -76,5 +99,39 @@ describe("lambda.secretAccess = 'SecretsManagerReadWrite', the seed's literal mo
       // The 18 exceptions of dev (pinned in environments.test.ts) and the 4 of the seed's policy.
       expect(summaryLine(devReport)).toMatch(/^dev: \d+ pass, \d+ not applicable, 22 suppressed, 0 fail, 0 bad suppressions: clean$/);
     });
+  });
+});
+
+describe('every value the schema accepts synthesizes through the policy check', () => {
+  const options = enumLikeOptions(environmentSchema);
+
+  it('finds the enum-like options of the schema', () => {
+    expect(options.map((o) => o.field).sort()).toEqual(
+      [
+        'customerManagedKey',
+        'database.deletionProtection',
+        'database.multiAz',
+        'database.skipFinalSnapshot',
+        'lambda.architecture',
+        'lambda.reservedConcurrentExecutions',
+        'lambda.runtime',
+        'lambda.secretAccess',
+        'lambda.tracingMode',
+        'network.flowLogTrafficType',
+      ].sort(),
+    );
+  });
+
+  // The shipped values themselves are covered by __tests__/policy/environments.test.ts.
+  const cases = [dev, prod].flatMap((base) =>
+    options.flatMap(({ field, values }) =>
+      values
+        .filter((value) => valueAt(base, field) !== value)
+        .map((value) => [base.environment, field, JSON.stringify(value), withField(base, field, value) as EnvironmentConfig] as const),
+    ),
+  );
+
+  it.each(cases)('%s with %s = %s', (_env, _field, _value, config) => {
+    expect(synthWithPolicyCheck(config).warnings).toEqual([]);
   });
 });

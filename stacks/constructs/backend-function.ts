@@ -16,7 +16,7 @@ import { awsManagedPolicyArn, serviceTrustPolicy } from './iam';
 import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor, writeLambdaZip } from './lambda-bundle';
 import type { Network } from './network';
 import type { SecretsManagerEndpoint } from './secrets-endpoint';
-import { managedPolicyFinding, type RuleId } from '../../policy';
+import { managedPolicyFinding, NEWEST_NODEJS_RUNTIME, type RuleId } from '../../policy';
 import { suppressWhen } from './policy-exceptions';
 import { emptySecurityGroup } from './security-groups';
 
@@ -196,6 +196,8 @@ export class BackendFunction extends Construct {
     });
     suppressWhen(!encryptionKey, this.function, 'WB-LAMBDA-ENVIRONMENT-CMK', 'customerManagedKey');
     suppressWhen(config.reservedConcurrentExecutions === null, this.function, 'WB-LAMBDA-RESERVED-CONCURRENCY', 'reservedConcurrency');
+    suppressWhen(config.runtime !== NEWEST_NODEJS_RUNTIME, this.function, 'WB-LAMBDA-LATEST-RUNTIME', 'olderRuntime');
+    suppressWhen(config.tracingMode !== 'Active', this.function, 'WB-LAMBDA-TRACING', 'tracingPassThrough');
     suppressWhen(!encryptionKey, this.logGroup, 'WB-LOGS-CMK', 'customerManagedKey');
     suppressWhen(config.logRetentionDays < 365, this.logGroup, 'WB-LOGS-RETENTION-1Y', 'logRetentionOneYear');
     this.functionName = this.function.functionName;
