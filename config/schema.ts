@@ -189,12 +189,16 @@ export interface DatabaseConfig {
   /** Performance Insights retention in days; 0 turns it off, 7 is free. */
   readonly performanceInsightsRetentionDays: number;
   /**
-   * The instance's `max_connections` (what `SHOW max_connections` reports), which bounds the
-   * Lambda's reserved concurrency. RDS's default is `LEAST(DBInstanceClassMemory/9531392, 5000)`,
-   * where DBInstanceClassMemory is the class's memory less what the OS and RDS use: under 112 for
-   * 1 GiB (`db.t4g.micro`) and under 450 for 4 GiB (`db.t4g.medium`). For the classes in
-   * {@link INSTANCE_CLASS_MEMORY_GIB}, validation rejects a value above that ceiling.
-   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections
+   * The instance's `max_connections`, 10 to 5000 connections: the DB parameter group sets it, so it is
+   * what `SHOW max_connections` reports, and it bounds the Lambda's reserved concurrency (less
+   * `RESERVED_DB_CONNECTIONS`). A static parameter: a new instance starts with it; after a change,
+   * the instance shows `pending-reboot` and applies it at its next reboot. RDS's default is
+   * `LEAST(DBInstanceClassMemory/9531392, 5000)`, where DBInstanceClassMemory is the class's memory
+   * less what the OS and RDS use: under 112 for 1 GiB (`db.t4g.micro`) and under 450 for 4 GiB
+   * (`db.t4g.medium`). For the classes in {@link INSTANCE_CLASS_MEMORY_GIB}, validation rejects a
+   * value above that ceiling (too high a value can keep the instance from starting).
+   * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections,
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Parameters.html
    */
   readonly maxConnections: number;
 }

@@ -55,7 +55,8 @@ export const RDS_CA_CERT_IDENTIFIER = 'rds-ca-rsa2048-g1';
  * configuration, the synthesized JSON or Terraform state.
  *
  * Storage is encrypted, the instance is not publicly accessible, its subnet group spans the data
- * subnets of every AZ, its parameter group enforces TLS (`rds.force_ssl = 1`), backups are kept
+ * subnets of every AZ, its parameter group enforces TLS (`rds.force_ssl = 1`) and sets
+ * `max_connections` to `config.maxConnections` (applied at the next reboot when changed), backups are kept
  * `backupRetentionDays`, and the `postgresql` and `upgrade` logs go to log groups this construct
  * declares with `logRetentionDays`. Without Multi-AZ the instance is pinned to the
  * first AZ, the Lambda's.
@@ -98,7 +99,13 @@ export class Database extends Construct {
       name: `${namePrefix}-backend-postgres${major}`,
       family: `postgres${major}`,
       description: 'Enforces TLS on every connection',
-      parameter: [{ name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' }],
+      parameter: [
+        { name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' },
+        // The validated connection budget (config/derived.ts). max_connections is a static parameter
+        // (RDS rejects `immediate` for it): a new instance starts with it, a change waits for a reboot.
+        // Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Parameters.html
+        { name: 'max_connections', value: String(config.maxConnections), applyMethod: 'pending-reboot' },
+      ],
       // A new major version brings a new family, hence a new group: create it before the
       // instance lets go of the old one (its name carries the major version, so both can exist).
       lifecycle: { createBeforeDestroy: true },
