@@ -5,6 +5,9 @@
  * Two projects: `unit` (synthesized JSON, pure functions; `npm run test:unit`) and `integration`
  * (a real PostgreSQL, the real terraform binary, an S3-compatible server, child processes). The
  * integration list below is the one place that says which is which; `npm test` runs both.
+ *
+ * `testTimeout` sits at the top level: Jest reads it from the global configuration only, and ignores
+ * it inside a project (where it left every hook and test at the 5000 ms default).
  */
 const INTEGRATION = [
   '<rootDir>/__tests__/lambda-src/db.test.ts',
@@ -17,6 +20,7 @@ const INTEGRATION = [
   '<rootDir>/__tests__/tools/plan-review.test.ts',
   '<rootDir>/__tests__/main.test.ts',
   '<rootDir>/__tests__/workflows.test.ts',
+  '<rootDir>/__tests__/jest-config.test.ts',
 ];
 
 const common = {
@@ -33,8 +37,6 @@ const common = {
 };
 
 module.exports = {
-  // A global option: jest ignores testTimeout inside a project, which left every test at the
-  // 5 s default and made the integration suites time out on a busy machine.
   testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION] },

@@ -24,10 +24,13 @@ export const POSTGRES_MAJOR_VERSIONS = [14, 15, 16, 17, 18] as const;
  * How the Lambda's role reads the database secret.
  * - `least-privilege`: a customer-managed policy allowing only `secretsmanager:GetSecretValue`
  *   and `secretsmanager:DescribeSecret` on the one RDS-managed secret.
- * - `SecretsManagerReadWrite`: the seed's literal choice, the AWS-managed policy. It is far broader
- *   than needed: it allows every Secrets Manager action (create, update, delete, rotate, change
- *   resource policies) on every secret in the account, plus RDS, Redshift, Lambda, KMS and
- *   CloudFormation read and tag actions. Use it only to reproduce the workshop verbatim.
+ * - `SecretsManagerReadWrite`: the seed's literal choice (step 2.4), the AWS-managed policy. It is far
+ *   broader than needed: it allows every Secrets Manager action (create, update, delete, rotate,
+ *   change resource policies) on every secret in the account, plus RDS, Redshift, Lambda, KMS and
+ *   CloudFormation read and tag actions. Use it only to reproduce the workshop verbatim. Synth
+ *   attaches it (with `kms:Decrypt` on the secret's key when `customerManagedKey` is set) and
+ *   suppresses the four policy findings it causes on the attachment, with the reason
+ *   `POLICY_EXCEPTION_REASONS.secretsManagerReadWrite`; `npm run policy` lists them as suppressed.
  *   Source: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/SecretsManagerReadWrite.html
  */
 export const SECRET_ACCESS_MODES = ['least-privilege', 'SecretsManagerReadWrite'] as const;
@@ -111,7 +114,11 @@ const lambdaSchema = z
   })
   .strict();
 
-const environmentSchema = z
+/**
+ * The zod schema of one environment, which {@link validateEnvironmentConfig} applies before the
+ * cross-field checks. Exported so a test can walk every option it accepts and synthesize each.
+ */
+export const environmentSchema = z
   .object({
     environment: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, {
       error: 'a lowercase stack name of 2 to 20 letters, digits or hyphens, such as "dev"',
@@ -182,19 +189,26 @@ export interface DatabaseConfig {
   /** Performance Insights retention in days; 0 turns it off, 7 is free. */
   readonly performanceInsightsRetentionDays: number;
   /**
-   * The instance's `max_connections` (what `SHOW max_connections` reports), which bounds the
-   * Lambda's reserved concurrency. RDS's default is `LEAST(DBInstanceClassMemory/9531392, 5000)`,
-   * where DBInstanceClassMemory is the class's memory less what the OS and RDS use: under 112 for
-   * 1 GiB (`db.t4g.micro`) and under 450 for 4 GiB (`db.t4g.medium`). For the classes in
-   * {@link INSTANCE_CLASS_MEMORY_GIB}, validation rejects a value above that ceiling.
-   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections
+   * The instance's `max_connections`, 10 to 5000 connections: the DB parameter group sets it, so it is
+   * what `SHOW max_connections` reports, and it bounds the Lambda's reserved concurrency (less
+   * `RESERVED_DB_CONNECTIONS`). A static parameter: a new instance starts with it; after a change,
+   * the instance shows `pending-reboot` and applies it at its next reboot. RDS's default is
+   * `LEAST(DBInstanceClassMemory/9531392, 5000)`, where DBInstanceClassMemory is the class's memory
+   * less what the OS and RDS use: under 112 for 1 GiB (`db.t4g.micro`) and under 450 for 4 GiB
+   * (`db.t4g.medium`). For the classes in {@link INSTANCE_CLASS_MEMORY_GIB}, validation rejects a
+   * value above that ceiling (too high a value can keep the instance from starting).
+   * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.MaxConnections,
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Parameters.html
    */
   readonly maxConnections: number;
 }
 
 /** Lambda settings of one environment. */
 export interface LambdaConfig {
-  /** Node.js runtime: `nodejs22.x` or `nodejs24.x`. */
+  /**
+   * Node.js runtime: `nodejs22.x` or `nodejs24.x`. The policy pack asks for the newest; an older one
+   * synthesizes with WB-LAMBDA-LATEST-RUNTIME suppressed (`POLICY_EXCEPTION_REASONS.olderRuntime`).
+   */
   readonly runtime: (typeof LAMBDA_RUNTIMES)[number];
   /** `arm64` (Graviton, about 20% cheaper per GB-second) or `x86_64`. */
   readonly architecture: 'arm64' | 'x86_64';
@@ -209,7 +223,10 @@ export interface LambdaConfig {
   readonly reservedConcurrentExecutions: number | null;
   /** Retention of `/aws/lambda/<name>` in days (a CloudWatch Logs value). */
   readonly logRetentionDays: number;
-  /** X-Ray tracing: `Active` or `PassThrough`. */
+  /**
+   * X-Ray tracing: `Active` (attaches `AWSXRayDaemonWriteAccess`) or `PassThrough`, which synthesizes
+   * with WB-LAMBDA-TRACING suppressed (`POLICY_EXCEPTION_REASONS.tracingPassThrough`).
+   */
   readonly tracingMode: 'Active' | 'PassThrough';
   /** How the role reads the secret; see {@link SECRET_ACCESS_MODES}. */
   readonly secretAccess: (typeof SECRET_ACCESS_MODES)[number];

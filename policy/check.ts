@@ -48,7 +48,7 @@ function findingText(r: PolicyResult): string {
  * Annotates and prints the warnings of a report, then throws when it has errors.
  * @throws UserError (`errors.policyGateFailed`) listing every unsuppressed error and bad suppression
  */
-export function enforceReport(stack: TerraformStack, report: PolicyReport, log: (line: string) => void): void {
+function enforceReport(stack: TerraformStack, report: PolicyReport, log: (line: string) => void): void {
   const findings: string[] = [];
   for (const r of report.results.filter((x) => x.status === 'fail')) {
     if (r.severity === 'error') {
@@ -63,7 +63,7 @@ export function enforceReport(stack: TerraformStack, report: PolicyReport, log: 
 }
 
 /** The aspect: on a stack, registers the policy validation once. */
-export class PolicyAspect implements IAspect {
+class PolicyAspect implements IAspect {
   private readonly registered = new WeakSet<TerraformStack>();
 
   constructor(private readonly options: PolicyCheckOptions = {}) {}

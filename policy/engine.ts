@@ -5,14 +5,18 @@
 import { RULES, ruleById } from './registry';
 import { reasonProblem, type RecordedSuppression } from './suppressions';
 import { resources, dataSources } from './terraform-json';
-import type { Rule, Severity, TerraformDocument } from './types';
+import type { Evaluation, Rule, Severity, TerraformDocument } from './types';
 
-export type ResultStatus = 'pass' | 'fail' | 'suppressed';
+/**
+ * `pass` and `fail` are a rule's verdict on a resource; `suppressed` is a failure a suppression
+ * accepts, with its reason; `not-applicable` says the stack holds nothing the rule checks.
+ */
+export type ResultStatus = 'pass' | 'fail' | 'suppressed' | 'not-applicable';
 
 export interface PolicyResult {
   readonly ruleId: string;
   readonly severity: Severity;
-  /** Terraform address (`aws_db_instance.x`), or `stack` for document-wide rules. */
+  /** Terraform address (`aws_db_instance.x`), or `stack` for document-wide rules and `not-applicable`. */
   readonly address: string;
   /** Construct path of the resource (or of the stack for document-wide rules). */
   readonly constructPath?: string;
@@ -73,18 +77,20 @@ export function evaluatePolicy(
   const usedAppliesTo = new Set<string>();
   const results: PolicyResult[] = [];
   for (const rule of rules) {
-    for (const e of rule.evaluate(doc)) {
+    const reported = rule.evaluate(doc);
+    // A rule that reports nothing still gets its row, so the table never hides a rule.
+    const evaluations: readonly Evaluation[] =
+      reported.length > 0 ? reported : [{ address: 'stack', notApplicable: true, message: 'nothing to check' }];
+    for (const e of evaluations) {
       const constructPath = paths.get(e.address) ?? (paths.has(e.address) ? undefined : options.stackPath);
-      const base = {
-        ruleId: rule.id,
-        severity: rule.severity,
-        address: e.address,
-        constructPath,
-        message: e.message ?? (e.compliant ? 'compliant' : 'non-compliant'),
-        finding: e.finding,
-      };
+      const base = { ruleId: rule.id, severity: rule.severity, address: e.address, constructPath };
+      if ('notApplicable' in e) {
+        results.push({ ...base, status: 'not-applicable', message: e.message });
+        continue;
+      }
+      const verdict = { ...base, message: e.message ?? (e.compliant ? 'compliant' : 'non-compliant'), finding: e.finding };
       if (e.compliant) {
-        results.push({ ...base, status: 'pass' });
+        results.push({ ...verdict, status: 'pass' });
         continue;
       }
       const match = usable.find(
@@ -96,9 +102,9 @@ export function evaluatePolicy(
       if (match) {
         used.add(match);
         if (e.finding) usedAppliesTo.add(`${match.constructPath}\0${match.ruleId}\0${e.finding}`);
-        results.push({ ...base, status: 'suppressed', reason: match.reason.trim() });
+        results.push({ ...verdict, status: 'suppressed', reason: match.reason.trim() });
       } else {
-        results.push({ ...base, status: 'fail' });
+        results.push({ ...verdict, status: 'fail' });
       }
     }
   }
@@ -119,11 +125,6 @@ export function evaluatePolicy(
     }
   }
   return { results, problems };
-}
-
-/** Failures that block: unsuppressed errors and every suppression problem. */
-export function blockingFailures(report: PolicyReport): PolicyResult[] {
-  return report.results.filter((r) => r.status === 'fail' && r.severity === 'error');
 }
 
 /** True when nothing blocks and no warning is left unsuppressed. */

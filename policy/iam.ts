@@ -96,6 +96,99 @@ export const KNOWN_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = 
       },
     ],
   },
+  // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/SecretsManagerReadWrite.html
+  // The seed's choice (lambda.secretAccess = 'SecretsManagerReadWrite'): every Secrets Manager action on
+  // every secret, plus the console's helpers for rotation functions.
+  'arn:aws:iam::aws:policy/SecretsManagerReadWrite': {
+    statements: [
+      {
+        sid: 'BasePermissions',
+        effect: 'Allow',
+        actions: [
+          'secretsmanager:*',
+          'cloudformation:CreateChangeSet',
+          'cloudformation:DescribeChangeSet',
+          'cloudformation:DescribeStackResource',
+          'cloudformation:DescribeStacks',
+          'cloudformation:ExecuteChangeSet',
+          'docdb-elastic:GetCluster',
+          'docdb-elastic:ListClusters',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeVpcs',
+          'kms:DescribeKey',
+          'kms:ListAliases',
+          'kms:ListKeys',
+          'lambda:ListFunctions',
+          'rds:DescribeDBClusters',
+          'rds:DescribeDBInstances',
+          'redshift:DescribeClusters',
+          'redshift-serverless:ListWorkgroups',
+          'redshift-serverless:GetNamespace',
+          'tag:GetResources',
+        ],
+        notActions: [],
+        resources: ['*'],
+        notResources: [],
+        principals: {},
+        conditions: {},
+      },
+      {
+        sid: 'LambdaPermissions',
+        effect: 'Allow',
+        actions: [
+          'lambda:AddPermission',
+          'lambda:CreateFunction',
+          'lambda:GetFunction',
+          'lambda:InvokeFunction',
+          'lambda:UpdateFunctionConfiguration',
+        ],
+        notActions: [],
+        resources: ['arn:aws:lambda:*:*:function:SecretsManager*'],
+        notResources: [],
+        principals: {},
+        conditions: {},
+      },
+      {
+        sid: 'SARPermissions',
+        effect: 'Allow',
+        actions: [
+          'serverlessrepo:CreateCloudFormationChangeSet',
+          'serverlessrepo:GetApplication',
+        ],
+        notActions: [],
+        resources: ['arn:aws:serverlessrepo:*:*:applications/SecretsManager*'],
+        notResources: [],
+        principals: {},
+        conditions: {},
+      },
+      {
+        sid: 'S3Permissions',
+        effect: 'Allow',
+        actions: [
+          's3:GetObject',
+        ],
+        notActions: [],
+        resources: ['arn:aws:s3:::awsserverlessrepo-changesets*', 'arn:aws:s3:::secrets-manager-rotation-apps-*/*'],
+        notResources: [],
+        principals: {},
+        conditions: {},
+      },
+      {
+        sid: 'CloudFormationTagOnCreate',
+        effect: 'Allow',
+        actions: [
+          'cloudformation:TagResource',
+          'cloudformation:UntagResource',
+        ],
+        notActions: [],
+        resources: ['*'],
+        notResources: [],
+        principals: {},
+        conditions: { StringEquals: { 'cloudformation:CreateAction': ['CreateChangeSet', 'ExecuteChangeSet'] } },
+      },
+    ],
+  },
 };
 
 /** Managed policies that grant administrator, IAM or whole-service access (CKV_AWS_274, CKV2_AWS_56). */
@@ -119,6 +212,11 @@ export interface IdentityPolicy {
   readonly managedArn?: string;
 }
 
+/** The ARN of the AWS managed policy `name` in the `aws` partition, the form findings use. */
+function canonicalArn(name: string): string {
+  return `arn:aws:iam::aws:policy/${name}`;
+}
+
 /**
  * The canonical `arn:aws:iam::aws:policy/...` form of an AWS managed policy ARN, or undefined for any
  * other value. The partition may be a reference (`arn:${data.aws_partition.x.partition}:iam::aws:...`).
@@ -126,11 +224,25 @@ export interface IdentityPolicy {
 export function managedPolicyArn(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const m = /^arn:(?:aws|aws-cn|aws-us-gov|\$\{[^}]*\}):iam::aws:policy\/(.+)$/.exec(value);
-  return m ? `arn:aws:iam::aws:policy/${m[1]}` : undefined;
+  return m ? canonicalArn(m[1]) : undefined;
+}
+
+/** The finding key of a canonical managed policy ARN: `Policy::<arn>` (as cdk-nag's `Policy::`). */
+export function policyFinding(arn: string): string {
+  return `Policy::${arn}`;
+}
+
+/**
+ * The finding key (a suppression's `appliesTo`) of the findings on the AWS managed policy `name`, in
+ * any partition: `Policy::arn:aws:iam::aws:policy/<name>`; `name` as in
+ * `service-role/AWSLambdaVPCAccessExecutionRole`.
+ */
+export function managedPolicyFinding(name: string): string {
+  return policyFinding(canonicalArn(name));
 }
 
 function managed(owner: TfResource, arn: string): IdentityPolicy {
-  return { owner, document: KNOWN_MANAGED_POLICIES[arn], finding: `Policy::${arn}`, managedArn: arn };
+  return { owner, document: KNOWN_MANAGED_POLICIES[arn], finding: policyFinding(arn), managedArn: arn };
 }
 
 /** Every identity policy in the document: customer-managed, inline, and attached managed policies. */

@@ -1,6 +1,7 @@
 /** The policy pack's public surface, for main.ts, the stacks and tools/policy.ts. */
-export { addPolicyChecks, evaluateStack, PolicyAspect, type PolicyCheckOptions } from './check';
-export { evaluatePolicy, isClean, blockingFailures, type PolicyReport, type PolicyResult } from './engine';
-export { RULES, ruleById } from './registry';
-export { suppressRule, suppressRules, type PolicySuppression } from './suppressions';
-export type { Rule, Evaluation, Severity } from './types';
+export { addPolicyChecks, evaluateStack, type PolicyCheckOptions } from './check';
+export { isClean, type PolicyReport, type PolicyResult, type ResultStatus } from './engine';
+export { RULES, type RuleId } from './registry';
+export { suppressRule, type PolicySuppression } from './suppressions';
+export { managedPolicyFinding } from './iam';
+export { NEWEST_NODEJS_RUNTIME } from './rules/lambda/latest-runtime';

@@ -8,7 +8,7 @@
  * unreadable, and rules treat unreadable as non-compliant: a policy we cannot read is not a policy
  * we can vouch for.
  */
-import { blocks, dataSources, expressionsIn, strings } from './terraform-json';
+import { blocks, dataSources, strings } from './terraform-json';
 import type { TerraformDocument } from './types';
 
 /** One statement, every list-valued field as a list. */
@@ -114,11 +114,6 @@ export function readPolicy(doc: TerraformDocument, value: unknown): PolicyDocume
   }
 }
 
-/** True when the value is set but not statically readable (see the module comment). */
-export function isUnreadablePolicy(doc: TerraformDocument, value: unknown): boolean {
-  return typeof value === 'string' && value.trim() !== '' && readPolicy(doc, value) === undefined;
-}
-
 /** Every principal identifier of a statement, flattened (`*` for a bare wildcard principal). */
 export function principalIds(s: Statement): string[] {
   return Object.values(s.principals).flat();
@@ -160,6 +155,3 @@ export function grantedActions(s: Statement, candidates: readonly string[]): str
   if (s.notActions.length > 0) return candidates.filter((a) => !s.notActions.some((p) => actionMatches(p, a)));
   return candidates.filter((a) => s.actions.some((p) => actionMatches(p, a)));
 }
-
-/** Re-export for rules that want to inspect references inside statements. */
-export { expressionsIn };

@@ -1,7 +1,9 @@
 /**
  * The one registry of policy rules. Order is the order of the table `npm run policy` prints.
- * To add a rule: write policy/rules/<service>/<rule>.ts, add it here, and add a violating and a
- * complying case in __tests__/policy/rules.test.ts (a test fails until both exist).
+ * To add a rule: write policy/rules/<service>/<rule>.ts, or policy/rules/stack/<rule>.ts for one that
+ * reads the whole stack (`export const x = { id: 'WB-...' as const, ... } satisfies Rule`), add it
+ * here, and add a violating and a complying case in __tests__/policy/rules.test.ts (a test fails
+ * until both exist).
  */
 import type { Rule } from './types';
 import { vpcDefaultSecurityGroupClosed } from './rules/vpc/default-security-group-closed';
@@ -26,7 +28,6 @@ import { rdsLogExports } from './rules/rds/log-exports';
 import { rdsManagedMasterPassword } from './rules/rds/managed-master-password';
 import { rdsMinorVersionUpgrade } from './rules/rds/minor-version-upgrade';
 import { rdsMultiAz } from './rules/rds/multi-az';
-import { rdsNoPasswordAnywhere } from './rules/rds/no-password-anywhere';
 import { rdsNotPublic } from './rules/rds/not-public';
 import { rdsPerformanceInsightsCmk } from './rules/rds/performance-insights-cmk';
 import { rdsPerformanceInsights } from './rules/rds/performance-insights';
@@ -59,8 +60,9 @@ import { s3Lifecycle } from './rules/s3/lifecycle';
 import { s3PublicAccessBlock } from './rules/s3/public-access-block';
 import { s3TlsOnly } from './rules/s3/tls-only';
 import { s3Versioning } from './rules/s3/versioning';
+import { stackNoPasswordAnywhere } from './rules/stack/no-password-anywhere';
 
-export const RULES: readonly Rule[] = [
+export const RULES = [
   vpcDefaultSecurityGroupClosed,
   vpcFlowLogs,
   vpcNoDefaultVpc,
@@ -83,7 +85,6 @@ export const RULES: readonly Rule[] = [
   rdsManagedMasterPassword,
   rdsMinorVersionUpgrade,
   rdsMultiAz,
-  rdsNoPasswordAnywhere,
   rdsNotPublic,
   rdsPerformanceInsightsCmk,
   rdsPerformanceInsights,
@@ -116,9 +117,16 @@ export const RULES: readonly Rule[] = [
   s3PublicAccessBlock,
   s3TlsOnly,
   s3Versioning,
-];
+  stackNoPasswordAnywhere,
+] as const satisfies readonly Rule[];
 
-const BY_ID = new Map(RULES.map((r) => [r.id, r]));
+/**
+ * The id of a rule of the registry, as a string literal union: a suppression (`suppressRule`,
+ * `suppressWhen`) that names a misspelled or removed rule fails to compile.
+ */
+export type RuleId = (typeof RULES)[number]['id'];
+
+const BY_ID = new Map<string, Rule>(RULES.map((r) => [r.id, r]));
 
 /** The rule with this id, or undefined. */
 export function ruleById(id: string): Rule | undefined {

@@ -11,13 +11,14 @@
  * lies under it, so a suppression on a wrapper construct covers the resources it composes.
  */
 import type { IConstruct } from 'constructs';
+import type { RuleId } from './registry';
 
 /** Metadata type under which suppressions are stored on a construct node. */
-export const SUPPRESSION_METADATA_TYPE = 'workshop-backend/policy-suppression';
+const SUPPRESSION_METADATA_TYPE = 'workshop-backend/policy-suppression';
 
 export interface PolicySuppression {
-  /** The rule to suppress, e.g. `WB-RDS-MULTI-AZ`; must exist in the registry. */
-  readonly ruleId: string;
+  /** The rule to suppress, e.g. `WB-RDS-MULTI-AZ`: an id of the registry (a typo fails to compile). */
+  readonly ruleId: RuleId;
   /** Why the finding is acceptable here: at least one full sentence (20+ characters, 4+ words, ending with a period). */
   readonly reason: string;
   /**
@@ -36,11 +37,6 @@ export interface RecordedSuppression extends PolicySuppression {
 /** Suppresses one rule on `scope` (a resource, or a construct whose resources it covers). */
 export function suppressRule(scope: IConstruct, suppression: PolicySuppression): void {
   scope.node.addMetadata(SUPPRESSION_METADATA_TYPE, { ...suppression }, { stackTrace: false });
-}
-
-/** Suppresses several rules on `scope`; see {@link suppressRule}. */
-export function suppressRules(scope: IConstruct, suppressions: readonly PolicySuppression[]): void {
-  suppressions.forEach((s) => suppressRule(scope, s));
 }
 
 /** Every suppression declared on `root` or below it. */

@@ -64,13 +64,8 @@ export function isSet(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-/** True when the string contains a `${...}` Terraform expression. */
-export function isExpression(value: unknown): boolean {
-  return typeof value === 'string' && value.includes('${');
-}
-
 /** The Terraform expressions (`${...}` bodies) found anywhere in a value. */
-export function expressionsIn(value: unknown): string[] {
+function expressionsIn(value: unknown): string[] {
   const out: string[] = [];
   const walk = (v: unknown): void => {
     if (typeof v === 'string') {
@@ -85,14 +80,10 @@ export function expressionsIn(value: unknown): string[] {
   return out;
 }
 
-/** The `type.name` (or `data.type.name`) a Terraform address is referenced by in expressions. */
-function referenceRoot(target: TfResource): string {
-  return target.address;
-}
-
 /** True when `value` holds a Terraform reference to `target` (`${aws_vpc.main.id}` refers to `aws_vpc.main`). */
 export function refersTo(value: unknown, target: TfResource, attribute?: string): boolean {
-  const root = referenceRoot(target);
+  // A resource is referenced by its address: `aws_vpc.main` or `data.aws_partition.current`.
+  const root = target.address;
   return expressionsIn(value).some((e) => {
     const i = e.indexOf(root);
     if (i < 0) return false;
@@ -102,12 +93,6 @@ export function refersTo(value: unknown, target: TfResource, attribute?: string)
     if (after.length > 0 && !/^[.[]/.test(after)) return false;
     return attribute === undefined || after.startsWith(`.${attribute}`);
   });
-}
-
-/** The resources of `type` that `value` refers to. */
-export function referencedResources(doc: TerraformDocument, value: unknown, type: string): TfResource[] {
-  const pool = type.startsWith('data.') ? dataSources(doc, type.slice(5)) : resources(doc, type);
-  return pool.filter((r) => refersTo(value, r));
 }
 
 /** True when the value is literally the all-addresses CIDR of either family. */

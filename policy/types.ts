@@ -27,9 +27,9 @@ export interface TfResource {
 /** `error` fails synth; `warning` is printed and shown in the table. */
 export type Severity = 'error' | 'warning';
 
-/** The verdict of one rule on one resource. */
-export interface Evaluation {
-  /** Terraform address of the resource the verdict is about. */
+/** The verdict of one rule on one resource (or on `stack`, for a rule that reads the whole document). */
+export interface Verdict {
+  /** Terraform address of the resource the verdict is about, or `stack`. */
   readonly address: string;
   /** True when the resource complies. */
   readonly compliant: boolean;
@@ -41,6 +41,21 @@ export interface Evaluation {
    */
   readonly finding?: string;
 }
+
+/**
+ * What a rule reports when the stack holds nothing it checks (cdk-nag's `NOT_APPLICABLE`): one per
+ * rule and stack, so `npm run policy` shows that the rule ran without counting it as a pass.
+ * Build it with `orNotApplicable` (policy/rule-helpers.ts).
+ */
+export interface NotApplicable {
+  readonly address: 'stack';
+  readonly notApplicable: true;
+  /** What the rule looked for, e.g. `nothing to check: no aws_db_instance`. */
+  readonly message: string;
+}
+
+/** One entry of a rule's report on a stack. */
+export type Evaluation = Verdict | NotApplicable;
 
 /** One policy rule: a small pure function plus the metadata the table and docs print. */
 export interface Rule {

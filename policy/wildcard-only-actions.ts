@@ -4,7 +4,7 @@
  * their "Resource types" column is empty. cloudsplaining (and so Checkov's CKV_AWS_355) does not
  * flag a `*` statement that holds only such actions. The list holds the ones this project may need.
  */
-export const WILDCARD_ONLY_ACTIONS: ReadonlySet<string> = new Set(
+const WILDCARD_ONLY_ACTIONS: ReadonlySet<string> = new Set(
   [
     // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
     'ec2:DescribeNetworkInterfaces',

@@ -33,7 +33,7 @@ export const EXIT_CODES = {
  * Resource types whose deletion or replacement loses data or breaks what depends on them: a
  * database, a bucket, a secret, a key (and everything it encrypted), a log group's history.
  */
-export const DEFAULT_PROTECTED_TYPES = [
+const DEFAULT_PROTECTED_TYPES = [
   'aws_db_instance',
   'aws_s3_bucket',
   'aws_secretsmanager_secret',
@@ -45,14 +45,14 @@ export const DEFAULT_PROTECTED_TYPES = [
  * The plan JSON format versions this tool reads: major version 1, whose minor versions only add
  * fields. Source: https://developer.hashicorp.com/terraform/internals/json-format
  */
-export const SUPPORTED_FORMAT_MAJOR = 1;
+const SUPPORTED_FORMAT_MAJOR = 1;
 
 /** What a resource change does, in the order the summary lists them: the risky ones first. */
-export const ACTION_KINDS = ['replace', 'delete', 'update', 'create', 'forget'] as const;
+const ACTION_KINDS = ['replace', 'delete', 'update', 'create', 'forget'] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 /** An error with the exit code the command ends with. */
-export class PlanReviewError extends Error {
+class PlanReviewError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,
@@ -148,7 +148,7 @@ export function parsePlan(text: string, source: string): PlanJson {
 }
 
 /** What one resource change does, or undefined for no-op and read. */
-export function actionKind(actions: readonly string[]): ActionKind | undefined {
+function actionKind(actions: readonly string[]): ActionKind | undefined {
   const key = actions.join(',');
   switch (key) {
     case 'create':
@@ -204,7 +204,7 @@ export interface ReviewOptions {
 }
 
 /** Formats a `replace_paths` entry as Terraform writes attribute paths: `tags["Name"]`, `rule[0].id`. */
-export function formatAttributePath(segments: readonly (string | number)[]): string {
+function formatAttributePath(segments: readonly (string | number)[]): string {
   return segments
     .map((segment, i) =>
       typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`,
@@ -334,7 +334,7 @@ function readText(file: string): string {
 }
 
 /** Reads allowed addresses from a file: one per line, `#` starts a comment, blank lines ignored. */
-export function parseAllowFile(text: string): string[] {
+function parseAllowFile(text: string): string[] {
   return text
     .split('\n')
     .map((line) => line.replace(/#.*/, '').trim())

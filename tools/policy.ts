@@ -1,7 +1,8 @@
 /**
  * `npm run policy`: synthesizes every stack of the app and prints, per stack, one row per rule and
- * resource: pass, FAIL, or suppressed with its reason. Exits 1 when any stack has an unsuppressed
- * error or a bad suppression, so CI can run it as a gate.
+ * resource: pass, FAIL, suppressed with its reason, or not applicable (the stack holds nothing the
+ * rule checks). Exits 1 when any stack has an unsuppressed error or a bad suppression, so CI can run
+ * it as a gate.
  *
  *   npm run policy                 # all stacks, the table
  *   npm run policy -- --failures   # only failures and suppressions
@@ -13,7 +14,8 @@ import * as path from 'node:path';
 import { TerraformStack } from 'cdktf';
 import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
 import { buildApp } from '../main';
-import { evaluateStack, isClean, type PolicyReport, type PolicyResult } from '../policy';
+import type { EnvironmentConfig } from '../config/schema';
+import { evaluateStack, isClean, type PolicyReport, type PolicyResult, type ResultStatus } from '../policy';
 
 /** Bucket used to include the state-bootstrap stack when TF_STATE_BUCKET is not set. */
 const EXAMPLE_STATE_ENV = { TF_STATE_BUCKET: 'workshop-backend-tfstate-example', TF_STATE_REGION: 'ap-southeast-1' };
@@ -23,11 +25,14 @@ export interface StackReport {
   readonly report: PolicyReport;
 }
 
-/** Builds the app into a temporary folder and evaluates every stack. */
-export function policyReports(env: NodeJS.ProcessEnv = process.env): StackReport[] {
+/**
+ * Builds the app into a temporary folder and evaluates every stack.
+ * @param environments the environments to build, one stack each; @default the `environments` of config/environments.ts
+ */
+export function policyReports(env: NodeJS.ProcessEnv = process.env, environments?: readonly EnvironmentConfig[]): StackReport[] {
   const outdir = mkdtempSync(path.join(tmpdir(), 'policy-'));
   try {
-    const app = buildApp({ outdir, env: env.TF_STATE_BUCKET ? env : { ...env, ...EXAMPLE_STATE_ENV } });
+    const app = buildApp({ outdir, env: env.TF_STATE_BUCKET ? env : { ...env, ...EXAMPLE_STATE_ENV }, environments });
     return app.node
       .findAll()
       .filter((c): c is TerraformStack => TerraformStack.isStack(c))
@@ -42,17 +47,19 @@ export function policyReports(env: NodeJS.ProcessEnv = process.env): StackReport
 
 function statusText(r: PolicyResult): string {
   if (r.status === 'pass') return 'pass';
+  if (r.status === 'not-applicable') return 'not applicable';
   if (r.status === 'fail') return r.severity === 'error' ? 'FAIL' : 'WARN';
   return `suppressed: ${r.reason}`;
 }
 
-function rows(reports: StackReport[], failuresOnly: boolean): string[][] {
+/** The table's rows: stack, rule, resource (with the finding key), status (with the reason or message). */
+export function tableRows(reports: StackReport[], failuresOnly: boolean): string[][] {
   const out: string[][] = [];
   for (const { stack, report } of reports) {
     for (const r of report.results) {
-      if (failuresOnly && r.status === 'pass') continue;
-      // A stack-level pass says what it looked for ("nothing to check: no aws_db_instance").
-      const detail = r.status === 'fail' || (r.status === 'pass' && r.address === 'stack') ? ` (${r.message})` : '';
+      if (failuresOnly && (r.status === 'pass' || r.status === 'not-applicable')) continue;
+      // Stack-level rows say what was checked or looked for ("nothing to check: no aws_db_instance").
+      const detail = r.status === 'fail' || (r.status !== 'suppressed' && r.address === 'stack') ? ` (${r.message})` : '';
       out.push([stack, r.ruleId, r.finding ? `${r.address} [${r.finding}]` : r.address, statusText(r) + detail]);
     }
     for (const p of report.problems) out.push([stack, p.ruleId, p.constructPath, `BAD SUPPRESSION: ${p.message}`]);
@@ -75,21 +82,24 @@ function printTable(header: string[], body: string[][], markdown: boolean): void
   body.forEach((r) => console.log(line(r)));
 }
 
+/**
+ * The summary line of one stack, each status counted apart:
+ * `dev: 63 pass, 8 not applicable, 18 suppressed, 0 fail, 0 bad suppressions: clean`.
+ */
+export function summaryLine({ stack, report }: StackReport): string {
+  const count = (s: ResultStatus): number => report.results.filter((r) => r.status === s).length;
+  return (
+    `${stack}: ${count('pass')} pass, ${count('not-applicable')} not applicable, ${count('suppressed')} suppressed, ` +
+    `${count('fail')} fail, ${report.problems.length} bad suppressions: ${isClean(report) ? 'clean' : 'NOT CLEAN'}`
+  );
+}
+
 function main(argv: string[]): number {
   const reports = policyReports();
-  printTable(['stack', 'rule', 'resource', 'status'], rows(reports, argv.includes('--failures')), argv.includes('--markdown'));
+  printTable(['stack', 'rule', 'resource', 'status'], tableRows(reports, argv.includes('--failures')), argv.includes('--markdown'));
   console.log('');
-  let clean = true;
-  for (const { stack, report } of reports) {
-    const count = (s: string): number => report.results.filter((r) => r.status === s).length;
-    const ok = isClean(report);
-    clean &&= ok;
-    console.log(
-      `${stack}: ${count('pass')} pass, ${count('suppressed')} suppressed, ${count('fail')} fail, ` +
-        `${report.problems.length} bad suppressions: ${ok ? 'clean' : 'NOT CLEAN'}`,
-    );
-  }
-  return clean ? 0 : 1;
+  reports.forEach((r) => console.log(summaryLine(r)));
+  return reports.every((r) => isClean(r.report)) ? 0 : 1;
 }
 
 if (require.main === module) {

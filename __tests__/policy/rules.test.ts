@@ -83,7 +83,7 @@ const VIOLATIONS: Record<string, (f: CompliantFixture) => void> = {
   'WB-RDS-MANAGED-MASTER-PASSWORD': (f) => f.db.addOverride('manage_master_user_password', false),
   'WB-RDS-MINOR-VERSION-UPGRADE': (f) => f.db.addOverride('auto_minor_version_upgrade', false),
   'WB-RDS-MULTI-AZ': (f) => f.db.addOverride('multi_az', false),
-  'WB-RDS-NO-PASSWORD-ANYWHERE': (f) => new TerraformVariable(f.stack, 'db_password', { type: 'string', sensitive: true }),
+  'WB-STACK-NO-PASSWORD-ANYWHERE': (f) => new TerraformVariable(f.stack, 'db_password', { type: 'string', sensitive: true }),
   'WB-RDS-NOT-PUBLIC': (f) => f.db.addOverride('publicly_accessible', true),
   'WB-RDS-PERFORMANCE-INSIGHTS': (f) => f.db.addOverride('performance_insights_enabled', false),
   'WB-RDS-PERFORMANCE-INSIGHTS-CMK': (f) => f.db.addOverride('performance_insights_kms_key_id', ''),
@@ -152,12 +152,27 @@ describe('policy rules', () => {
     expect(baseline.results.some((r) => r.ruleId === id && r.status === 'pass')).toBe(true);
   });
 
-  // A rule with no row in `npm run policy` looks as if it never ran: when nothing in the stack is of
-  // its resource types, it reports a stack-level pass, as WB-VPC-NO-DEFAULT-VPC does.
-  it.each(RULES.map((r) => r.id))('%s reports a stack-level pass on a stack with nothing to check', (id) => {
+  // A rule with no row in `npm run policy` looks as if it never ran, so every rule reports once on a
+  // stack with nothing to check: `not-applicable`, never a pass, except the rules that forbid
+  // something anywhere in the stack, for which its absence is the compliant case itself.
+  const ABSENCE_RULES = ['WB-VPC-NO-DEFAULT-VPC', 'WB-VPC-NO-INTERNET-ROUTE', 'WB-STACK-NO-PASSWORD-ANYWHERE'];
+  const emptyStackReport = (() => {
     const stack = new TerraformStack(new App({ outdir: scratchDir('policy-empty-') }), 'empty');
     new AwsProvider(stack, 'aws', { region: 'ap-southeast-1' });
-    expect(evaluateStack(stack).results.filter((r) => r.ruleId === id)).toEqual([
+    return evaluateStack(stack);
+  })();
+
+  it.each(RULES.map((r) => r.id).filter((id) => !ABSENCE_RULES.includes(id)))(
+    '%s reports not-applicable, saying what it looked for, on a stack with nothing to check',
+    (id) => {
+      expect(emptyStackReport.results.filter((r) => r.ruleId === id)).toEqual([
+        expect.objectContaining({ address: 'stack', status: 'not-applicable', constructPath: 'empty', message: expect.stringMatching(/^nothing to check: no \S/) }),
+      ]);
+    },
+  );
+
+  it.each(ABSENCE_RULES)('%s passes a stack without what it forbids, at stack level', (id) => {
+    expect(emptyStackReport.results.filter((r) => r.ruleId === id)).toEqual([
       expect.objectContaining({ address: 'stack', status: 'pass', constructPath: 'empty' }),
     ]);
   });

@@ -42,8 +42,11 @@ describe('policy suppressions', () => {
     expect(evaluateStack(f.stack).problems[0].message).toMatch(/not a sentence/);
   });
 
-  it('rejects a suppression of an unknown rule id', () => {
+  it('rejects a suppression of an unknown rule id: it does not compile, and synth rejects one that gets past the types', () => {
     const f = compliantFixture();
+    // The type-level test (`tsc --noEmit` in `npm test`): ruleId is a RuleId of the registry, so a
+    // misspelled id is a compile error, and this directive fails the build if it ever compiles.
+    // @ts-expect-error 'WB-RDS-NO-SUCH-RULE' is not a RuleId
     suppressRule(f.db, { ruleId: 'WB-RDS-NO-SUCH-RULE', reason: REASON });
     expect(evaluateStack(f.stack).problems).toEqual([expect.objectContaining({ message: 'suppresses unknown rule id WB-RDS-NO-SUCH-RULE' })]);
   });

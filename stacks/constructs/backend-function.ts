@@ -16,6 +16,7 @@ import { awsManagedPolicyArn, serviceTrustPolicy } from './iam';
 import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor, writeLambdaZip } from './lambda-bundle';
 import type { Network } from './network';
 import type { SecretsManagerEndpoint } from './secrets-endpoint';
+import { managedPolicyFinding, NEWEST_NODEJS_RUNTIME, type RuleId } from '../../policy';
 import { suppressWhen } from './policy-exceptions';
 import { emptySecurityGroup } from './security-groups';
 
@@ -46,8 +47,21 @@ export interface BackendFunctionProps {
  */
 export const LAMBDA_VPC_ACCESS_POLICY = 'service-role/AWSLambdaVPCAccessExecutionRole';
 
-/** The seed's literal choice for secret access; see `SECRET_ACCESS_MODES` in config.ts. */
+/** The seed's literal choice for secret access; see `SECRET_ACCESS_MODES` in config/schema.ts. */
 export const SECRETS_MANAGER_READ_WRITE_POLICY = 'SecretsManagerReadWrite';
+
+/**
+ * The rules `SecretsManagerReadWrite` fails, as the policy pack reads its published document
+ * (policy/iam.ts): an overly broad managed policy, `secretsmanager:*`, restrictable actions on
+ * `Resource: "*"`, and Secrets Manager access to every secret. With `secretAccess:
+ * 'SecretsManagerReadWrite'` each is suppressed on the attachment, for that policy's findings only.
+ */
+const SECRETS_MANAGER_READ_WRITE_FINDINGS: readonly RuleId[] = [
+  'WB-IAM-NO-ADMIN-POLICY',
+  'WB-IAM-NO-WILDCARD-ACTION',
+  'WB-IAM-NO-WILDCARD-RESOURCE',
+  'WB-IAM-SECRETS-SCOPED',
+];
 
 /**
  * What active tracing needs: `xray:PutTraceSegments` and `xray:PutTelemetryRecords`, which
@@ -69,7 +83,9 @@ export const LAMBDA_RDS_CA_BUNDLE = '/var/runtime/ca-cert.pem';
  *
  * Its role trusts `lambda.amazonaws.com` and has managed policy attachments only:
  * `AWSLambdaVPCAccessExecutionRole`, the secret read policy from `database.grantSecretRead`
- * (or the seed's `SecretsManagerReadWrite` when `secretAccess` asks for it), and
+ * (or the seed's `SecretsManagerReadWrite` when `secretAccess` asks for it, plus
+ * `database.grantSecretKeyDecrypt` under a customer-managed key, with the policy findings of the
+ * managed policy suppressed on its attachment), and
  * `AWSXRayDaemonWriteAccess` when tracing is `Active`. The function waits for those attachments
  * and its log group (`depends_on`), so its first invocation neither lacks permissions nor
  * creates a log group without retention. Its security group admits nothing and sends only
@@ -111,14 +127,18 @@ export class BackendFunction extends Construct {
         policyArn: awsManagedPolicyArn(account, name),
       });
     const vpcAccess = attach(LAMBDA_VPC_ACCESS_POLICY);
-    suppressWhen(true, vpcAccess, 'WB-IAM-NO-WILDCARD-RESOURCE', 'lambdaVpcAccess', [
-      `Policy::arn:aws:iam::aws:policy/${LAMBDA_VPC_ACCESS_POLICY}`,
-    ]);
+    suppressWhen(true, vpcAccess, 'WB-IAM-NO-WILDCARD-RESOURCE', 'lambdaVpcAccess', [managedPolicyFinding(LAMBDA_VPC_ACCESS_POLICY)]);
+    const seedSecretAccess = config.secretAccess === 'SecretsManagerReadWrite';
+    const secretAccess = seedSecretAccess ? attach(SECRETS_MANAGER_READ_WRITE_POLICY) : database.grantSecretRead(this.role);
+    for (const ruleId of SECRETS_MANAGER_READ_WRITE_FINDINGS) {
+      suppressWhen(seedSecretAccess, secretAccess, ruleId, 'secretsManagerReadWrite', [managedPolicyFinding(SECRETS_MANAGER_READ_WRITE_POLICY)]);
+    }
+    // SecretsManagerReadWrite grants no kms:Decrypt, which a secret under a customer-managed key needs.
+    const secretKeyDecrypt = seedSecretAccess ? database.grantSecretKeyDecrypt(this.role) : undefined;
     const attachments = [
       vpcAccess,
-      config.secretAccess === 'SecretsManagerReadWrite'
-        ? attach(SECRETS_MANAGER_READ_WRITE_POLICY)
-        : database.grantSecretRead(this.role),
+      secretAccess,
+      ...(secretKeyDecrypt ? [secretKeyDecrypt] : []),
       ...(config.tracingMode === 'Active' ? [attach(XRAY_WRITE_POLICY)] : []),
     ];
 
@@ -176,6 +196,8 @@ export class BackendFunction extends Construct {
     });
     suppressWhen(!encryptionKey, this.function, 'WB-LAMBDA-ENVIRONMENT-CMK', 'customerManagedKey');
     suppressWhen(config.reservedConcurrentExecutions === null, this.function, 'WB-LAMBDA-RESERVED-CONCURRENCY', 'reservedConcurrency');
+    suppressWhen(config.runtime !== NEWEST_NODEJS_RUNTIME, this.function, 'WB-LAMBDA-LATEST-RUNTIME', 'olderRuntime');
+    suppressWhen(config.tracingMode !== 'Active', this.function, 'WB-LAMBDA-TRACING', 'tracingPassThrough');
     suppressWhen(!encryptionKey, this.logGroup, 'WB-LOGS-CMK', 'customerManagedKey');
     suppressWhen(config.logRetentionDays < 365, this.logGroup, 'WB-LOGS-RETENTION-1Y', 'logRetentionOneYear');
     this.functionName = this.function.functionName;

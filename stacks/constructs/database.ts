@@ -55,7 +55,8 @@ export const RDS_CA_CERT_IDENTIFIER = 'rds-ca-rsa2048-g1';
  * configuration, the synthesized JSON or Terraform state.
  *
  * Storage is encrypted, the instance is not publicly accessible, its subnet group spans the data
- * subnets of every AZ, its parameter group enforces TLS (`rds.force_ssl = 1`), backups are kept
+ * subnets of every AZ, its parameter group enforces TLS (`rds.force_ssl = 1`) and sets
+ * `max_connections` to `config.maxConnections` (applied at the next reboot when changed), backups are kept
  * `backupRetentionDays`, and the `postgresql` and `upgrade` logs go to log groups this construct
  * declares with `logRetentionDays`. Without Multi-AZ the instance is pinned to the
  * first AZ, the Lambda's.
@@ -98,7 +99,13 @@ export class Database extends Construct {
       name: `${namePrefix}-backend-postgres${major}`,
       family: `postgres${major}`,
       description: 'Enforces TLS on every connection',
-      parameter: [{ name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' }],
+      parameter: [
+        { name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' },
+        // The validated connection budget (config/derived.ts). max_connections is a static parameter
+        // (RDS rejects `immediate` for it): a new instance starts with it, a change waits for a reboot.
+        // Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Parameters.html
+        { name: 'max_connections', value: String(config.maxConnections), applyMethod: 'pending-reboot' },
+      ],
       // A new major version brings a new family, hence a new group: create it before the
       // instance lets go of the old one (its name carries the major version, so both can exist).
       lifecycle: { createBeforeDestroy: true },
@@ -201,25 +208,51 @@ export class Database extends Construct {
    * @returns the policy attachment, for `depends_on`.
    */
   grantSecretRead(role: IamRole): IamRolePolicyAttachment {
-    const { encryptionKey, namePrefix } = this.props;
-    const account = AccountContext.of(this);
+    const { namePrefix } = this.props;
+    const decrypt = this.secretKeyDecryptStatement();
     const statements: object[] = [
       { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: [...SECRET_READ_ACTIONS], Resource: this.secretArn },
+      ...(decrypt ? [decrypt] : []),
     ];
-    if (encryptionKey) {
-      statements.push({
-        Sid: 'DecryptDatabaseSecret',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: encryptionKey.keyArn,
-        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${account.region}.amazonaws.com` } },
-      });
-    }
     const policy = new IamPolicy(this, 'secret-read-policy', {
       name: `${namePrefix}-read-db-secret`,
       description: 'Read the RDS-managed master user secret of the backend database',
       policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
     });
     return new IamRolePolicyAttachment(this, 'secret-read-attachment', { role: role.name, policyArn: policy.arn });
+  }
+
+  /**
+   * Lets `role` decrypt the secret's customer-managed key through Secrets Manager only
+   * (`kms:ViaService`), and nothing else. `GetSecretValue` needs `kms:Decrypt` on a secret encrypted
+   * with a customer-managed key, which AWS managed policies such as `SecretsManagerReadWrite` do not
+   * grant; {@link grantSecretRead} includes it already.
+   * Source: https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz
+   *
+   * @returns the policy attachment, for `depends_on`, or undefined when the secret uses the
+   *   AWS-managed key `aws/secretsmanager` (no permission is needed).
+   */
+  grantSecretKeyDecrypt(role: IamRole): IamRolePolicyAttachment | undefined {
+    const decrypt = this.secretKeyDecryptStatement();
+    if (!decrypt) return undefined;
+    const policy = new IamPolicy(this, 'secret-decrypt-policy', {
+      name: `${this.props.namePrefix}-decrypt-db-secret`,
+      description: 'Decrypt the key of the RDS-managed master user secret, through Secrets Manager only',
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: [decrypt] }),
+    });
+    return new IamRolePolicyAttachment(this, 'secret-decrypt-attachment', { role: role.name, policyArn: policy.arn });
+  }
+
+  /** `kms:Decrypt` on the secret's customer-managed key through Secrets Manager, or undefined without one. */
+  private secretKeyDecryptStatement(): object | undefined {
+    const { encryptionKey } = this.props;
+    if (!encryptionKey) return undefined;
+    return {
+      Sid: 'DecryptDatabaseSecret',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: encryptionKey.keyArn,
+      Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${AccountContext.of(this).region}.amazonaws.com` } },
+    };
   }
 }

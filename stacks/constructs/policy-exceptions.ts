@@ -6,7 +6,7 @@
  * __tests__/policy/environments.test.ts.
  */
 import type { IConstruct } from 'constructs';
-import { suppressRule } from '../../policy';
+import { suppressRule, type RuleId } from '../../policy';
 
 export const POLICY_EXCEPTION_REASONS = {
   multiAz:
@@ -27,13 +27,19 @@ export const POLICY_EXCEPTION_REASONS = {
     'Performance Insights and the standard RDS CloudWatch metrics cover the one PostgreSQL instance of this backend; enhanced monitoring would add a role with an AWS managed policy and OS metrics ingestion that we judged not worth its cost.',
   lambdaVpcAccess:
     'AWSLambdaVPCAccessExecutionRole grants the ENI actions Lambda needs to attach to a VPC on Resource "*", which AWS documents as required because ec2:CreateNetworkInterface and friends are used before the network interface exists; the seed attaches this managed policy.',
+  olderRuntime:
+    'This environment sets lambda.runtime to an older Node.js runtime that Lambda still supports (LAMBDA_RUNTIMES in config/schema.ts); the bundle targets that runtime, and moving to the newest is a one-line configuration change.',
+  tracingPassThrough:
+    'This environment sets lambda.tracingMode = PassThrough, so X-Ray records only the requests an upstream caller sampled, which saves the tracing cost and the AWSXRayDaemonWriteAccess attachment; Active traces every invocation.',
+  secretsManagerReadWrite:
+    'This environment sets lambda.secretAccess = "SecretsManagerReadWrite" to reproduce the seed verbatim (step 2.4 attaches this AWS-managed policy), which lets the function read, change and delete every secret in the account; the default, least-privilege, grants read on the one database secret only.',
 } as const;
 
 /** Suppresses `ruleId` on `scope` with the named reason when `when` is true. */
 export function suppressWhen(
   when: boolean,
   scope: IConstruct,
-  ruleId: string,
+  ruleId: RuleId,
   reason: keyof typeof POLICY_EXCEPTION_REASONS,
   appliesTo?: readonly string[],
 ): void {

@@ -84,13 +84,22 @@ describe('Database', () => {
   it('attaches a parameter group of the engine family that enforces TLS', () => {
     expect(devStack.json).toHaveResourceWithProperties(DbParameterGroup, {
       family: 'postgres17',
-      parameter: [{ name: 'rds.force_ssl', value: '1', apply_method: 'immediate' }],
+      parameter: expect.arrayContaining([{ name: 'rds.force_ssl', value: '1', apply_method: 'immediate' }]),
     });
     const { name: group, body } = onlyResource(devStack.doc, 'aws_db_parameter_group');
     // A major version upgrade swaps in a group of the new family before the old one goes.
     expect(body.name).toBe('workshop-backend-postgres17');
     expect(body.lifecycle).toEqual({ create_before_destroy: true });
     expect(onlyResource(devStack.doc, 'aws_db_instance').body.parameter_group_name).toBe(ref('aws_db_parameter_group', group, 'name'));
+  });
+
+  it('sets max_connections to database.maxConnections in the parameter group, applied at the next reboot (a static parameter)', () => {
+    const maxConnections = (doc: typeof devStack.doc) =>
+      (onlyResource(doc, 'aws_db_parameter_group').body.parameter as Record<string, unknown>[]).filter((p) => p.name === 'max_connections');
+    expect(maxConnections(devStack.doc)).toEqual([{ name: 'max_connections', value: '80', apply_method: 'pending-reboot' }]);
+    expect(maxConnections(prodStack.doc)).toEqual([{ name: 'max_connections', value: '400', apply_method: 'pending-reboot' }]);
+    const custom = synthStack(withField(dev, 'database.maxConnections', 50) as EnvironmentConfig);
+    expect(maxConnections(custom.doc)).toEqual([{ name: 'max_connections', value: '50', apply_method: 'pending-reboot' }]);
   });
 
   it('describes the database security group with the configured port', () => {

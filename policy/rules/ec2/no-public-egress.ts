@@ -1,11 +1,11 @@
 import type { Evaluation, Rule } from '../../types';
 import { isAllIps } from '../../terraform-json';
 import { securityGroupRules } from '../../security-groups';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** No egress to anywhere, on any port. */
-export const ec2NoPublicEgress: Rule = {
-  id: 'WB-EC2-NO-PUBLIC-EGRESS',
+export const ec2NoPublicEgress = {
+  id: 'WB-EC2-NO-PUBLIC-EGRESS' as const,
   title: 'No egress to 0.0.0.0/0 or ::/0 on any port',
   mirrors: ['CKV_AWS_382', 'AVD-AWS-0104'],
   severity: 'error',
@@ -14,7 +14,7 @@ export const ec2NoPublicEgress: Rule = {
     'CRITICAL; this rule follows Trivy. The Lambda only needs 5432 to the database group and 443 to the endpoint ' +
     'group. Fix: use referenced_security_group_id (or the VPC CIDR) on egress rules.',
   evaluate: (doc) =>
-    orStackPass(
+    orNotApplicable(
       securityGroupRules(doc)
         .filter((r) => r.direction === 'egress')
         .map((r): Evaluation => {
@@ -27,4 +27,4 @@ export const ec2NoPublicEgress: Rule = {
         }),
       'egress rules (inline, aws_security_group_rule, aws_vpc_security_group_egress_rule)',
     ),
-};
+} satisfies Rule;

@@ -1,11 +1,11 @@
 import type { Evaluation, Rule } from '../../types';
 import { isAllIps } from '../../terraform-json';
 import { securityGroupRules } from '../../security-groups';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** No ingress from anywhere, on any port. */
-export const ec2NoPublicIngress: Rule = {
-  id: 'WB-EC2-NO-PUBLIC-INGRESS',
+export const ec2NoPublicIngress = {
+  id: 'WB-EC2-NO-PUBLIC-INGRESS' as const,
   title: 'No ingress from 0.0.0.0/0 or ::/0 on any port, and every ingress names a peer',
   mirrors: ['CKV_AWS_24', 'CKV_AWS_25', 'CKV_AWS_260', 'CKV_AWS_277', 'AVD-AWS-0107', 'AwsSolutions-EC23'],
   severity: 'error',
@@ -15,7 +15,7 @@ export const ec2NoPublicIngress: Rule = {
     'flagged too (Checkov treats it as open). Fix: admit a security group (referenced_security_group_id) or the ' +
     'VPC CIDR on the one port the service listens on.',
   evaluate: (doc) =>
-    orStackPass(
+    orNotApplicable(
       securityGroupRules(doc)
         .filter((r) => r.direction === 'ingress')
         .map((r): Evaluation => {
@@ -29,4 +29,4 @@ export const ec2NoPublicIngress: Rule = {
         }),
       'ingress rules (inline, aws_security_group_rule, aws_vpc_security_group_ingress_rule)',
     ),
-};
+} satisfies Rule;

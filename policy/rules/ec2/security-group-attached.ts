@@ -10,8 +10,8 @@ const RULE_TYPES = new Set([
 ]);
 
 /** Every security group protects something. */
-export const ec2SecurityGroupAttached: Rule = {
-  id: 'WB-EC2-SG-ATTACHED',
+export const ec2SecurityGroupAttached = {
+  id: 'WB-EC2-SG-ATTACHED' as const,
   title: 'Every security group is attached to a resource (not an orphan)',
   mirrors: ['CKV2_AWS_5'],
   severity: 'error',
@@ -24,4 +24,4 @@ export const ec2SecurityGroupAttached: Rule = {
     );
     return consumer ? undefined : 'no resource outside the security-group rules references this group';
   }),
-};
+} satisfies Rule;

@@ -3,8 +3,8 @@ import { isMeaningfulDescription } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
 /** Security groups say what they are for. */
-export const ec2SecurityGroupDescription: Rule = {
-  id: 'WB-EC2-SG-DESCRIPTION',
+export const ec2SecurityGroupDescription = {
+  id: 'WB-EC2-SG-DESCRIPTION' as const,
   title: 'Every security group has a description (not the "Managed by Terraform" default)',
   mirrors: ['CKV_AWS_23', 'AVD-AWS-0099', 'AwsSolutions-EC27'],
   severity: 'error',
@@ -15,4 +15,4 @@ export const ec2SecurityGroupDescription: Rule = {
   evaluate: eachResource('aws_security_group', (sg) =>
     isMeaningfulDescription(sg.body.description) ? undefined : 'description is missing, too short or the provider default',
   ),
-};
+} satisfies Rule;

@@ -1,11 +1,11 @@
 import type { Evaluation, Rule } from '../../types';
 import { isMeaningfulDescription } from '../../terraform-json';
 import { securityGroupRules } from '../../security-groups';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** Every ingress/egress rule, inline or standalone, has a description. */
-export const ec2SecurityGroupRuleDescription: Rule = {
-  id: 'WB-EC2-SG-RULE-DESCRIPTION',
+export const ec2SecurityGroupRuleDescription = {
+  id: 'WB-EC2-SG-RULE-DESCRIPTION' as const,
   title: 'Every security group rule (inline or standalone) has a description',
   mirrors: ['CKV_AWS_23', 'AVD-AWS-0124'],
   severity: 'error',
@@ -19,7 +19,7 @@ export const ec2SecurityGroupRuleDescription: Rule = {
       if (!isMeaningfulDescription(r.description)) list.push(r.label);
       byOwner.set(r.owner.address, list);
     }
-    return orStackPass(
+    return orNotApplicable(
       [...byOwner].map(([address, missing]): Evaluation => ({
         address,
         compliant: missing.length === 0,
@@ -28,4 +28,4 @@ export const ec2SecurityGroupRuleDescription: Rule = {
       'security group rules (inline or standalone)',
     );
   },
-};
+} satisfies Rule;

@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const endpointPrivateDns: Rule = {
-  id: 'WB-ENDPOINT-PRIVATE-DNS',
+export const endpointPrivateDns = {
+  id: 'WB-ENDPOINT-PRIVATE-DNS' as const,
   title: 'Interface endpoints enable private DNS',
   mirrors: [],
   severity: 'error',
@@ -15,4 +15,4 @@ export const endpointPrivateDns: Rule = {
     if (e.body.vpc_endpoint_type !== 'Interface') return undefined;
     return isTrue(e.body.private_dns_enabled) ? undefined : 'private_dns_enabled is not true';
   }),
-};
+} satisfies Rule;

@@ -7,8 +7,8 @@ export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsman
 /** Conditions that pin the caller to this account or to one role. */
 const ACCOUNT_KEYS = ['aws:principalaccount', 'aws:principalarn'];
 
-export const endpointSecretsPolicy: Rule = {
-  id: 'WB-ENDPOINT-SECRETS-POLICY',
+export const endpointSecretsPolicy = {
+  id: 'WB-ENDPOINT-SECRETS-POLICY' as const,
   title: 'The Secrets Manager endpoint has an explicit policy: read the database secret, from this account only',
   mirrors: ['CKV_AWS_283'],
   severity: 'error',
@@ -43,4 +43,4 @@ export const endpointSecretsPolicy: Rule = {
     }
     return secrets.size === 1 ? undefined : `${secrets.size} secrets are named; expected the database secret only`;
   }),
-};
+} satisfies Rule;

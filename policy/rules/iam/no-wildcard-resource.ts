@@ -1,11 +1,11 @@
 import type { Evaluation, Rule } from '../../types';
 import { identityPolicies } from '../../iam';
 import { isWildcardOnly } from '../../wildcard-only-actions';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** `Resource: "*"` only for actions that cannot be scoped. */
-export const iamNoWildcardResource: Rule = {
-  id: 'WB-IAM-NO-WILDCARD-RESOURCE',
+export const iamNoWildcardResource = {
+  id: 'WB-IAM-NO-WILDCARD-RESOURCE' as const,
   title: 'Identity policies use a wildcard resource only for actions that support no resource scoping',
   mirrors: ['CKV_AWS_355', 'CKV_AWS_286', 'CKV_AWS_287', 'CKV_AWS_288', 'CKV_AWS_289', 'CKV_AWS_290', 'AwsSolutions-IAM5'],
   severity: 'error',
@@ -16,7 +16,7 @@ export const iamNoWildcardResource: Rule = {
     'are read from their published documents. Fix: scope the resource to the ARN, or move wildcard-only actions ' +
     '(ec2:Describe*, xray:Put*) into their own statement.',
   evaluate: (doc) =>
-    orStackPass(
+    orNotApplicable(
       identityPolicies(doc).map((p): Evaluation => {
         if (!p.document) {
           return {
@@ -39,4 +39,4 @@ export const iamNoWildcardResource: Rule = {
       }),
       'identity policies (aws_iam_policy, aws_iam_role_policy, inline or attached managed policies)',
     ),
-};
+} satisfies Rule;

@@ -2,11 +2,11 @@ import type { Evaluation, Rule } from '../../types';
 import { identityPolicies } from '../../iam';
 import { hasWildcard } from '../../policy-document';
 import { isWildcardOnly } from '../../wildcard-only-actions';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 /** Secrets Manager access names exactly one secret. */
-export const iamSecretsScoped: Rule = {
-  id: 'WB-IAM-SECRETS-SCOPED',
+export const iamSecretsScoped = {
+  id: 'WB-IAM-SECRETS-SCOPED' as const,
   title: 'Secrets Manager permissions name exactly one secret, without wildcards',
   mirrors: ['CKV_AWS_288', 'AwsSolutions-IAM5'],
   severity: 'error',
@@ -15,7 +15,7 @@ export const iamSecretsScoped: Rule = {
     'compromised function read others. Fix: Resource = the secret ARN reference ' +
     '(aws_db_instance.X.master_user_secret[0].secret_arn) and nothing else.',
   evaluate: (doc) =>
-    orStackPass(
+    orNotApplicable(
       identityPolicies(doc)
         .filter((p) => p.document?.statements.some((s) => s.actions.some((a) => /^secretsmanager:/i.test(a))))
         .map((p): Evaluation => {
@@ -40,4 +40,4 @@ export const iamSecretsScoped: Rule = {
         }),
       'identity policy with secretsmanager actions',
     ),
-};
+} satisfies Rule;

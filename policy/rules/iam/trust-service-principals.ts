@@ -3,8 +3,8 @@ import { readPolicy } from '../../policy-document';
 import { eachResource } from '../../rule-helpers';
 
 /** Roles are assumable only by AWS service principals. */
-export const iamTrustServicePrincipals: Rule = {
-  id: 'WB-IAM-TRUST-SERVICE-PRINCIPALS',
+export const iamTrustServicePrincipals = {
+  id: 'WB-IAM-TRUST-SERVICE-PRINCIPALS' as const,
   title: 'Role trust policies allow only Service principals (no "*", account, user or federated principals)',
   mirrors: ['CKV_AWS_60', 'CKV_AWS_61'],
   severity: 'error',
@@ -25,4 +25,4 @@ export const iamTrustServicePrincipals: Rule = {
     }
     return undefined;
   }),
-};
+} satisfies Rule;

@@ -1,8 +1,8 @@
 import type { Rule } from '../../types';
 import { eachResource } from '../../rule-helpers';
 
-export const kmsEnabled: Rule = {
-  id: 'WB-KMS-ENABLED',
+export const kmsEnabled = {
+  id: 'WB-KMS-ENABLED' as const,
   title: 'KMS keys are not disabled',
   mirrors: ['CKV_AWS_227'],
   severity: 'error',
@@ -10,4 +10,4 @@ export const kmsEnabled: Rule = {
   evaluate: eachResource('aws_kms_key', (k) =>
     k.body.is_enabled === false || k.body.is_enabled === 'false' ? 'is_enabled is false' : undefined,
   ),
-};
+} satisfies Rule;

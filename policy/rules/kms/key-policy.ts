@@ -67,8 +67,8 @@ function unscopedKeyUse(s: Statement): string[] {
   return [...byPattern].map(([via, actions]) => (actions.length === 1 && actions[0] === via ? via : `${via} (covers ${actions.join(', ')})`));
 }
 
-export const kmsKeyPolicy: Rule = {
-  id: 'WB-KMS-KEY-POLICY',
+export const kmsKeyPolicy = {
+  id: 'WB-KMS-KEY-POLICY' as const,
   title:
     'KMS keys have an explicit key policy; no "*" principal, every service grant is scoped by a condition, and ' +
     'account principals use the key only through kms:ViaService',
@@ -110,4 +110,4 @@ export const kmsKeyPolicy: Rule = {
     }
     return undefined;
   }),
-};
+} satisfies Rule;

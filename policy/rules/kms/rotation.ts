@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const kmsRotation: Rule = {
-  id: 'WB-KMS-ROTATION',
+export const kmsRotation = {
+  id: 'WB-KMS-ROTATION' as const,
   title: 'Symmetric KMS keys rotate yearly (enable_key_rotation = true)',
   mirrors: ['CKV_AWS_7', 'AVD-AWS-0065', 'AwsSolutions-KMS5'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const kmsRotation: Rule = {
     if (spec !== undefined && spec !== 'SYMMETRIC_DEFAULT') return undefined;
     return isTrue(k.body.enable_key_rotation) ? undefined : 'enable_key_rotation is not true';
   }),
-};
+} satisfies Rule;

@@ -19,8 +19,8 @@ function credentialLikeName(name: string): boolean {
   return words.some((w) => SECRET_WORDS.has(w)) || SECRET_PAIRS.some((p) => name.toUpperCase().includes(p));
 }
 
-export const lambdaEnvNoCredentials: Rule = {
-  id: 'WB-LAMBDA-ENV-NO-CREDENTIALS',
+export const lambdaEnvNoCredentials = {
+  id: 'WB-LAMBDA-ENV-NO-CREDENTIALS' as const,
   title: 'Lambda environment variables hold no credential-looking values',
   mirrors: ['CKV_AWS_45'],
   severity: 'error',
@@ -42,4 +42,4 @@ export const lambdaEnvNoCredentials: Rule = {
     }
     return bad.length === 0 ? undefined : bad.join(', ');
   }),
-};
+} satisfies Rule;

@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { blocks, isSet } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const lambdaEnvironmentCmk: Rule = {
-  id: 'WB-LAMBDA-ENVIRONMENT-CMK',
+export const lambdaEnvironmentCmk = {
+  id: 'WB-LAMBDA-ENVIRONMENT-CMK' as const,
   title: 'Lambda environment variables are encrypted with a customer-managed key',
   mirrors: ['CKV_AWS_173'],
   severity: 'error',
@@ -16,4 +16,4 @@ export const lambdaEnvironmentCmk: Rule = {
     if (!hasEnv) return isSet(fn.body.kms_key_arn) ? 'kms_key_arn is set without an environment block' : undefined;
     return isSet(fn.body.kms_key_arn) ? undefined : 'kms_key_arn is not set';
   }),
-};
+} satisfies Rule;

@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { literalNumber } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const lambdaExplicitMemory: Rule = {
-  id: 'WB-LAMBDA-EXPLICIT-MEMORY',
+export const lambdaExplicitMemory = {
+  id: 'WB-LAMBDA-EXPLICIT-MEMORY' as const,
   title: 'Lambda memory_size is set explicitly',
   mirrors: ['Serverless-LambdaDefaultMemorySize'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const lambdaExplicitMemory: Rule = {
   evaluate: eachResource('aws_lambda_function', (fn) =>
     literalNumber(fn.body.memory_size) !== undefined ? undefined : 'memory_size is not set',
   ),
-};
+} satisfies Rule;

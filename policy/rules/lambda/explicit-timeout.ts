@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { literalNumber } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const lambdaExplicitTimeout: Rule = {
-  id: 'WB-LAMBDA-EXPLICIT-TIMEOUT',
+export const lambdaExplicitTimeout = {
+  id: 'WB-LAMBDA-EXPLICIT-TIMEOUT' as const,
   title: 'Lambda timeout is set explicitly',
   mirrors: ['Serverless-LambdaDefaultTimeout'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const lambdaExplicitTimeout: Rule = {
   evaluate: eachResource('aws_lambda_function', (fn) =>
     literalNumber(fn.body.timeout) !== undefined ? undefined : 'timeout is not set',
   ),
-};
+} satisfies Rule;

@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { blocks, isSet } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const lambdaInVpc: Rule = {
-  id: 'WB-LAMBDA-IN-VPC',
+export const lambdaInVpc = {
+  id: 'WB-LAMBDA-IN-VPC' as const,
   title: 'Lambda functions run in the VPC (vpc_config with subnets and security groups)',
   mirrors: ['CKV_AWS_117', 'NIST.800.53.R5-LambdaInsideVPC'],
   severity: 'error',
@@ -15,4 +15,4 @@ export const lambdaInVpc: Rule = {
     if (!vpc) return 'vpc_config is missing';
     return isSet(vpc.subnet_ids) && isSet(vpc.security_group_ids) ? undefined : 'vpc_config lacks subnet_ids or security_group_ids';
   }),
-};
+} satisfies Rule;

@@ -8,8 +8,8 @@ import { eachResource } from '../../rule-helpers';
  */
 export const NEWEST_NODEJS_RUNTIME = 'nodejs24.x';
 
-export const lambdaLatestRuntime: Rule = {
-  id: 'WB-LAMBDA-LATEST-RUNTIME',
+export const lambdaLatestRuntime = {
+  id: 'WB-LAMBDA-LATEST-RUNTIME' as const,
   title: `Node.js Lambda functions use the newest runtime (${NEWEST_NODEJS_RUNTIME})`,
   mirrors: ['CKV_AWS_363', 'AwsSolutions-L1'],
   severity: 'error',
@@ -23,4 +23,4 @@ export const lambdaLatestRuntime: Rule = {
     if (!runtime.startsWith('nodejs')) return `runtime ${runtime} is not Node.js; extend this rule for its family`;
     return runtime === NEWEST_NODEJS_RUNTIME ? undefined : `runtime is ${runtime}`;
   }),
-};
+} satisfies Rule;

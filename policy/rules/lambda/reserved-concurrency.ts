@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { literalNumber } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const lambdaReservedConcurrency: Rule = {
-  id: 'WB-LAMBDA-RESERVED-CONCURRENCY',
+export const lambdaReservedConcurrency = {
+  id: 'WB-LAMBDA-RESERVED-CONCURRENCY' as const,
   title: 'Lambda reserved_concurrent_executions is set to a positive number',
   mirrors: ['CKV_AWS_115', 'NIST.800.53.R5-LambdaConcurrency'],
   severity: 'error',
@@ -16,4 +16,4 @@ export const lambdaReservedConcurrency: Rule = {
     if (n === undefined) return 'reserved_concurrent_executions is not set';
     return n > 0 ? undefined : `reserved_concurrent_executions is ${n}`;
   }),
-};
+} satisfies Rule;

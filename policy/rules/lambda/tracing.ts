@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { blocks } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const lambdaTracing: Rule = {
-  id: 'WB-LAMBDA-TRACING',
+export const lambdaTracing = {
+  id: 'WB-LAMBDA-TRACING' as const,
   title: 'Lambda X-Ray tracing mode is Active',
   mirrors: ['CKV_AWS_50', 'AVD-AWS-0066', 'Serverless-LambdaTracing'],
   severity: 'error',
@@ -14,4 +14,4 @@ export const lambdaTracing: Rule = {
   evaluate: eachResource('aws_lambda_function', (fn) =>
     blocks(fn.body.tracing_config)[0]?.mode === 'Active' ? undefined : 'tracing_config.mode is not Active',
   ),
-};
+} satisfies Rule;

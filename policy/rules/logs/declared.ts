@@ -1,6 +1,6 @@
 import type { Evaluation, Rule, TerraformDocument, TfResource } from '../../types';
 import { blocks, refersTo, resources, strings } from '../../terraform-json';
-import { orStackPass } from '../../rule-helpers';
+import { orNotApplicable } from '../../rule-helpers';
 
 function groupNamed(doc: TerraformDocument, owner: TfResource, literalName: string | undefined, attr: string, prefix: string, suffix = ''): boolean {
   return resources(doc, 'aws_cloudwatch_log_group').some((g) => {
@@ -12,8 +12,8 @@ function groupNamed(doc: TerraformDocument, owner: TfResource, literalName: stri
 }
 
 /** Service log groups are declared, so their retention and key are ours, not "never expire". */
-export const logsDeclared: Rule = {
-  id: 'WB-LOGS-DECLARED',
+export const logsDeclared = {
+  id: 'WB-LOGS-DECLARED' as const,
   title: 'Log groups services write to (Lambda, RDS exports, flow logs) are declared in the stack',
   mirrors: [],
   severity: 'error',
@@ -50,6 +50,6 @@ export const logsDeclared: Rule = {
           : resources(doc, 'aws_cloudwatch_log_group').some((g) => refersTo(dest, g));
       out.push({ address: fl.address, compliant: ok, message: ok ? 'destination declared' : 'destination is not a declared log group or bucket' });
     }
-    return orStackPass(out, 'aws_lambda_function, aws_db_instance or aws_flow_log');
+    return orNotApplicable(out, 'aws_lambda_function, aws_db_instance or aws_flow_log');
   },
-};
+} satisfies Rule;

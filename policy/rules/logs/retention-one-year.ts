@@ -2,10 +2,10 @@ import type { Rule } from '../../types';
 import { literalNumber } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const MIN_PRODUCTION_RETENTION_DAYS = 365;
+const MIN_PRODUCTION_RETENTION_DAYS = 365;
 
-export const logsRetentionOneYear: Rule = {
-  id: 'WB-LOGS-RETENTION-1Y',
+export const logsRetentionOneYear = {
+  id: 'WB-LOGS-RETENTION-1Y' as const,
   title: `Log groups keep logs at least ${MIN_PRODUCTION_RETENTION_DAYS} days`,
   mirrors: ['CKV_AWS_338'],
   severity: 'error',
@@ -17,4 +17,4 @@ export const logsRetentionOneYear: Rule = {
     if (days === undefined) return 'retention_in_days is not set';
     return days >= MIN_PRODUCTION_RETENTION_DAYS ? undefined : `retention_in_days is ${days}`;
   }),
-};
+} satisfies Rule;

@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { literalNumber } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const logsRetention: Rule = {
-  id: 'WB-LOGS-RETENTION',
+export const logsRetention = {
+  id: 'WB-LOGS-RETENTION' as const,
   title: 'Log groups set retention_in_days',
   mirrors: ['CKV_AWS_66', 'NIST.800.53.R5-CloudWatchLogGroupRetentionPeriod'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const logsRetention: Rule = {
   evaluate: eachResource('aws_cloudwatch_log_group', (g) =>
     literalNumber(g.body.retention_in_days) !== undefined ? undefined : 'retention_in_days is not set',
   ),
-};
+} satisfies Rule;

@@ -3,10 +3,10 @@ import { literalNumber } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
 /** Minimum retention Trivy accepts (AVD-AWS-0077); RDS allows at most 35. */
-export const MIN_BACKUP_RETENTION_DAYS = 2;
+const MIN_BACKUP_RETENTION_DAYS = 2;
 
-export const rdsBackupRetention: Rule = {
-  id: 'WB-RDS-BACKUP-RETENTION',
+export const rdsBackupRetention = {
+  id: 'WB-RDS-BACKUP-RETENTION' as const,
   title: `RDS backup_retention_period is set explicitly to ${MIN_BACKUP_RETENTION_DAYS}..35 days`,
   mirrors: ['CKV_AWS_133', 'AVD-AWS-0077', 'AwsSolutions-RDS13'],
   severity: 'error',
@@ -19,4 +19,4 @@ export const rdsBackupRetention: Rule = {
     if (days === undefined) return 'backup_retention_period is not set to a literal number';
     return days >= MIN_BACKUP_RETENTION_DAYS && days <= 35 ? undefined : `backup_retention_period is ${days}`;
   }),
-};
+} satisfies Rule;

@@ -2,10 +2,10 @@ import type { Rule } from '../../types';
 import { eachResource } from '../../rule-helpers';
 
 /** CA identifiers Checkov accepts (CKV_AWS_211). */
-export const CURRENT_RDS_CAS = ['rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', 'rds-ca-ecc384-g1'];
+const CURRENT_RDS_CAS = ['rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', 'rds-ca-ecc384-g1'];
 
-export const rdsCaCertificate: Rule = {
-  id: 'WB-RDS-CA-CERTIFICATE',
+export const rdsCaCertificate = {
+  id: 'WB-RDS-CA-CERTIFICATE' as const,
   title: 'RDS ca_cert_identifier, if set, is a current CA',
   mirrors: ['CKV_AWS_211'],
   severity: 'error',
@@ -16,4 +16,4 @@ export const rdsCaCertificate: Rule = {
     const ca = db.body.ca_cert_identifier;
     return ca === undefined || CURRENT_RDS_CAS.includes(String(ca)) ? undefined : `ca_cert_identifier is ${String(ca)}`;
   }),
-};
+} satisfies Rule;

@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const rdsCopyTagsToSnapshot: Rule = {
-  id: 'WB-RDS-COPY-TAGS-TO-SNAPSHOT',
+export const rdsCopyTagsToSnapshot = {
+  id: 'WB-RDS-COPY-TAGS-TO-SNAPSHOT' as const,
   title: 'RDS copy_tags_to_snapshot is true',
   mirrors: ['CKV2_AWS_60'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const rdsCopyTagsToSnapshot: Rule = {
   evaluate: eachResource('aws_db_instance', (db) =>
     isTrue(db.body.copy_tags_to_snapshot) ? undefined : 'copy_tags_to_snapshot is not true',
   ),
-};
+} satisfies Rule;

@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const rdsDeletionProtection: Rule = {
-  id: 'WB-RDS-DELETION-PROTECTION',
+export const rdsDeletionProtection = {
+  id: 'WB-RDS-DELETION-PROTECTION' as const,
   title: 'RDS deletion_protection is true',
   mirrors: ['CKV_AWS_293', 'AVD-AWS-0177', 'AwsSolutions-RDS10'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const rdsDeletionProtection: Rule = {
   evaluate: eachResource('aws_db_instance', (db) =>
     isTrue(db.body.deletion_protection) ? undefined : 'deletion_protection is not true',
   ),
-};
+} satisfies Rule;

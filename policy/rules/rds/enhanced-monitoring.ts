@@ -4,8 +4,8 @@ import { eachResource } from '../../rule-helpers';
 
 const INTERVALS = [1, 5, 10, 15, 30, 60];
 
-export const rdsEnhancedMonitoring: Rule = {
-  id: 'WB-RDS-ENHANCED-MONITORING',
+export const rdsEnhancedMonitoring = {
+  id: 'WB-RDS-ENHANCED-MONITORING' as const,
   title: 'RDS enhanced monitoring is on (monitoring_interval in 1..60 s with a monitoring role)',
   mirrors: ['CKV_AWS_118', 'NIST.800.53.R5-RDSEnhancedMonitoringEnabled'],
   severity: 'error',
@@ -18,4 +18,4 @@ export const rdsEnhancedMonitoring: Rule = {
     if (s === undefined || !INTERVALS.includes(s)) return `monitoring_interval is ${String(db.body.monitoring_interval ?? 'not set')}`;
     return isSet(db.body.monitoring_role_arn) ? undefined : 'monitoring_role_arn is not set';
   }),
-};
+} satisfies Rule;

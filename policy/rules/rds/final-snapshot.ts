@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isSet, isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const rdsFinalSnapshot: Rule = {
-  id: 'WB-RDS-FINAL-SNAPSHOT',
+export const rdsFinalSnapshot = {
+  id: 'WB-RDS-FINAL-SNAPSHOT' as const,
   title: 'RDS takes a final snapshot on delete (skip_final_snapshot false, identifier set)',
   mirrors: [],
   severity: 'error',
@@ -15,4 +15,4 @@ export const rdsFinalSnapshot: Rule = {
     if (isTrue(db.body.skip_final_snapshot)) return 'skip_final_snapshot is true';
     return isSet(db.body.final_snapshot_identifier) ? undefined : 'final_snapshot_identifier is not set';
   }),
-};
+} satisfies Rule;

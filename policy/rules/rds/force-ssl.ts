@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { blocks, refersTo, resources } from '../../terraform-json';
 import { eachResource, isPostgres } from '../../rule-helpers';
 
-export const rdsForceSsl: Rule = {
-  id: 'WB-RDS-FORCE-SSL',
+export const rdsForceSsl = {
+  id: 'WB-RDS-FORCE-SSL' as const,
   title: 'RDS PostgreSQL uses a postgres parameter group that sets rds.force_ssl = 1',
   mirrors: ['CKV2_AWS_69'],
   severity: 'error',
@@ -25,4 +25,4 @@ export const rdsForceSsl: Rule = {
     const forced = blocks(group.body.parameter).some((p) => p.name === 'rds.force_ssl' && String(p.value) === '1');
     return forced ? undefined : `${group.address} does not set rds.force_ssl = 1`;
   }),
-};
+} satisfies Rule;

@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const rdsIamAuthentication: Rule = {
-  id: 'WB-RDS-IAM-AUTHENTICATION',
+export const rdsIamAuthentication = {
+  id: 'WB-RDS-IAM-AUTHENTICATION' as const,
   title: 'RDS iam_database_authentication_enabled is true',
   mirrors: ['CKV_AWS_161', 'AVD-AWS-0176'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const rdsIamAuthentication: Rule = {
   evaluate: eachResource('aws_db_instance', (db) =>
     isTrue(db.body.iam_database_authentication_enabled) ? undefined : 'iam_database_authentication_enabled is not true',
   ),
-};
+} satisfies Rule;

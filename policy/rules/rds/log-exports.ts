@@ -3,10 +3,10 @@ import { strings } from '../../terraform-json';
 import { eachResource, isPostgres } from '../../rule-helpers';
 
 /** The PostgreSQL log types cdk-nag's RDSLoggingEnabled requires. */
-export const REQUIRED_POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
+const REQUIRED_POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 
-export const rdsLogExports: Rule = {
-  id: 'WB-RDS-LOG-EXPORTS',
+export const rdsLogExports = {
+  id: 'WB-RDS-LOG-EXPORTS' as const,
   title: 'RDS PostgreSQL exports the "postgresql" and "upgrade" logs to CloudWatch',
   mirrors: ['CKV_AWS_129', 'NIST.800.53.R5-RDSLoggingEnabled'],
   severity: 'error',
@@ -21,4 +21,4 @@ export const rdsLogExports: Rule = {
     const missing = REQUIRED_POSTGRES_LOG_EXPORTS.filter((t) => !exported.includes(t));
     return missing.length === 0 ? undefined : `enabled_cloudwatch_logs_exports lacks ${missing.join(', ')}`;
   }),
-};
+} satisfies Rule;

@@ -4,8 +4,8 @@ import { eachResource } from '../../rule-helpers';
 
 const PASSWORD_KEYS = ['password', 'password_wo', 'master_password'];
 
-export const rdsManagedMasterPassword: Rule = {
-  id: 'WB-RDS-MANAGED-MASTER-PASSWORD',
+export const rdsManagedMasterPassword = {
+  id: 'WB-RDS-MANAGED-MASTER-PASSWORD' as const,
   title: 'RDS manage_master_user_password is true and no password appears in the configuration',
   mirrors: [],
   severity: 'error',
@@ -18,4 +18,4 @@ export const rdsManagedMasterPassword: Rule = {
     const key = PASSWORD_KEYS.find((k) => isSet(db.body[k]));
     return key ? `${key} is set` : undefined;
   }),
-};
+} satisfies Rule;

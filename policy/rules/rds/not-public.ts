@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const rdsNotPublic: Rule = {
-  id: 'WB-RDS-NOT-PUBLIC',
+export const rdsNotPublic = {
+  id: 'WB-RDS-NOT-PUBLIC' as const,
   title: 'RDS instances are not publicly accessible',
   mirrors: ['CKV_AWS_17', 'AVD-AWS-0180', 'NIST.800.53.R5-RDSInstancePublicAccess'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const rdsNotPublic: Rule = {
   evaluate: eachResource('aws_db_instance', (db) =>
     isTrue(db.body.publicly_accessible) ? 'publicly_accessible is true' : undefined,
   ),
-};
+} satisfies Rule;

@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isSet, isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const rdsPerformanceInsightsCmk: Rule = {
-  id: 'WB-RDS-PERFORMANCE-INSIGHTS-CMK',
+export const rdsPerformanceInsightsCmk = {
+  id: 'WB-RDS-PERFORMANCE-INSIGHTS-CMK' as const,
   title: 'RDS Performance Insights data is encrypted with a customer-managed key',
   mirrors: ['CKV_AWS_354', 'AVD-AWS-0078'],
   severity: 'error',
@@ -16,4 +16,4 @@ export const rdsPerformanceInsightsCmk: Rule = {
     if (!isTrue(db.body.performance_insights_enabled)) return 'Performance Insights is off, so no key is configured';
     return isSet(db.body.performance_insights_kms_key_id) ? undefined : 'performance_insights_kms_key_id is not set';
   }),
-};
+} satisfies Rule;

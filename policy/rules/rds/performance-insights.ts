@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const rdsPerformanceInsights: Rule = {
-  id: 'WB-RDS-PERFORMANCE-INSIGHTS',
+export const rdsPerformanceInsights = {
+  id: 'WB-RDS-PERFORMANCE-INSIGHTS' as const,
   title: 'RDS performance_insights_enabled is true',
   mirrors: ['CKV_AWS_353', 'AVD-AWS-0133'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const rdsPerformanceInsights: Rule = {
   evaluate: eachResource('aws_db_instance', (db) =>
     isTrue(db.body.performance_insights_enabled) ? undefined : 'performance_insights_enabled is not true',
   ),
-};
+} satisfies Rule;

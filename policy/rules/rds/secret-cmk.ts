@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isSet, isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const rdsSecretCmk: Rule = {
-  id: 'WB-RDS-SECRET-CMK',
+export const rdsSecretCmk = {
+  id: 'WB-RDS-SECRET-CMK' as const,
   title: 'The RDS-managed master secret is encrypted with a customer-managed key',
   mirrors: [],
   severity: 'error',
@@ -15,4 +15,4 @@ export const rdsSecretCmk: Rule = {
     if (!isTrue(db.body.manage_master_user_password)) return 'manage_master_user_password is not true';
     return isSet(db.body.master_user_secret_kms_key_id) ? undefined : 'master_user_secret_kms_key_id is not set';
   }),
-};
+} satisfies Rule;

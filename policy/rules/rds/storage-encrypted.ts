@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const rdsStorageEncrypted: Rule = {
-  id: 'WB-RDS-STORAGE-ENCRYPTED',
+export const rdsStorageEncrypted = {
+  id: 'WB-RDS-STORAGE-ENCRYPTED' as const,
   title: 'RDS storage is encrypted (storage_encrypted = true, explicitly)',
   mirrors: ['CKV_AWS_16', 'AVD-AWS-0080', 'AwsSolutions-RDS2'],
   severity: 'error',
@@ -14,4 +14,4 @@ export const rdsStorageEncrypted: Rule = {
   evaluate: eachResource('aws_db_instance', (db) =>
     isTrue(db.body.storage_encrypted) ? undefined : 'storage_encrypted is not set to true',
   ),
-};
+} satisfies Rule;

@@ -3,8 +3,8 @@ import { bucketParts } from '../../s3';
 import { blocks } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const s3Encryption: Rule = {
-  id: 'WB-S3-ENCRYPTION',
+export const s3Encryption = {
+  id: 'WB-S3-ENCRYPTION' as const,
   title: 'Buckets declare default encryption with aws:kms or AES256',
   mirrors: ['CKV_AWS_19', 'CKV_AWS_145', 'AVD-AWS-0088'],
   severity: 'error',
@@ -22,4 +22,4 @@ export const s3Encryption: Rule = {
     const bad = algorithms.filter((a) => a !== 'aws:kms' && a !== 'AES256');
     return bad.length === 0 ? undefined : `sse_algorithm ${bad.join(', ')} is not aws:kms or AES256`;
   }),
-};
+} satisfies Rule;

@@ -9,8 +9,8 @@ function filterIsEmpty(rule: Record<string, unknown>): boolean {
   return filters.every((f) => !isSet(f.prefix) && !isSet(f.tag) && !isSet(f.and) && f.object_size_greater_than === undefined && f.object_size_less_than === undefined);
 }
 
-export const s3Lifecycle: Rule = {
-  id: 'WB-S3-LIFECYCLE',
+export const s3Lifecycle = {
+  id: 'WB-S3-LIFECYCLE' as const,
   title: 'Buckets have a lifecycle configuration with an enabled, unfiltered rule that aborts incomplete uploads',
   mirrors: ['CKV2_AWS_61', 'CKV_AWS_300'],
   severity: 'error',
@@ -26,4 +26,4 @@ export const s3Lifecycle: Rule = {
     );
     return ok ? undefined : 'no enabled rule without a filter that sets abort_incomplete_multipart_upload';
   }),
-};
+} satisfies Rule;

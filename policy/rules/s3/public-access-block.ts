@@ -5,8 +5,8 @@ import { eachResource } from '../../rule-helpers';
 
 const FLAGS = ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets'];
 
-export const s3PublicAccessBlock: Rule = {
-  id: 'WB-S3-PUBLIC-ACCESS-BLOCK',
+export const s3PublicAccessBlock = {
+  id: 'WB-S3-PUBLIC-ACCESS-BLOCK' as const,
   title: 'Buckets have a public access block with all four flags true',
   mirrors: ['CKV2_AWS_6', 'CKV_AWS_53', 'CKV_AWS_54', 'CKV_AWS_55', 'CKV_AWS_56', 'AVD-AWS-0086', 'AVD-AWS-0087', 'AVD-AWS-0091', 'AVD-AWS-0093', 'AVD-AWS-0094', 'AwsSolutions-S2'],
   severity: 'error',
@@ -19,4 +19,4 @@ export const s3PublicAccessBlock: Rule = {
     const missing = FLAGS.filter((f) => !blocksFound.some((p) => isTrue(p.body[f])));
     return missing.length === 0 ? undefined : `not true: ${missing.join(', ')}`;
   }),
-};
+} satisfies Rule;

@@ -17,8 +17,8 @@ function deniesInsecure(s: Statement, bucket: TfResource): boolean {
   return s.effect === 'Deny' && insecure && actions && principal && onBucket && onObjects;
 }
 
-export const s3TlsOnly: Rule = {
-  id: 'WB-S3-TLS-ONLY',
+export const s3TlsOnly = {
+  id: 'WB-S3-TLS-ONLY' as const,
   title: 'Bucket policies deny every request not made over TLS, on the bucket and its objects',
   mirrors: ['AwsSolutions-S10', 'NIST.800.53.R5-S3BucketSSLRequestsOnly'],
   severity: 'error',
@@ -35,4 +35,4 @@ export const s3TlsOnly: Rule = {
     const ok = policies.some((raw) => readPolicy(doc, raw)?.statements.some((s) => deniesInsecure(s, b)));
     return ok ? undefined : 'no Deny of aws:SecureTransport=false for s3:* on the bucket ARN and bucket ARN/*';
   }),
-};
+} satisfies Rule;

@@ -3,8 +3,8 @@ import { bucketParts } from '../../s3';
 import { blocks, isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
-export const s3Versioning: Rule = {
-  id: 'WB-S3-VERSIONING',
+export const s3Versioning = {
+  id: 'WB-S3-VERSIONING' as const,
   title: 'Buckets have versioning Enabled',
   mirrors: ['CKV_AWS_21', 'AVD-AWS-0090', 'NIST.800.53.R5-S3BucketVersioningEnabled'],
   severity: 'error',
@@ -18,4 +18,4 @@ export const s3Versioning: Rule = {
     );
     return inline || linked ? undefined : 'no linked aws_s3_bucket_versioning with status Enabled';
   }),
-};
+} satisfies Rule;

@@ -5,8 +5,8 @@ import { eachResource } from '../../rule-helpers';
 const RULE_TYPES = ['aws_security_group_rule', 'aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule'];
 
 /** Every VPC adopts its default security group and leaves it without rules. */
-export const vpcDefaultSecurityGroupClosed: Rule = {
-  id: 'WB-VPC-DEFAULT-SG-CLOSED',
+export const vpcDefaultSecurityGroupClosed = {
+  id: 'WB-VPC-DEFAULT-SG-CLOSED' as const,
   title: "Every VPC's default security group is managed and has no rules",
   mirrors: ['CKV2_AWS_12', 'AVD-AWS-0173', 'NIST.800.53.R5-VPCDefaultSecurityGroupClosed'],
   severity: 'error',
@@ -27,4 +27,4 @@ export const vpcDefaultSecurityGroupClosed: Rule = {
     }
     return undefined;
   }),
-};
+} satisfies Rule;

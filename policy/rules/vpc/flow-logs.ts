@@ -3,8 +3,8 @@ import { refersTo, resources } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
 /** Every VPC has a flow log that captures ALL traffic into a declared destination. */
-export const vpcFlowLogs: Rule = {
-  id: 'WB-VPC-FLOW-LOGS',
+export const vpcFlowLogs = {
+  id: 'WB-VPC-FLOW-LOGS' as const,
   title: 'Every VPC has a flow log of ALL traffic to a declared log group or bucket',
   mirrors: ['CKV2_AWS_11', 'AVD-AWS-0178', 'AwsSolutions-VPC7'],
   severity: 'error',
@@ -24,4 +24,4 @@ export const vpcFlowLogs: Rule = {
     );
     return good ? undefined : 'the flow log must have traffic_type "ALL" and a destination declared in this stack';
   }),
-};
+} satisfies Rule;

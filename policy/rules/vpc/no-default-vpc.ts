@@ -2,8 +2,8 @@ import type { Rule } from '../../types';
 import { resources } from '../../terraform-json';
 
 /** The stack does not adopt the account's default VPC. */
-export const vpcNoDefaultVpc: Rule = {
-  id: 'WB-VPC-NO-DEFAULT-VPC',
+export const vpcNoDefaultVpc = {
+  id: 'WB-VPC-NO-DEFAULT-VPC' as const,
   title: 'No aws_default_vpc is declared',
   mirrors: ['CKV_AWS_148', 'AVD-AWS-0101'],
   severity: 'error',
@@ -15,4 +15,4 @@ export const vpcNoDefaultVpc: Rule = {
     if (found.length === 0) return [{ address: 'stack', compliant: true, message: 'no aws_default_vpc' }];
     return found.map((r) => ({ address: r.address, compliant: false, message: 'the default VPC is managed by this stack' }));
   },
-};
+} satisfies Rule;

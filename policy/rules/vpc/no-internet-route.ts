@@ -11,8 +11,8 @@ function defaultRoute(route: Record<string, unknown>): string | undefined {
 }
 
 /** Subnets stay private: no internet gateway and no default route out of the VPC. */
-export const vpcNoInternetRoute: Rule = {
-  id: 'WB-VPC-NO-INTERNET-ROUTE',
+export const vpcNoInternetRoute = {
+  id: 'WB-VPC-NO-INTERNET-ROUTE' as const,
   title: 'No internet gateway and no 0.0.0.0/0 or ::/0 route (private subnets only)',
   mirrors: ['NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW', 'CKV2_AWS_35', 'CKV2_AWS_44'],
   severity: 'error',
@@ -37,4 +37,4 @@ export const vpcNoInternetRoute: Rule = {
     // Nothing routes anywhere: the compliant case itself, reported at stack level so the rule shows up.
     return out.length > 0 ? out : [{ address: 'stack', compliant: true, message: 'no internet gateway, route table or route' }];
   },
-};
+} satisfies Rule;

@@ -3,8 +3,8 @@ import { isTrue } from '../../terraform-json';
 import { eachResource } from '../../rule-helpers';
 
 /** Subnets do not hand out public IPv4 addresses. */
-export const vpcSubnetNoPublicIp: Rule = {
-  id: 'WB-VPC-SUBNET-NO-PUBLIC-IP',
+export const vpcSubnetNoPublicIp = {
+  id: 'WB-VPC-SUBNET-NO-PUBLIC-IP' as const,
   title: 'Subnets do not map public IPs on launch',
   mirrors: ['CKV_AWS_130', 'AVD-AWS-0164', 'NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled'],
   severity: 'error',
@@ -13,4 +13,4 @@ export const vpcSubnetNoPublicIp: Rule = {
   evaluate: eachResource('aws_subnet', (s) =>
     isTrue(s.body.map_public_ip_on_launch) ? 'map_public_ip_on_launch is true' : undefined,
   ),
-};
+} satisfies Rule;

@@ -14,9 +14,13 @@ function findPasswords(value: unknown, path: string, out: string[]): void {
   }
 }
 
-/** No password literal or expression anywhere in the document (resources, variables, locals, outputs). */
-export const rdsNoPasswordAnywhere: Rule = {
-  id: 'WB-RDS-NO-PASSWORD-ANYWHERE',
+/**
+ * No password literal or expression anywhere in the document (resources, data sources, variables,
+ * locals, outputs): a stack-wide rule, reported on `stack`. It was WB-RDS-NO-PASSWORD-ANYWHERE, but it
+ * reads every section of the stack, not RDS resources.
+ */
+export const stackNoPasswordAnywhere = {
+  id: 'WB-STACK-NO-PASSWORD-ANYWHERE' as const,
   title: 'No attribute, variable, local or output named like a password exists anywhere in the stack',
   mirrors: [],
   severity: 'error',
@@ -35,4 +39,4 @@ export const rdsNoPasswordAnywhere: Rule = {
     };
     return [r];
   },
-};
+} satisfies Rule;

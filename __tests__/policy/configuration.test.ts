@@ -1,0 +1,137 @@
+/**
+ * Configuration and the policy gate agree: every value the schema accepts synthesizes through the
+ * real policy check (the `addPolicyChecks` that main.ts adds), each exception suppressed next to its
+ * resource with its reason.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { addPolicyChecks } from '../../policy';
+import { dev, prod } from '../../config/environments';
+import { environmentSchema, type EnvironmentConfig } from '../../config/schema';
+import { POLICY_EXCEPTION_REASONS } from '../../stacks/constructs/policy-exceptions';
+import { WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
+import { policyReports, summaryLine, tableRows } from '../../tools/policy';
+import { resourcesOf, testApp, withField, type TerraformDocument } from '../support/synth';
+
+/** An option of the schema whose values can be listed: an enum, a boolean, or a nullable field. */
+interface EnumLikeOption {
+  readonly field: string;
+  readonly values: readonly unknown[];
+}
+
+/** Walks the zod schema and lists every enum-like option with all the values it accepts. */
+function enumLikeOptions(schema: z.ZodType, path: readonly string[] = []): EnumLikeOption[] {
+  const field = path.join('.');
+  if (schema instanceof z.ZodObject) {
+    return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, child]) => enumLikeOptions(child, [...path, key]));
+  }
+  if (schema instanceof z.ZodEnum) return [{ field, values: schema.options }];
+  if (schema instanceof z.ZodBoolean) return [{ field, values: [true, false] }];
+  if (schema instanceof z.ZodUnion && schema.options.some((o) => o instanceof z.ZodNull)) return [{ field, values: [null] }];
+  return [];
+}
+
+function valueAt(config: EnvironmentConfig, field: string): unknown {
+  return field.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown>)[key], config);
+}
+
+/**
+ * Synthesizes `config` as main.ts does (the stack, the policy check on it, `app.synth()`) and returns
+ * the warnings the check printed and the written cdk.tf.json.
+ */
+function synthWithPolicyCheck(config: EnvironmentConfig): { warnings: string[]; doc: TerraformDocument } {
+  const app = testApp();
+  new WorkshopBackendStack(app, config.environment, { config });
+  const warnings: string[] = [];
+  addPolicyChecks(app, { log: (line) => warnings.push(line) });
+  app.synth();
+  const doc = JSON.parse(readFileSync(path.join(app.outdir, 'stacks', config.environment, 'cdk.tf.json'), 'utf8')) as TerraformDocument;
+  return { warnings, doc };
+}
+
+const SEED_POLICY = 'Policy::arn:aws:iam::aws:policy/SecretsManagerReadWrite';
+const SEED_RULES = ['WB-IAM-NO-ADMIN-POLICY', 'WB-IAM-NO-WILDCARD-ACTION', 'WB-IAM-NO-WILDCARD-RESOURCE', 'WB-IAM-SECRETS-SCOPED'];
+
+describe("lambda.secretAccess = 'SecretsManagerReadWrite', the seed's literal mode", () => {
+  const seedDev = withField(dev, 'lambda.secretAccess', 'SecretsManagerReadWrite') as EnvironmentConfig;
+  const seedProd = withField(prod, 'lambda.secretAccess', 'SecretsManagerReadWrite') as EnvironmentConfig;
+
+  it('synthesizes dev through the policy check and attaches the AWS-managed policy in the stack\'s partition', () => {
+    const { warnings, doc } = synthWithPolicyCheck(seedDev);
+    expect(warnings).toEqual([]);
+    const partition = Object.keys(doc.data!.aws_partition)[0];
+    expect(Object.values(resourcesOf(doc, 'aws_iam_role_policy_attachment')).map((a) => a.policy_arn)).toContain(
+      `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/SecretsManagerReadWrite`,
+    );
+    expect(doc.resource.aws_iam_policy).toBeUndefined();
+  });
+
+  it('adds kms:Decrypt on the secret key, through Secrets Manager only, when a customer-managed key encrypts the secret (prod)', () => {
+    const { warnings, doc } = synthWithPolicyCheck(seedProd);
+    expect(warnings).toEqual([]);
+    const policies = Object.values(resourcesOf(doc, 'aws_iam_policy'));
+    expect(policies.map((p) => p.name)).toEqual(['workshop-prod-decrypt-db-secret']);
+    expect(JSON.parse(policies[0].policy as string).Statement).toEqual([
+      expect.objectContaining({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-southeast-1.amazonaws.com' } } }),
+    ]);
+  });
+
+  describe('in npm run policy', () => {
+    const reports = policyReports({}, [seedDev]);
+    const devReport = reports.find((r) => r.stack === 'dev')!;
+
+    it('shows the findings of that policy, and only those, as suppressed with the reason', () => {
+      const suppressed = devReport.report.results.filter((r) => r.status === 'suppressed' && r.finding === SEED_POLICY);
+      expect(suppressed.map((r) => r.ruleId).sort()).toEqual(SEED_RULES);
+      for (const r of suppressed) {
+        expect(r).toMatchObject({ constructPath: 'dev/function/policy-SecretsManagerReadWrite', reason: POLICY_EXCEPTION_REASONS.secretsManagerReadWrite });
+      }
+      expect(devReport.report.results.filter((r) => r.status === 'fail')).toEqual([]);
+      expect(devReport.report.problems).toEqual([]);
+    });
+
+    it('prints each as a "suppressed: <reason>" row and counts them in the summary', () => {
+      const rows = tableRows([devReport], true).filter((row) => row[2].endsWith(`[${SEED_POLICY}]`));
+      expect(rows.map((row) => [row[1], row[3]])).toEqual(
+        SEED_RULES.map((id) => [id, `suppressed: ${POLICY_EXCEPTION_REASONS.secretsManagerReadWrite}`]),
+      );
+      // The 18 exceptions of dev (pinned in environments.test.ts) and the 4 of the seed's policy.
+      expect(summaryLine(devReport)).toMatch(/^dev: \d+ pass, \d+ not applicable, 22 suppressed, 0 fail, 0 bad suppressions: clean$/);
+    });
+  });
+});
+
+describe('every value the schema accepts synthesizes through the policy check', () => {
+  const options = enumLikeOptions(environmentSchema);
+
+  it('finds the enum-like options of the schema', () => {
+    expect(options.map((o) => o.field).sort()).toEqual(
+      [
+        'customerManagedKey',
+        'database.deletionProtection',
+        'database.multiAz',
+        'database.skipFinalSnapshot',
+        'lambda.architecture',
+        'lambda.reservedConcurrentExecutions',
+        'lambda.runtime',
+        'lambda.secretAccess',
+        'lambda.tracingMode',
+        'network.flowLogTrafficType',
+      ].sort(),
+    );
+  });
+
+  // The shipped values themselves are covered by __tests__/policy/environments.test.ts.
+  const cases = [dev, prod].flatMap((base) =>
+    options.flatMap(({ field, values }) =>
+      values
+        .filter((value) => valueAt(base, field) !== value)
+        .map((value) => [base.environment, field, JSON.stringify(value), withField(base, field, value) as EnvironmentConfig] as const),
+    ),
+  );
+
+  it.each(cases)('%s with %s = %s', (_env, _field, _value, config) => {
+    expect(synthWithPolicyCheck(config).warnings).toEqual([]);
+  });
+});
