@@ -59,6 +59,10 @@ import { s3Lifecycle } from './rules/s3/lifecycle';
 import { s3PublicAccessBlock } from './rules/s3/public-access-block';
 import { s3TlsOnly } from './rules/s3/tls-only';
 import { s3Versioning } from './rules/s3/versioning';
+import { snsTopicCmk } from './rules/sns/topic-cmk';
+import { snsTopicPolicy } from './rules/sns/topic-policy';
+import { cloudwatchAlarmActions } from './rules/cloudwatch/alarm-actions';
+import { cloudwatchMonitored } from './rules/cloudwatch/monitored';
 
 export const RULES: readonly Rule[] = [
   vpcDefaultSecurityGroupClosed,
@@ -116,6 +120,10 @@ export const RULES: readonly Rule[] = [
   s3PublicAccessBlock,
   s3TlsOnly,
   s3Versioning,
+  snsTopicCmk,
+  snsTopicPolicy,
+  cloudwatchAlarmActions,
+  cloudwatchMonitored,
 ];
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));
