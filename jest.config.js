@@ -28,6 +28,9 @@ const common = {
 };
 
 module.exports = {
+  // jest-circus reads the timeout from the global configuration only; the projects' testTimeout
+  // above is ignored, which left every test and hook at the 5 s default (and failing under load).
+  testTimeout: common.testTimeout,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION] },
     { ...common, displayName: 'integration', testMatch: INTEGRATION },
