@@ -2,7 +2,7 @@
  * `npm run cost`: the monthly cost of each stack in USD, from its synthesized JSON, the dated price
  * table (tools/cost/prices.ts) and the usage assumptions (config/usage.ts).
  *
- *   npm run cost                                   # synthesize, then estimate every stack
+ *   npm run cost                                   # synthesize, then estimate every stack in ap-southeast-1
  *   npm run cost -- prod                           # only the named stacks
  *   npm run cost -- --usage invocationsPerMonth=5000000
  *   npm run cost -- --from cdktf.out               # read an existing synth instead of synthesizing
@@ -20,7 +20,8 @@ import { errors, invalidField } from '../config/errors';
 import { DEFAULT_USAGE, USAGE, USAGE_FIELDS, type UsageAssumptions } from '../config/usage';
 import { buildApp, exitCodeOf } from '../main';
 import type { TerraformDocument } from '../policy/types';
-import { EstimateProblems, estimateStack, type StackEstimate } from './cost/estimate';
+import { EstimateProblems, estimateStack, providerRegion, type StackEstimate } from './cost/estimate';
+import { PRICE_REGION } from './cost/prices';
 import { basisLine, renderMarkdown, renderText } from './cost/report';
 
 /** The options of one run. */
@@ -124,12 +125,15 @@ export function estimateAll(
   docs: ReadonlyMap<string, TerraformDocument>,
   options: Pick<CostOptions, 'stacks' | 'usage'>,
   baseDocs?: ReadonlyMap<string, TerraformDocument>,
-): { estimates: StackEstimate[]; base?: Map<string, StackEstimate | null> } {
+): { estimates: StackEstimate[]; base?: Map<string, StackEstimate | null>; skipped: string[] } {
   const unknown = options.stacks.filter((s) => !docs.has(s));
   if (unknown.length > 0) {
     throw errors.costEstimateFailed(unknown.map((s) => invalidField('STACK', s, `one of the synthesized stacks: ${[...docs.keys()].join(', ')}`)));
   }
-  const names = options.stacks.length > 0 ? options.stacks : [...docs.keys()];
+  // Unnamed stacks in a region without prices (a state bucket elsewhere) are skipped, not failed.
+  const skipped =
+    options.stacks.length > 0 ? [] : [...docs].filter(([, doc]) => providerRegion(doc) !== PRICE_REGION).map(([name, doc]) => `${name} (region ${providerRegion(doc)})`);
+  const names = options.stacks.length > 0 ? options.stacks : [...docs.keys()].filter((n) => providerRegion(docs.get(n)!) === PRICE_REGION);
   const problems: string[] = [];
   const attempt = (stack: string, doc: TerraformDocument): StackEstimate | undefined => {
     try {
@@ -160,7 +164,7 @@ export function estimateAll(
     }
   }
   if (problems.length > 0) throw errors.costEstimateFailed(problems);
-  return { estimates, base };
+  return { estimates, base, skipped };
 }
 
 /** Runs the command; returns the process exit code. */
@@ -170,10 +174,11 @@ export function runCost(argv: readonly string[], io: { stdout: (text: string) =>
     const docs = options.from !== undefined ? readSynthesizedStacks(options.from) : synthesizeStacks(env);
     if (docs.size === 0) throw errors.costEstimateFailed([invalidField('--from', options.from, 'a cdktf output folder with stacks/<stack>/cdk.tf.json (run npm run synth first)')]);
     const baseDocs = options.base !== undefined ? readSynthesizedStacks(options.base) : undefined;
-    const { estimates, base } = estimateAll(docs, options, baseDocs);
+    const { estimates, base, skipped } = estimateAll(docs, options, baseDocs);
     const markdownOf = (e: StackEstimate) => renderMarkdown(e, base === undefined ? undefined : base.has(e.stack) ? base.get(e.stack) : undefined);
     if (options.markdown) io.stdout(estimates.map(markdownOf).join('\n'));
     else io.stdout(`${basisLine()}\n\n${estimates.map(renderText).join('\n')}`);
+    if (skipped.length > 0) io.stderr(`Not estimated, no ${PRICE_REGION} prices apply: ${skipped.join(', ')}\n`);
     if (options.write !== undefined) {
       for (const e of estimates) writeFileSync(options.write.replace(/\{stack\}/g, e.stack), markdownOf(e));
     }

@@ -142,9 +142,17 @@ describe('npm run cost', () => {
     const [name] = Object.keys(doc.resource.aws_db_instance);
     doc.resource.aws_db_instance[name].instance_class = 'db.r6g.large';
     doc.provider.aws[0].region = 'eu-west-1';
-    expect(() => estimateAll(new Map([['prod', doc]]), { stacks: [], usage: {} })).toThrow(
+    expect(() => estimateAll(new Map([['prod', doc]]), { stacks: ['prod'], usage: {} })).toThrow(
       /prod: the AWS provider's region is "eu-west-1"[\s\S]*prod: workshop-prod-backend-db: instance class "db\.r6g\.large" has no price in tools\/cost\/prices\.ts; priced: db\.t4g\.micro/,
     );
+  });
+
+  it('skips an unnamed stack of another region with a note, and fails a named one', () => {
+    const doc = copy(docs.get('dev')!);
+    doc.provider.aws[0].region = 'eu-west-1';
+    const all = new Map([...docs, ['state-bootstrap', doc]]);
+    expect(estimateAll(all, { stacks: [], usage: {} })).toMatchObject({ skipped: ['state-bootstrap (region eu-west-1)'], estimates: [{ stack: 'dev' }, { stack: 'prod' }] });
+    expect(() => estimateAll(all, { stacks: ['state-bootstrap'], usage: {} })).toThrow(/state-bootstrap: the AWS provider's region is "eu-west-1"/);
   });
 
   it('rejects an unknown stack name and an empty cdktf output folder', () => {
