@@ -4,12 +4,14 @@ import * as path from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
 import { commentMarker } from '../tools/plan-review';
+import { costMarker } from '../tools/cost/report';
 import { makeTempDir, removeTempDirs, terraformOk, writeConfig } from './support/terraform';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const WORKFLOW_DIR = path.join(PROJECT_ROOT, '.github', 'workflows');
 
 interface Step {
+  id?: string;
   name?: string;
   uses?: string;
   run?: string;
@@ -47,8 +49,8 @@ const step = (file: string, job: string, name: string): Step => {
 afterAll(() => removeTempDirs());
 
 describe('GitHub Actions workflows', () => {
-  it('has the plan, apply and reusable apply workflows', () => {
-    expect(files.sort()).toEqual(['apply.yml', 'plan.yml', 'terraform-apply.yml']);
+  it('has the plan, apply, reusable apply and drift workflows', () => {
+    expect(files.sort()).toEqual(['apply.yml', 'drift.yml', 'plan.yml', 'terraform-apply.yml']);
   });
 
   it.each(files)('%s is valid against the GitHub Actions workflow schema', (file) => {
@@ -63,7 +65,7 @@ describe('GitHub Actions workflows', () => {
     const scripts = Object.keys(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts);
     const called = allSteps()
       .flatMap((s) => [...(s.run ?? '').matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((m) => m[1]));
-    expect(new Set(called)).toEqual(new Set(['synth', 'policy', 'plan:review']));
+    expect(new Set(called)).toEqual(new Set(['synth', 'policy', 'plan:review', 'cost']));
     for (const name of called) expect(scripts).toContain(name);
     expect(allSteps().filter((s) => /\bnpm test\b/.test(s.run ?? ''))).toHaveLength(1);
   });
@@ -89,17 +91,89 @@ describe('GitHub Actions workflows', () => {
 
   it('gets AWS credentials only from an OIDC-assumed role, never from stored keys', () => {
     const text = files.map(source).join('\n');
-    expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secrets\./);
+    expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
+    // The one secret any workflow reads is the optional Infracost key; AWS access never is a secret.
+    expect(new Set(text.match(/secrets\.[A-Za-z_]+/g))).toEqual(new Set(['secrets.INFRACOST_API_KEY']));
     const credentialSteps = allSteps().filter((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
-    expect(credentialSteps).toHaveLength(2);
+    expect(credentialSteps).toHaveLength(3);
     for (const s of credentialSteps) expect(s.with?.['role-to-assume']).toMatch(/^\$\{\{ vars\.AWS_(PLAN|APPLY)_ROLE_ARN \}\}$/);
     expect(workflow('plan.yml').jobs.plan.permissions?.['id-token']).toBe('write');
     expect(workflow('terraform-apply.yml').jobs.apply.permissions?.['id-token']).toBe('write');
+    expect(workflow('drift.yml').jobs.drift.permissions?.['id-token']).toBe('write');
+  });
+
+  it('pins every action to a full commit SHA with its version in a comment (a local reusable workflow runs at the same commit)', () => {
+    const uses = files.flatMap((f) =>
+      source(f)
+        .split('\n')
+        .filter((l) => /^\s*(- )?uses:/.test(l))
+        .map((l) => ({ file: f, line: l.replace(/^\s*(- )?uses:\s*/, '').trim() })),
+    );
+    expect(uses.length).toBeGreaterThanOrEqual(20);
+    const unpinned = uses.filter(({ line }) => !line.startsWith('./') && !/^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(line));
+    expect(unpinned).toEqual([]);
+    // One version per action across the workflows, so Dependabot moves them together.
+    const versions = new Map<string, Set<string>>();
+    for (const { line } of uses.filter((u) => !u.line.startsWith('./'))) {
+      const [action, rest] = line.split('@');
+      versions.set(action, (versions.get(action) ?? new Set()).add(rest));
+    }
+    expect([...versions].filter(([, v]) => v.size > 1)).toEqual([]);
+  });
+
+  it('runs Node 24 in every job that sets up Node, and no workflow uses Node 21 or older', () => {
+    const setups = allSteps().filter((s) => s.uses?.startsWith('actions/setup-node@'));
+    expect(setups.length).toBeGreaterThanOrEqual(4);
+    for (const s of setups) expect(String(s.with?.['node-version'])).toBe('24');
+    const text = files.map(source).join('\n');
+    expect([...text.matchAll(/node-version:\s*['"]?(\d+)/g)].map((m) => Number(m[1])).filter((v) => v <= 21)).toEqual([]);
+    // engines keeps >= 20 while the machines that run the tests locally have Node 20 (docs/operations.md).
+    expect(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).engines.node).toBe('>=20');
+  });
+
+  it('has Dependabot update npm and the actions weekly, minor and patch updates grouped', () => {
+    const config = parse(readFileSync(path.join(PROJECT_ROOT, '.github', 'dependabot.yml'), 'utf8')) as {
+      version: number;
+      updates: { 'package-ecosystem': string; directory: string; schedule: { interval: string }; groups: Record<string, { 'update-types': string[] }> }[];
+    };
+    expect(config.version).toBe(2);
+    expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['github-actions', 'npm']);
+    for (const u of config.updates) {
+      expect(u).toMatchObject({ directory: '/', schedule: { interval: 'weekly' } });
+      expect(Object.values(u.groups).map((g) => [...g['update-types']].sort())).toEqual([['minor', 'patch']]);
+    }
+  });
+
+  it('checks for drift daily with -detailed-exitcode and the read-only plan role, in the plan/apply concurrency group, and never applies', () => {
+    const drift = workflow('drift.yml');
+    expect(Object.keys(drift.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(drift.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }]);
+    const job = drift.jobs.drift;
+    expect(job.strategy?.matrix.stack).toEqual(workflow('plan.yml').jobs.plan.strategy?.matrix.stack);
+    expect(job.concurrency).toEqual({ group: 'terraform-${{ matrix.stack }}', 'cancel-in-progress': false });
+    expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write', issues: 'write' });
+    expect(step('drift.yml', 'drift', 'Assume the plan role (OIDC, read-only, no stored keys)').with?.['role-to-assume']).toBe('${{ vars.AWS_PLAN_ROLE_ARN }}');
+    expect(step('drift.yml', 'drift', 'terraform plan -detailed-exitcode').run).toMatch(/terraform plan .*-detailed-exitcode/);
+    expect(source('drift.yml')).not.toMatch(/terraform apply|-auto-approve|cdktf deploy|AWS_APPLY_ROLE_ARN/);
+    expect(step('drift.yml', 'drift', 'Summarize the plan').run).toContain('npm run --silent plan:review -- --stack "$STACK"');
+  });
+
+  it('estimates the cost after synth and puts it in each stack comment; Infracost runs only with its secret and never gates', () => {
+    const names = workflow('plan.yml').jobs.test.steps!.map((s) => s.name);
+    expect(names.indexOf('Estimate the monthly cost of each stack')).toBeGreaterThan(names.indexOf('Synthesize'));
+    expect(names.indexOf('Estimate the monthly cost of each stack')).toBeLessThan(names.indexOf('Keep cdktf.out'));
+    expect(step('plan.yml', 'test', 'Estimate the monthly cost of each stack').run).toContain("--write 'cdktf.out/stacks/{stack}/cost.md'");
+    expect(step('plan.yml', 'plan', 'Comment on the pull request (one per stack, updated)').env?.COST_FILE).toBe('${{ env.STACK_DIR }}/cost.md');
+    const steps = workflow('plan.yml').jobs.plan.steps as Array<Step & { 'continue-on-error'?: boolean }>;
+    const infracost = steps.filter((s) => /infracost/i.test(`${s.name} ${s.uses ?? ''} ${s.run ?? ''}`) && s.id !== 'infracost');
+    expect(infracost.length).toBe(2);
+    for (const s of infracost) expect(s.if).toBe("steps.infracost.outputs.enabled == 'true'");
+    expect(infracost.find((s) => s.run)?.['continue-on-error']).toBe(true);
   });
 
   it('waits for state locks with -lock-timeout on every terraform init, plan and apply', () => {
     const commands = allSteps().flatMap((s) => (s.run ?? '').split('\n')).filter((l) => /^\s*terraform (init|plan|apply)\b/.test(l));
-    expect(commands.length).toBe(5);
+    expect(commands.length).toBe(7);
     for (const command of commands) expect(command).toMatch(/-lock-timeout=\d+m/);
   });
 
@@ -140,6 +214,26 @@ describe('GitHub Actions workflows', () => {
     expect(files.map(source).join('\n')).not.toMatch(/cdktf deploy|-auto-approve/);
   });
 });
+
+/** Sets environment variables for the duration of `work`, then restores them. */
+async function withEnv<T>(vars: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return await work();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** Runs a github-script body as the action does: an async function of require, github and context. */
+async function runScript(script: string, github: unknown, context: unknown): Promise<void> {
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+  await new AsyncFunction('require', 'github', 'context', script)(require, github, context);
+}
 
 /** Runs a step's `run` script with bash, as the runner does (`bash -e {0}`), in the project folder. */
 function runStep(script: string, env: NodeJS.ProcessEnv): Promise<{ exitCode: number; stdout: string; stderr: string }> {
@@ -204,7 +298,7 @@ describe('the workflow steps, run here', () => {
     const script = () => step('plan.yml', 'plan', 'Comment on the pull request (one per stack, updated)').with!.script as string;
 
     /** Runs the github-script body with a recording stand-in for the GitHub client. */
-    async function comment(existing: { id: number; body: string; user: { type: string } }[]) {
+    async function comment(existing: { id: number; body: string; user: { type: string } }[], costFile = path.join(stackDir, 'no-cost.md')) {
       const calls: { method: string; args: Record<string, unknown> }[] = [];
       const record = (method: string) => async (args: Record<string, unknown>) => {
         calls.push({ method, args });
@@ -220,16 +314,9 @@ describe('the workflow steps, run here', () => {
         serverUrl: 'https://github.example',
         payload: { pull_request: { number: 7, head: { sha: 'abc123' } } },
       };
-      const saved = { STACK: process.env.STACK, SUMMARY_FILE: process.env.SUMMARY_FILE };
-      process.env.STACK = 'dev';
-      process.env.SUMMARY_FILE = path.join(stackDir, 'plan-summary.md');
-      try {
-        const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
-        await new AsyncFunction('require', 'github', 'context', script())(require, github, context);
-      } finally {
-        process.env.STACK = saved.STACK;
-        process.env.SUMMARY_FILE = saved.SUMMARY_FILE;
-      }
+      await withEnv({ STACK: 'dev', SUMMARY_FILE: path.join(stackDir, 'plan-summary.md'), COST_FILE: costFile }, () =>
+        runScript(script(), github, context),
+      );
       return calls;
     }
 
@@ -240,12 +327,103 @@ describe('the workflow steps, run here', () => {
       expect(String(calls[0].args.body).startsWith(commentMarker('dev'))).toBe(true);
     });
 
+    it('adds the stack\'s cost section when the test job wrote one', async () => {
+      const costFile = path.join(githubDir, 'cost.md');
+      writeFileSync(costFile, `${costMarker('dev')}\n#### Monthly cost estimate for \`dev\`: **$31.35** (±$0.00 a month from the base branch, $31.35)\n`);
+      const calls = await comment([], costFile);
+      const body = String(calls[0].args.body);
+      expect(body.indexOf(costMarker('dev'))).toBeGreaterThan(body.indexOf('**1 to create**'));
+      expect(body).toContain('Monthly cost estimate for `dev`: **$31.35**');
+    });
+
     it('updates the same comment on later pushes instead of adding one', async () => {
       const calls = await comment([
         { id: 1, body: `${commentMarker('prod')}\nprod plan`, user: { type: 'Bot' } },
         { id: 2, body: `${commentMarker('dev')}\nold plan`, user: { type: 'Bot' } },
       ]);
       expect(calls).toEqual([expect.objectContaining({ method: 'updateComment', args: expect.objectContaining({ comment_id: 2 }) })]);
+    });
+  });
+
+  describe('the drift job', () => {
+    /** Runs the plan step in `dir`, as the runner does in the stack folder; returns the exit-code output. */
+    async function planStep(dir: string): Promise<{ exitCode: number; output: string }> {
+      const output = path.join(githubDir, `drift-output-${path.basename(dir)}`);
+      writeFileSync(output, '');
+      const script = `cd ${JSON.stringify(dir)}\n${step('drift.yml', 'drift', 'terraform plan -detailed-exitcode').run!}`;
+      const result = await runStep(script, { GITHUB_OUTPUT: output });
+      return { exitCode: result.exitCode, output: readFileSync(output, 'utf8') };
+    }
+
+    it('reports exit code 2 and writes the plan JSON when the stack differs from the code', async () => {
+      const dir = writeConfig('drift-changed', { resource: { terraform_data: { marker: { input: 'dev' } } } });
+      await terraformOk(dir, ['init', '-input=false']);
+      expect(await planStep(dir)).toEqual({ exitCode: 0, output: 'exit-code=2\n' });
+      expect(JSON.parse(readFileSync(path.join(dir, 'drift.json'), 'utf8')).resource_changes).toHaveLength(1);
+    });
+
+    it('reports exit code 0 when the stack matches the code', async () => {
+      const dir = writeConfig('drift-clean', { resource: { terraform_data: { marker: { input: 'dev' } } } });
+      await terraformOk(dir, ['init', '-input=false']);
+      await terraformOk(dir, ['apply', '-input=false', '-auto-approve']);
+      expect(await planStep(dir)).toEqual({ exitCode: 0, output: 'exit-code=0\n' });
+    });
+
+    it('fails, and touches no issue, when terraform plan itself fails', async () => {
+      const dir = writeConfig('drift-broken', { resource: { terraform_data: { marker: { input: '${var.missing}' } } } });
+      await terraformOk(dir, ['init', '-input=false']);
+      const result = await planStep(dir);
+      expect(result.exitCode).toBe(1);
+      expect(result.output).toBe('exit-code=1\n');
+    });
+
+    describe('"Open, update or close the drift issue of this stack"', () => {
+      const script = () => step('drift.yml', 'drift', 'Open, update or close the drift issue of this stack').with!.script as string;
+      type Issue = { number: number; body: string; pull_request?: object };
+
+      async function issueStep(drifted: boolean, open: Issue[]) {
+        const calls: { method: string; args: Record<string, unknown> }[] = [];
+        const record = (method: string) => async (args: Record<string, unknown>) => {
+          calls.push({ method, args });
+          return { data: {} };
+        };
+        const github = {
+          paginate: async (_method: unknown, args: Record<string, unknown>) => {
+            calls.push({ method: 'listForRepo', args });
+            return open;
+          },
+          rest: { issues: { listForRepo: record('listForRepo'), create: record('create'), update: record('update'), createComment: record('createComment') } },
+        };
+        const context = { repo: { owner: 'acme', repo: 'workshop-backend' }, runId: 99, serverUrl: 'https://github.example', sha: '0123456789abcdef' };
+        const summary = path.join(githubDir, 'drift-summary.md');
+        writeFileSync(summary, '### Terraform plan for `prod`\n\n**1 to update**\n');
+        await withEnv({ STACK: 'prod', DRIFTED: String(drifted), SUMMARY_FILE: summary }, () => runScript(script(), github, context));
+        return calls.filter((c) => c.method !== 'listForRepo');
+      }
+
+      it('opens one issue, labelled drift, with the plan summary, when a stack first drifts', async () => {
+        const calls = await issueStep(true, [{ number: 3, body: '<!-- drift:dev -->\nanother stack' }]);
+        expect(calls).toEqual([
+          { method: 'create', args: expect.objectContaining({ title: 'Drift in the prod stack', labels: ['drift'], body: expect.stringMatching(/^<!-- drift:prod -->\n[\s\S]*\*\*1 to update\*\*[\s\S]*run 99/) }) },
+        ]);
+      });
+
+      it('updates the open issue of the stack instead of opening another', async () => {
+        const calls = await issueStep(true, [{ number: 7, body: '<!-- drift:prod -->\nold summary' }]);
+        expect(calls).toEqual([{ method: 'update', args: expect.objectContaining({ issue_number: 7, body: expect.stringContaining('**1 to update**') }) }]);
+      });
+
+      it('closes the issue with a comment when the stack is clean again', async () => {
+        const calls = await issueStep(false, [{ number: 7, body: '<!-- drift:prod -->\nold summary' }]);
+        expect(calls).toEqual([
+          { method: 'createComment', args: expect.objectContaining({ issue_number: 7, body: expect.stringContaining('clean again') }) },
+          { method: 'update', args: expect.objectContaining({ issue_number: 7, state: 'closed', state_reason: 'completed' }) },
+        ]);
+      });
+
+      it('does nothing when the stack is clean and no issue is open', async () => {
+        expect(await issueStep(false, [{ number: 8, body: '<!-- drift:prod -->', pull_request: {} }])).toEqual([]);
+      });
     });
   });
 });

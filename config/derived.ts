@@ -1,9 +1,9 @@
 /**
  * Every number this project derives from the configuration, computed here and nowhere else: the
- * database connection budget and the Lambda's derived timeouts. The stacks, the validation and the
- * docs (`npm run docs`) all read them from this module.
+ * database connection budget, the Lambda's derived timeouts and the alarm thresholds. The stacks,
+ * the validation and the docs (`npm run docs`) all read them from this module.
  */
-import type { DatabaseConfig } from './schema';
+import type { DatabaseConfig, LambdaConfig } from './schema';
 
 /**
  * Memory of common RDS instance classes, in GiB, to bound `database.maxConnections`.
@@ -111,4 +111,77 @@ export function lambdaTimeouts(timeoutSeconds: number): LambdaTimeouts {
 export function longestInvocationPathMillis(timeouts: LambdaTimeouts): number {
   const fetch = timeouts.secretsManagerConnectTimeoutMillis + timeouts.secretsManagerRequestTimeoutMillis;
   return 2 * fetch + 2 * timeouts.dbConnectTimeoutMillis + timeouts.dbQueryTimeoutMillis;
+}
+
+/** Length of every alarm's evaluation period, in seconds (standard resolution, the cheapest). */
+export const ALARM_PERIOD_SECONDS = 300;
+
+/** Share of a hard limit (timeout, concurrency, connections) at which an alarm fires: 80%. */
+export const ALARM_LIMIT_FRACTION = 0.8;
+
+/** Share of storage or memory left at which an alarm fires: 10%. */
+export const ALARM_FREE_FRACTION = 0.1;
+
+/** RDS CPUUtilization (Average, percent) at which the CPU alarm fires. */
+export const DB_CPU_ALARM_PERCENT = 80;
+
+/**
+ * FreeableMemory floor for an instance class missing from {@link INSTANCE_CLASS_MEMORY_GIB}, in
+ * bytes (128 MiB): below it PostgreSQL starts to swap on the smallest classes.
+ */
+export const FREEABLE_MEMORY_FLOOR_BYTES = 128 * 1024 ** 2;
+
+/**
+ * The threshold of every alarm of stacks/constructs/alarms.ts, derived from the configuration.
+ * Lambda alarms compare against the function's own limits, RDS alarms against the instance's.
+ */
+export interface AlarmThresholds {
+  /** Lambda `Errors`, Sum per period: fires at this many or more (1: any failed invocation). */
+  readonly lambdaErrors: number;
+  /** Lambda `Throttles`, Sum per period: fires at this many or more (1: any throttled request). */
+  readonly lambdaThrottles: number;
+  /** Lambda `Duration` p99, in milliseconds: {@link ALARM_LIMIT_FRACTION} of the function timeout. */
+  readonly lambdaDurationP99Millis: number;
+  /**
+   * Lambda `ConcurrentExecutions`, Maximum: {@link ALARM_LIMIT_FRACTION} of the reserved
+   * concurrency, or of the database connection budget (`lambdaMax`) when unreserved, since each
+   * container holds one connection.
+   */
+  readonly lambdaConcurrentExecutions: number;
+  /** RDS `CPUUtilization`, Average, in percent: {@link DB_CPU_ALARM_PERCENT}. */
+  readonly dbCpuUtilizationPercent: number;
+  /**
+   * RDS `FreeStorageSpace`, Minimum, in bytes: {@link ALARM_FREE_FRACTION} of `allocatedStorageGiB`.
+   * With storage autoscaling RDS grows the volume at the same 10% of the current size, so the alarm
+   * says the growth did not keep up or reached `maxAllocatedStorageGiB`.
+   */
+  readonly dbFreeStorageBytes: number;
+  /**
+   * RDS `FreeableMemory`, Minimum, in bytes: {@link ALARM_FREE_FRACTION} of the class's memory
+   * ({@link INSTANCE_CLASS_MEMORY_GIB}), or {@link FREEABLE_MEMORY_FLOOR_BYTES} for other classes.
+   */
+  readonly dbFreeableMemoryBytes: number;
+  /**
+   * RDS `DatabaseConnections`, Maximum: {@link ALARM_LIMIT_FRACTION} of the connection budget's
+   * `lambdaMax` (`maxConnections` less {@link RESERVED_DB_CONNECTIONS}).
+   */
+  readonly dbConnections: number;
+}
+
+/** The alarm thresholds of an environment; see {@link AlarmThresholds}. */
+export function alarmThresholds(database: DatabaseConfig, lambda: LambdaConfig): AlarmThresholds {
+  const budget = connectionBudget(database, lambda.reservedConcurrentExecutions);
+  const memoryGiB = INSTANCE_CLASS_MEMORY_GIB[database.instanceClass];
+  const ofLimit = (limit: number) => Math.max(1, Math.floor(ALARM_LIMIT_FRACTION * limit));
+  return {
+    lambdaErrors: 1,
+    lambdaThrottles: 1,
+    lambdaDurationP99Millis: Math.floor(ALARM_LIMIT_FRACTION * lambda.timeoutSeconds * 1000),
+    lambdaConcurrentExecutions: ofLimit(lambda.reservedConcurrentExecutions ?? budget.lambdaMax),
+    dbCpuUtilizationPercent: DB_CPU_ALARM_PERCENT,
+    dbFreeStorageBytes: Math.floor(ALARM_FREE_FRACTION * database.allocatedStorageGiB * 1024 ** 3),
+    dbFreeableMemoryBytes:
+      memoryGiB === undefined ? FREEABLE_MEMORY_FLOOR_BYTES : Math.floor(ALARM_FREE_FRACTION * memoryGiB * 1024 ** 3),
+    dbConnections: ofLimit(budget.lambdaMax),
+  };
 }

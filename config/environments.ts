@@ -48,13 +48,16 @@ export const dev: EnvironmentConfig = {
     tracingMode: 'Active',
     secretAccess: 'least-privilege',
   },
+  // Off: alarms are billed per alarm-month (npm run cost), and a workshop stack lives for hours.
+  alerts: { enabled: false, email: null },
   tags: { Project: 'workshop-backend', Environment: 'dev', ManagedBy: 'cdktf' },
 };
 
 /**
  * Production defaults: Lambda and endpoint spread over both AZs, a Multi-AZ `db.t4g.medium`
  * with deletion protection, a final snapshot and 14 days of backups, a customer-managed KMS
- * key, one year of logs, and reserved concurrency sized from the database's connections.
+ * key, one year of logs, reserved concurrency sized from the database's connections, and
+ * alarms and rotation-failure alerts on an encrypted topic.
  */
 export const prod: EnvironmentConfig = {
   environment: 'prod',
@@ -88,6 +91,8 @@ export const prod: EnvironmentConfig = {
     reservedConcurrentExecutions: 100,
     logRetentionDays: 365,
   },
+  // Set email to the on-call address (or subscribe a pager to the topic) before relying on alerts.
+  alerts: { enabled: true, email: null },
   tags: { Project: 'workshop-backend', Environment: 'prod', ManagedBy: 'cdktf' },
 };
 

@@ -8,7 +8,7 @@
  */
 
 /** What the user got wrong, for callers that branch on it. */
-export type UserErrorKind = 'configuration' | 'state-backend' | 'stack-props' | 'policy';
+export type UserErrorKind = 'configuration' | 'state-backend' | 'stack-props' | 'policy' | 'cost';
 
 /** A mistake in the user's input: printed as its message alone, with exit code 1. */
 export class UserError extends Error {
@@ -48,6 +48,7 @@ export const errors: {
   readonly invalidStateBackend: (problems: readonly string[]) => UserError;
   readonly invalidProps: (owner: string, problems: readonly string[]) => UserError;
   readonly policyGateFailed: (stack: string, findings: readonly string[]) => UserError;
+  readonly costEstimateFailed: (problems: readonly string[]) => UserError;
 } = {
   /** One environment's configuration (config/environments.ts) is invalid. */
   invalidEnvironment: (environment: string, problems: readonly string[]): UserError =>
@@ -85,6 +86,14 @@ export const errors: {
       `Policy check failed for stack "${stack}" (${findings.length} finding(s))`,
       findings,
       'fix the resource, or suppress the rule next to it with a reason; docs/security.md explains both.',
+    ),
+  /** `npm run cost` cannot price what it was given: a usage override, a stack, a resource without a price. */
+  costEstimateFailed: (problems: readonly string[]): UserError =>
+    new UserError(
+      'cost',
+      'Cannot estimate the cost',
+      problems,
+      'pass usage overrides as --usage <name>=<non-negative number>, or add the missing price with its source URL to tools/cost/prices.ts; docs/operations.md describes both.',
     ),
 };
 

@@ -115,6 +115,20 @@ const lambdaSchema = z
   .strict();
 
 /**
+ * What an email subscription accepts: one address, no display name. SNS validates it again when it
+ * creates the subscription; this catches typos before a plan.
+ */
+const EMAIL_ADDRESS = /^[^\s@<>"',;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+const EMAIL_ALLOWED = 'null (no subscription) or one email address such as "ops@example.com"';
+const alertsSchema = z
+  .object({
+    enabled: z.boolean(),
+    email: z.union([z.string().regex(EMAIL_ADDRESS, { error: EMAIL_ALLOWED }), z.null()], { error: EMAIL_ALLOWED }),
+  })
+  .strict();
+
+/**
  * The zod schema of one environment, which {@link validateEnvironmentConfig} applies before the
  * cross-field checks. Exported so a test can walk every option it accepts and synthesize each.
  */
@@ -131,6 +145,7 @@ export const environmentSchema = z
     network: networkSchema,
     database: databaseSchema,
     lambda: lambdaSchema,
+    alerts: alertsSchema,
     tags: z.record(z.string(), z.string()),
   })
   .strict();
@@ -232,6 +247,25 @@ export interface LambdaConfig {
   readonly secretAccess: (typeof SECRET_ACCESS_MODES)[number];
 }
 
+/**
+ * Alarms and alerts of one environment (stacks/constructs/alarms.ts). Their thresholds are derived
+ * from the Lambda and database settings in config/derived.ts (`alarmThresholds`).
+ */
+export interface AlertsConfig {
+  /**
+   * Create the alert topic, the CloudWatch alarms (Lambda Errors, Throttles, Duration p99 and
+   * ConcurrentExecutions; RDS CPUUtilization, FreeStorageSpace, FreeableMemory and
+   * DatabaseConnections) and the rule that forwards failed rotations of the database secret.
+   * Alarms are billed per alarm and month; `npm run cost` prices them.
+   */
+  readonly enabled: boolean;
+  /**
+   * One email address to subscribe to the topic, or `null` for none. AWS mails a confirmation link
+   * first; nothing is delivered until it is followed. Only allowed when `enabled` is true.
+   */
+  readonly email: string | null;
+}
+
 /** One environment: everything that differs between `dev` and `prod`. */
 export interface EnvironmentConfig {
   /** The stack name and `Environment` tag, e.g. `dev`. */
@@ -248,6 +282,7 @@ export interface EnvironmentConfig {
   readonly network: NetworkConfig;
   readonly database: DatabaseConfig;
   readonly lambda: LambdaConfig;
+  readonly alerts: AlertsConfig;
   /** Tags applied to every resource through the provider's `default_tags`. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -268,7 +303,8 @@ export const SCHEMA_MATCHES_INTERFACES: Same<Writable<EnvironmentConfig>, z.infe
  * Checks each field's type and range, then the cross-field facts: one subnet CIDR per AZ in each
  * list, every subnet inside the VPC and none overlapping, every AZ in the region, AZs distinct,
  * `lambdaAzCount` at most the number of AZs, reserved concurrency within the database's
- * connection limit, `maxAllocatedStorageGiB` 0 or above `allocatedStorageGiB`.
+ * connection limit, `maxAllocatedStorageGiB` 0 or above `allocatedStorageGiB`, an alert email only
+ * when alerts are enabled.
  *
  * @throws UserError (`errors.invalidEnvironment`) listing every problem, each naming the field,
  *   the value received and what is allowed.
@@ -378,6 +414,9 @@ function crossFieldProblems(config: EnvironmentConfig): string[] {
         `at most ${defaultMaxConnectionsCeiling(memoryGiB)} for ${database.instanceClass} (${memoryGiB} GiB): RDS's default LEAST(DBInstanceClassMemory/9531392, 5000) on the whole memory; use what SHOW max_connections reports`,
       ),
     );
+  }
+  if (config.alerts.email !== null && !config.alerts.enabled) {
+    problems.push(invalidField('alerts.email', config.alerts.email, 'null while alerts.enabled is false (there is no topic to subscribe to); set alerts.enabled to true or remove the address'));
   }
   const connectionBudget = maxLambdaConnections(database.maxConnections);
   if (lambda.reservedConcurrentExecutions !== null && lambda.reservedConcurrentExecutions > connectionBudget) {

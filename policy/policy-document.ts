@@ -114,6 +114,11 @@ export function readPolicy(doc: TerraformDocument, value: unknown): PolicyDocume
   }
 }
 
+/** True when the value is set but not statically readable (see the module comment). */
+export function isUnreadablePolicy(doc: TerraformDocument, value: unknown): boolean {
+  return typeof value === 'string' && value.trim() !== '' && readPolicy(doc, value) === undefined;
+}
+
 /** Every principal identifier of a statement, flattened (`*` for a bare wildcard principal). */
 export function principalIds(s: Statement): string[] {
   return Object.values(s.principals).flat();

@@ -61,6 +61,10 @@ import { s3PublicAccessBlock } from './rules/s3/public-access-block';
 import { s3TlsOnly } from './rules/s3/tls-only';
 import { s3Versioning } from './rules/s3/versioning';
 import { stackNoPasswordAnywhere } from './rules/stack/no-password-anywhere';
+import { snsTopicCmk } from './rules/sns/topic-cmk';
+import { snsTopicPolicy } from './rules/sns/topic-policy';
+import { cloudwatchAlarmActions } from './rules/cloudwatch/alarm-actions';
+import { cloudwatchMonitored } from './rules/cloudwatch/monitored';
 
 export const RULES = [
   vpcDefaultSecurityGroupClosed,
@@ -118,6 +122,10 @@ export const RULES = [
   s3TlsOnly,
   s3Versioning,
   stackNoPasswordAnywhere,
+  snsTopicCmk,
+  snsTopicPolicy,
+  cloudwatchAlarmActions,
+  cloudwatchMonitored,
 ] as const satisfies readonly Rule[];
 
 /**

@@ -80,6 +80,11 @@ function expressionsIn(value: unknown): string[] {
   return out;
 }
 
+/** The resources of `type` that `value` refers to. */
+export function referencedResources(doc: TerraformDocument, value: unknown, type: string): TfResource[] {
+  return resources(doc, type).filter((r) => refersTo(value, r));
+}
+
 /** True when `value` holds a Terraform reference to `target` (`${aws_vpc.main.id}` refers to `aws_vpc.main`). */
 export function refersTo(value: unknown, target: TfResource, attribute?: string): boolean {
   // A resource is referenced by its address: `aws_vpc.main` or `data.aws_partition.current`.

@@ -1,12 +1,15 @@
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { AccountContext } from './constructs/account-context';
+import { Alarms } from './constructs/alarms';
 import { addAwsProvider } from './provider';
 import { BackendFunction } from './constructs/backend-function';
+import { alarmThresholds } from '../config/derived';
 import { validateEnvironmentConfig, type EnvironmentConfig } from '../config/schema';
 import { Database, POSTGRES_LOG_EXPORTS } from './constructs/database';
 import { EncryptionKey } from './constructs/encryption-key';
 import { Network } from './constructs/network';
+import { suppressWhen } from './constructs/policy-exceptions';
 import { SecretsManagerEndpoint } from './constructs/secrets-endpoint';
 
 /** Props of {@link WorkshopBackendStack}. */
@@ -17,7 +20,8 @@ export interface WorkshopBackendStackProps {
 
 /**
  * One environment of the workshop backend: network, encryption key (when configured), database,
- * Secrets Manager endpoint and Lambda, with the outputs a deployer needs to check them.
+ * Secrets Manager endpoint, Lambda and (when alerts are enabled) alarms and rotation-failure
+ * alerts, with the outputs a deployer needs to check them.
  *
  * @throws UserError when `config` is invalid, before anything is added to the app.
  */
@@ -27,6 +31,8 @@ export class WorkshopBackendStack extends TerraformStack {
   readonly endpoint: SecretsManagerEndpoint;
   readonly backendFunction: BackendFunction;
   readonly encryptionKey?: EncryptionKey;
+  /** The alert topic and alarms; present when `alerts.enabled`. */
+  readonly alarms?: Alarms;
 
   constructor(scope: Construct, id: string, props: WorkshopBackendStackProps) {
     const config = validateEnvironmentConfig(props.config);
@@ -44,6 +50,7 @@ export class WorkshopBackendStack extends TerraformStack {
           BackendFunction.logGroupName(namePrefix),
           ...POSTGRES_LOG_EXPORTS.map((log) => Database.logGroupName(namePrefix, log)),
         ],
+        alertTopicName: config.alerts.enabled ? Alarms.topicName(namePrefix) : undefined,
       });
     }
 
@@ -72,6 +79,19 @@ export class WorkshopBackendStack extends TerraformStack {
       encryptionKey: this.encryptionKey,
     });
 
+    if (config.alerts.enabled) {
+      this.alarms = new Alarms(this, 'alarms', {
+        namePrefix,
+        config: config.alerts,
+        thresholds: alarmThresholds(config.database, config.lambda),
+        backendFunction: this.backendFunction,
+        database: this.database,
+        encryptionKey: this.encryptionKey,
+      });
+    }
+    suppressWhen(!config.alerts.enabled, this.backendFunction.function, 'WB-CLOUDWATCH-MONITORED', 'alertsOff');
+    suppressWhen(!config.alerts.enabled, this.database.instance, 'WB-CLOUDWATCH-MONITORED', 'alertsOff');
+
     const output = (id: string, value: string, description: string) =>
       new TerraformOutput(this, id, { value, description });
     output('function_name', this.backendFunction.functionName, 'Name of the Lambda function');
@@ -79,6 +99,7 @@ export class WorkshopBackendStack extends TerraformStack {
     output('db_endpoint_address', this.database.endpointAddress, 'Host name of the RDS PostgreSQL instance');
     output('db_secret_arn', this.database.secretArn, 'ARN of the RDS-managed master user secret');
     output('vpc_endpoint_id', this.endpoint.endpointId, 'Id of the Secrets Manager interface endpoint');
+    if (this.alarms) output('alerts_topic_arn', this.alarms.topicArn, 'ARN of the SNS topic that alarms and rotation failures notify');
     new TerraformOutput(this, 'vpc_endpoint_dns_names', {
       value: this.endpoint.dnsNames,
       description: 'DNS names of the Secrets Manager interface endpoint (regional and zonal)',

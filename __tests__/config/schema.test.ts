@@ -33,6 +33,8 @@ describe('validateEnvironmentConfig', () => {
     ['database.backupRetentionDays', 0, 'database.backupRetentionDays: received 0; allowed: an integer from 1 to 35'],
     ['database.performanceInsightsRetentionDays', 30, 'database.performanceInsightsRetentionDays: received 30; allowed: 0 (off), 7'],
     ['namePrefix', 'Workshop_', 'namePrefix: received "Workshop_"; allowed: 3 to 25 lowercase letters'],
+    ['alerts.email', 'oncall at example.com', 'alerts.email: received "oncall at example.com"; allowed: null (no subscription) or one email address'],
+    ['alerts.enabled', 'yes', 'alerts.enabled: received "yes"; allowed:'],
   ])('rejects %s = %j, naming the field, the value and what is allowed', (field, value, message) => {
     const problems = problemsOf(withField(dev, field, value));
     expect(problems).toHaveLength(1);
@@ -85,6 +87,13 @@ describe('validateEnvironmentConfig', () => {
   it('rejects a max_connections above what RDS allows for the instance class', () => {
     const problems = problemsOf(withField(prod, 'database.instanceClass', 'db.t4g.micro'));
     expect(problems).toEqual([expect.stringContaining('database.maxConnections: received 400; allowed: at most 112 for db.t4g.micro (1 GiB)')]);
+  });
+
+  it('rejects an alert email while alerts are off, saying how to fix it', () => {
+    expect(problemsOf(withField(dev, 'alerts.email', 'oncall@example.com'))).toEqual([
+      'alerts.email: received "oncall@example.com"; allowed: null while alerts.enabled is false (there is no topic to subscribe to); set alerts.enabled to true or remove the address',
+    ]);
+    expect(validateEnvironmentConfig(withField(prod, 'alerts.email', 'oncall@example.com'))).toMatchObject({ alerts: { email: 'oncall@example.com' } });
   });
 
   it('reports every problem at once, under the environment name', () => {

@@ -26,6 +26,8 @@ describe('policy on the shipped environments', () => {
 
   it('pins the exceptions of dev: the cost and teardown trade-offs of a workshop, plus the VPC access policy', () => {
     expect(pinned(byStack('dev'))).toEqual([
+      'WB-CLOUDWATCH-MONITORED @ dev/database/instance',
+      'WB-CLOUDWATCH-MONITORED @ dev/function/function',
       'WB-IAM-NO-WILDCARD-RESOURCE @ dev/function/policy-AWSLambdaVPCAccessExecutionRole [Policy::arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
       'WB-LAMBDA-ENVIRONMENT-CMK @ dev/function/function',
       'WB-LAMBDA-RESERVED-CONCURRENCY @ dev/function/function',

@@ -126,6 +126,13 @@ const VIOLATIONS: Record<string, (f: CompliantFixture) => void> = {
   'WB-S3-PUBLIC-ACCESS-BLOCK': (f) => new S3Bucket(f.stack, 'bare-bucket-pab', { bucket: 'bare-3' }),
   'WB-S3-TLS-ONLY': (f) => new S3Bucket(f.stack, 'bare-bucket-tls', { bucket: 'bare-4' }),
   'WB-S3-VERSIONING': (f) => new S3Bucket(f.stack, 'bare-bucket-versioning', { bucket: 'bare-5' }),
+  'WB-SNS-TOPIC-CMK': (f) => f.topic.addOverride('kms_master_key_id', 'alias/aws/sns'),
+  'WB-SNS-TOPIC-POLICY': (f) =>
+    f.topicPolicy.addOverride('policy', policyOf({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: '*' })),
+  'WB-CLOUDWATCH-ALARM-ACTIONS': (f) => {
+    f.alarms.Errors.alarmActions = ['arn:aws:sns:ap-southeast-1:210987654321:someone-elses-topic'];
+  },
+  'WB-CLOUDWATCH-MONITORED': (f) => f.alarms.FreeStorageSpace.addOverride('metric_name', 'ReadLatency'),
 };
 
 describe('policy rules', () => {
@@ -201,6 +208,32 @@ describe('policy rules', () => {
     VIOLATIONS[id](fixture);
     const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
     expect(failed.map((r) => r.ruleId)).toContain(id);
+  });
+
+  it.each([
+    ['actions are disabled', 'actions_enabled', false, 'actions_enabled is false'],
+    ['the alarm has no action', 'alarm_actions', null, 'alarm_actions is empty'],
+  ])('fails WB-CLOUDWATCH-ALARM-ACTIONS when %s', (_name, field, value, message) => {
+    const fixture = compliantFixture();
+    fixture.alarms.Throttles.addOverride(field, value);
+    const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
+    expect(failed).toEqual([expect.objectContaining({ ruleId: 'WB-CLOUDWATCH-ALARM-ACTIONS', message })]);
+  });
+
+  it('fails WB-CLOUDWATCH-MONITORED naming every metric without an alarm', () => {
+    const fixture = compliantFixture();
+    fixture.alarms.Errors.addOverride('dimensions.FunctionName', 'another-function');
+    fixture.alarms.Throttles.addOverride('namespace', 'AWS/RDS');
+    const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
+    expect(failed).toEqual([
+      expect.objectContaining({ ruleId: 'WB-CLOUDWATCH-MONITORED', address: expect.stringMatching(/^aws_lambda_function\./), message: 'no alarm on Errors, Throttles' }),
+    ]);
+  });
+
+  it('passes WB-CLOUDWATCH-MONITORED when the dimension names the resource literally', () => {
+    const fixture = compliantFixture();
+    fixture.alarms.Errors.addOverride('dimensions.FunctionName', 'fixture-fn');
+    expect(evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail')).toEqual([]);
   });
 
   describe('WB-KMS-KEY-POLICY on account principals', () => {

@@ -39,6 +39,7 @@ describe('WorkshopBackendStack', () => {
       'AccountUsesKeyOnlyThroughServices',
       'ServicesCreateGrantsForTheirResources',
       'CloudWatchLogsEncryptsTheseLogGroups',
+      'AlarmsAndRulesEncryptForTheAlertTopic',
     ]);
     // No administration action may hand out cryptographic use: no Decrypt, no grant, no Create*.
     expect(statements[0].Action.filter((a: string) => /Decrypt|Grant|Create\*|^kms:\*$/.test(a))).toEqual([]);
@@ -57,6 +58,14 @@ describe('WorkshopBackendStack', () => {
       '/aws/rds/instance/workshop-prod-backend-db/postgresql',
       '/aws/rds/instance/workshop-prod-backend-db/upgrade',
     ]);
+    // CloudWatch and EventBridge may use the key only for messages to the alert topic.
+    expect(statements[4]).toMatchObject({
+      Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    });
+    expect(statements[4].Condition.StringEquals['kms:EncryptionContext:aws:sns:topicArn']).toMatch(
+      /^arn:\$\{data\.aws_partition\.[^}]+\}:sns:ap-southeast-1:\$\{data\.aws_caller_identity\.[^}]+\}:workshop-prod-backend-alerts$/,
+    );
   });
 
   it('gives dev and prod distinct resource names, so both can live in one account', () => {

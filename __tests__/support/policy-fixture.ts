@@ -6,6 +6,7 @@
 import { App, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
@@ -24,6 +25,8 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
@@ -43,6 +46,7 @@ const trust = (service: string): string =>
 /** The fixture's log groups, which the key policy lets CloudWatch Logs encrypt. */
 const LOG_GROUP_NAMES = ['/vpc/fixture', '/aws/rds/instance/fixture-db/postgresql', '/aws/rds/instance/fixture-db/upgrade', '/aws/lambda/fixture-fn'];
 const ACCOUNT_ROOT = `arn:aws:iam::${ACCOUNT}:root`;
+const TOPIC_ARN = `arn:aws:sns:ap-southeast-1:${ACCOUNT}:fixture-alerts`;
 const VIA_SERVICES = {
   'kms:CallerAccount': ACCOUNT,
   'kms:ViaService': ['secretsmanager', 'rds', 'lambda'].map((s) => `${s}.ap-southeast-1.amazonaws.com`),
@@ -96,6 +100,14 @@ export const FIXTURE_KEY_POLICY = {
         },
       },
     },
+    {
+      Sid: 'AlarmsAndRulesEncryptForTheAlertTopic',
+      Effect: 'Allow',
+      Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': TOPIC_ARN } },
+    },
   ],
 };
 
@@ -120,6 +132,10 @@ export interface CompliantFixture {
   readonly fnLogGroup: CloudwatchLogGroup;
   readonly endpoint: VpcEndpoint;
   readonly bucket: S3Bucket;
+  readonly topic: SnsTopic;
+  readonly topicPolicy: SnsTopicPolicy;
+  /** Alarms by metric name: Errors, Throttles (the function), CPUUtilization, FreeStorageSpace, DatabaseConnections (the instance). */
+  readonly alarms: Record<string, CloudwatchMetricAlarm>;
 }
 
 /**
@@ -311,8 +327,43 @@ export function compliantFixture(): CompliantFixture {
     ],
   });
 
+  const topic = new SnsTopic(stack, 'alerts', { name: 'fixture-alerts', kmsMasterKeyId: key.arn });
+  const topicPolicy = new SnsTopicPolicy(stack, 'alerts-policy', {
+    arn: topic.arn,
+    policy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: topic.arn,
+          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:ap-southeast-1:${ACCOUNT}:alarm:fixture-*` } },
+        },
+      ],
+    }),
+  });
+  const alarms: Record<string, CloudwatchMetricAlarm> = {};
+  const alarm = (namespace: string, metricName: string, dimensions: Record<string, string>) => {
+    alarms[metricName] = new CloudwatchMetricAlarm(stack, `alarm-${metricName}`, {
+      alarmName: `fixture-${metricName}`,
+      namespace,
+      metricName,
+      dimensions,
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      alarmActions: [topic.arn],
+      okActions: [topic.arn],
+    });
+  };
+  for (const m of ['Errors', 'Throttles']) alarm('AWS/Lambda', m, { FunctionName: fn.functionName });
+  for (const m of ['CPUUtilization', 'FreeStorageSpace', 'DatabaseConnections']) alarm('AWS/RDS', m, { DBInstanceIdentifier: db.identifier });
+
   return {
     app, stack, vpc, defaultSg, subnets, flowLog, flowLogGroup, key, dbSg, fnSg, dbIngress,
-    parameterGroup, db, fnRole, secretRead, fn, fnLogGroup, endpoint, bucket,
+    parameterGroup, db, fnRole, secretRead, fn, fnLogGroup, endpoint, bucket, topic, topicPolicy, alarms,
   };
 }

@@ -13,6 +13,13 @@ export interface EncryptionKeyProps {
    */
   readonly logGroupNames: readonly string[];
   /**
+   * Name of the SNS topic this key encrypts (stacks/constructs/alarms.ts): CloudWatch alarms and
+   * EventBridge rules may then use the key for messages to that one topic, under a
+   * `kms:EncryptionContext:aws:sns:topicArn` condition.
+   * @default - no topic: neither service may use the key
+   */
+  readonly alertTopicName?: string;
+  /**
    * Days of the waiting period before a scheduled deletion, 7 to 30.
    * @default 30
    */
@@ -55,10 +62,21 @@ const KEY_ADMIN_ACTIONS = [
 const KEY_USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
 
 /**
- * A customer-managed, rotating KMS key for the secret, the DB storage, the log groups and the
- * Lambda environment. Its policy lets the account administer the key but use it only through
- * Secrets Manager, RDS and Lambda (`kms:ViaService`), and lets CloudWatch Logs use it only for
- * the named log groups. About $1/month plus $0.03 per 10,000 requests (AWS KMS pricing).
+ * The services that publish to the alert topic, and what an AWS service needs to publish to an
+ * SNS topic encrypted with a customer-managed key: CloudWatch alarms and EventBridge rules call SNS,
+ * which calls KMS on their behalf with the topic ARN as encryption context. The AWS-managed
+ * `aws/sns` key cannot be used this way: its policy cannot be changed.
+ * Source: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+ */
+const ALERT_PUBLISHERS = ['cloudwatch.amazonaws.com', 'events.amazonaws.com'];
+const PUBLISHER_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*'];
+
+/**
+ * A customer-managed, rotating KMS key for the secret, the DB storage, the log groups, the
+ * Lambda environment and the alert topic. Its policy lets the account administer the key but use
+ * it only through Secrets Manager, RDS and Lambda (`kms:ViaService`), lets CloudWatch Logs use it
+ * only for the named log groups, and CloudWatch and EventBridge only for messages to the alert
+ * topic. About $1/month plus $0.03 per 10,000 requests (AWS KMS pricing).
  */
 export class EncryptionKey extends Construct {
   /** The key's ARN. */
@@ -115,6 +133,22 @@ export class EncryptionKey extends Construct {
             },
           },
         },
+        ...(props.alertTopicName === undefined
+          ? []
+          : [
+              {
+                Sid: 'AlarmsAndRulesEncryptForTheAlertTopic',
+                Effect: 'Allow',
+                Principal: { Service: ALERT_PUBLISHERS },
+                Action: PUBLISHER_KEY_ACTIONS,
+                Resource: '*',
+                Condition: {
+                  StringEquals: {
+                    'kms:EncryptionContext:aws:sns:topicArn': `arn:${account.partition}:sns:${account.region}:${account.accountId}:${props.alertTopicName}`,
+                  },
+                },
+              },
+            ]),
       ],
     };
     this.key = new KmsKey(this, 'key', {

@@ -25,6 +25,10 @@ export const POLICY_EXCEPTION_REASONS = {
     'This environment may run in new accounts whose concurrency quota cannot reserve any (AWS keeps 100 unreserved), and its database sees workshop traffic only.',
   enhancedMonitoring:
     'Performance Insights and the standard RDS CloudWatch metrics cover the one PostgreSQL instance of this backend; enhanced monitoring would add a role with an AWS managed policy and OS metrics ingestion that we judged not worth its cost.',
+  alertsOff:
+    'This environment runs without alarms (alerts.enabled = false): it is a workshop stack that lives for hours, and its alarms would be billed per alarm-month with no one on call to read them.',
+  alertTopicWithoutCmk:
+    'This environment has no customer-managed key (customerManagedKey = false), and CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key, whose policy cannot be changed; the topic carries only alarm and rotation notices.',
   lambdaVpcAccess:
     'AWSLambdaVPCAccessExecutionRole grants the ENI actions Lambda needs to attach to a VPC on Resource "*", which AWS documents as required because ec2:CreateNetworkInterface and friends are used before the network interface exists; the seed attaches this managed policy.',
   olderRuntime:

@@ -1,0 +1,153 @@
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { dev, prod } from '../../../config/environments';
+import type { EnvironmentConfig } from '../../../config/schema';
+import { ROTATION_FAILED_EVENT, TREAT_MISSING_DATA_REASONS } from '../../../stacks/constructs/alarms';
+import { Testing } from 'cdktf';
+import { collectSuppressions } from '../../../policy/suppressions';
+import { POLICY_EXCEPTION_REASONS } from '../../../stacks/constructs/policy-exceptions';
+import { WorkshopBackendStack } from '../../../stacks/workshop-backend-stack';
+import { onlyResource, ref, resourcesOf, synthStack, testApp, withField, type TerraformDocument } from '../../support/synth';
+
+describe('Alarms', () => {
+  const prodStack = synthStack(prod);
+  const devStack = synthStack(dev);
+  const topic = onlyResource(prodStack.doc, 'aws_sns_topic');
+  const topicArn = ref('aws_sns_topic', topic.name, 'arn');
+  const alarms = Object.values(resourcesOf(prodStack.doc, 'aws_cloudwatch_metric_alarm'));
+  const alarm = (name: string) => {
+    const found = alarms.find((a) => a.alarm_name === name);
+    if (!found) throw new Error(`no alarm ${name}; alarms: ${alarms.map((a) => a.alarm_name).join(', ')}`);
+    return found;
+  };
+  const fn = onlyResource(prodStack.doc, 'aws_lambda_function').name;
+  const db = onlyResource(prodStack.doc, 'aws_db_instance').name;
+
+  it('creates nothing in dev, where alerts are off by default', () => {
+    for (const type of ['aws_sns_topic', 'aws_sns_topic_policy', 'aws_cloudwatch_metric_alarm', 'aws_cloudwatch_event_rule', 'aws_cloudwatch_event_target']) {
+      expect(devStack.doc.resource[type]).toBeUndefined();
+    }
+  });
+
+  it('encrypts the prod topic with the customer-managed key and outputs its ARN', () => {
+    const key = onlyResource(prodStack.doc, 'aws_kms_key').name;
+    expect(topic.body).toMatchObject({ name: 'workshop-prod-backend-alerts', kms_master_key_id: ref('aws_kms_key', key, 'arn') });
+    expect(prodStack.doc.output.alerts_topic_arn).toEqual(expect.objectContaining({ value: topicArn }));
+  });
+
+  it('lets only the alarms of this stack and the rotation rule publish, each with source conditions', () => {
+    const rule = onlyResource(prodStack.doc, 'aws_cloudwatch_event_rule').name;
+    const policy = onlyResource(prodStack.doc, 'aws_sns_topic_policy').body;
+    expect(policy.arn).toBe(topicArn);
+    const account = expect.stringMatching(/^\$\{data\.aws_caller_identity\..+\.account_id\}$/);
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      {
+        Sid: 'AlarmsOfThisStackPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topicArn,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': expect.stringMatching(/:cloudwatch:ap-southeast-1:\$\{data\.aws_caller_identity\..+\.account_id\}:alarm:workshop-prod-\*$/) },
+        },
+      },
+      {
+        Sid: 'RotationRulePublishes',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topicArn,
+        Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnEquals: { 'aws:SourceArn': ref('aws_cloudwatch_event_rule', rule, 'arn') } },
+      },
+    ]);
+  });
+
+  it('has one alarm per watched metric, each notifying the topic when it fires and when it recovers', () => {
+    expect(alarms.map((a) => `${a.namespace} ${a.metric_name}`).sort()).toEqual([
+      'AWS/Lambda ConcurrentExecutions',
+      'AWS/Lambda Duration',
+      'AWS/Lambda Errors',
+      'AWS/Lambda Throttles',
+      'AWS/RDS CPUUtilization',
+      'AWS/RDS DatabaseConnections',
+      'AWS/RDS FreeStorageSpace',
+      'AWS/RDS FreeableMemory',
+    ]);
+    for (const a of alarms) {
+      expect(a).toMatchObject({ actions_enabled: true, alarm_actions: [topicArn], ok_actions: [topicArn], period: 300 });
+      expect(a.alarm_name).toMatch(/^workshop-prod-/);
+    }
+  });
+
+  it('watches the function and the instance of the stack by reference', () => {
+    for (const name of ['lambda-errors', 'lambda-throttles', 'lambda-duration-p99', 'lambda-concurrency']) {
+      expect(alarm(`workshop-prod-${name}`).dimensions).toEqual({ FunctionName: ref('aws_lambda_function', fn, 'function_name') });
+    }
+    for (const name of ['db-cpu', 'db-free-storage', 'db-freeable-memory', 'db-connections']) {
+      expect(alarm(`workshop-prod-${name}`).dimensions).toEqual({ DBInstanceIdentifier: ref('aws_db_instance', db, 'identifier') });
+    }
+  });
+
+  it('takes every threshold from config/derived.ts: the timeout, the reserved concurrency, the connection budget, storage and memory', () => {
+    expect(alarm('workshop-prod-lambda-errors')).toMatchObject({ statistic: 'Sum', comparison_operator: 'GreaterThanOrEqualToThreshold', threshold: 1 });
+    expect(alarm('workshop-prod-lambda-throttles')).toMatchObject({ statistic: 'Sum', threshold: 1 });
+    // 80% of the 10 s timeout, as p99.
+    expect(alarm('workshop-prod-lambda-duration-p99')).toMatchObject({ extended_statistic: 'p99', threshold: 8000 });
+    expect(alarm('workshop-prod-lambda-duration-p99').statistic).toBeUndefined();
+    // 80% of the reserved concurrency of 100.
+    expect(alarm('workshop-prod-lambda-concurrency')).toMatchObject({ statistic: 'Maximum', threshold: 80 });
+    expect(alarm('workshop-prod-db-cpu')).toMatchObject({ statistic: 'Average', threshold: 80 });
+    // 10% of 20 GiB, and 10% of the 4 GiB of a db.t4g.medium.
+    expect(alarm('workshop-prod-db-free-storage')).toMatchObject({ statistic: 'Minimum', comparison_operator: 'LessThanOrEqualToThreshold', threshold: 2147483648 });
+    expect(alarm('workshop-prod-db-freeable-memory')).toMatchObject({ statistic: 'Minimum', threshold: 429496729 });
+    // 80% of the 390 connections left after the 10 kept for operators.
+    expect(alarm('workshop-prod-db-connections')).toMatchObject({ statistic: 'Maximum', threshold: 312 });
+  });
+
+  it('treats missing data per alarm: Lambda silence is idleness, RDS silence is reported once, by the storage alarm', () => {
+    const byMissing = (value: string) => alarms.filter((a) => a.treat_missing_data === value).map((a) => a.alarm_name).sort();
+    expect(byMissing('breaching')).toEqual(['workshop-prod-db-free-storage']);
+    expect(byMissing('notBreaching')).toHaveLength(7);
+    for (const reason of Object.values(TREAT_MISSING_DATA_REASONS)) expect(reason).toMatch(/\.$/);
+  });
+
+  it('forwards failed rotations of the database secret to the topic', () => {
+    const rule = onlyResource(prodStack.doc, 'aws_cloudwatch_event_rule');
+    expect(rule.body.name).toBe('workshop-prod-db-secret-rotation-failed');
+    expect(JSON.parse(rule.body.event_pattern)).toEqual({
+      source: ['aws.secretsmanager'],
+      'detail-type': ['AWS Service Event via CloudTrail'],
+      detail: {
+        eventSource: ['secretsmanager.amazonaws.com'],
+        eventName: ['RotationFailed'],
+        additionalEventData: { SecretId: [`\${aws_db_instance.${db}.master_user_secret[0].secret_arn}`] },
+      },
+    });
+    expect(ROTATION_FAILED_EVENT.eventName).toBe('RotationFailed');
+    expect(prodStack.json).toHaveResourceWithProperties(CloudwatchEventTarget, {
+      rule: ref('aws_cloudwatch_event_rule', rule.name, 'name'),
+      arn: topicArn,
+    });
+  });
+
+  it('subscribes the configured email address, and none by default', () => {
+    expect(prodStack.doc.resource.aws_sns_topic_subscription).toBeUndefined();
+    const withEmail = synthStack(withField(prod, 'alerts.email', 'oncall@example.com') as EnvironmentConfig);
+    expect(withEmail.json).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: 'email', endpoint: 'oncall@example.com' });
+  });
+
+  it('leaves the topic unencrypted without a customer-managed key, and says why in a suppression', () => {
+    const app = testApp();
+    const stack = new WorkshopBackendStack(app, 'dev', { config: withField(dev, 'alerts.enabled', true) as EnvironmentConfig });
+    const devWithAlerts = { doc: JSON.parse(Testing.synth(stack)) as TerraformDocument };
+    const body = onlyResource(devWithAlerts.doc, 'aws_sns_topic').body;
+    expect(body.kms_master_key_id).toBeUndefined();
+    expect(collectSuppressions(stack).filter((s) => s.ruleId === 'WB-SNS-TOPIC-CMK')).toEqual([
+      expect.objectContaining({ constructPath: 'dev/alarms/topic', reason: POLICY_EXCEPTION_REASONS.alertTopicWithoutCmk }),
+    ]);
+    // Unreserved concurrency: 80% of the 70 connections dev's database leaves to the Lambda.
+    const concurrency = Object.values(resourcesOf(devWithAlerts.doc, 'aws_cloudwatch_metric_alarm')).find((a) => a.metric_name === 'ConcurrentExecutions');
+    expect(concurrency?.threshold).toBe(56);
+  });
+});

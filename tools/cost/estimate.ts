@@ -1,0 +1,266 @@
+/**
+ * The monthly cost of one synthesized stack (its cdk.tf.json), from the price table and the usage
+ * assumptions. Pure: the document, the usage and the prices in, line items out.
+ */
+import type { UsageAssumptions } from '../../config/usage';
+import { blocks, isTrue, literalNumber, refersTo, resources, strings } from '../../policy/terraform-json';
+import type { TerraformDocument, TfResource } from '../../policy/types';
+import { HOURS_PER_MONTH, MULTI_AZ_FACTOR, PRICES, PRICE_REGION, RDS_POSTGRES_INSTANCE_HOUR, type Price } from './prices';
+
+/** Bytes in a GB as AWS bills data (2^30). */
+const BYTES_PER_GB = 1024 ** 3;
+
+/** Days in an average month, to turn a retention in days into months of stored logs. */
+const DAYS_PER_MONTH = 365 / 12;
+
+/** Months of logs a group without retention is assumed to hold (it grows without bound). */
+const UNBOUNDED_RETENTION_MONTHS = 12;
+
+/** Resource types that cost nothing by themselves (their cost, if any, is priced on another line). */
+export const FREE_RESOURCE_TYPES: readonly string[] = [
+  'aws_vpc',
+  'aws_subnet',
+  'aws_route_table',
+  'aws_default_security_group',
+  'aws_security_group',
+  'aws_vpc_security_group_ingress_rule',
+  'aws_vpc_security_group_egress_rule',
+  'aws_iam_role',
+  'aws_iam_policy',
+  'aws_iam_role_policy',
+  'aws_iam_role_policy_attachment',
+  'aws_db_subnet_group',
+  'aws_db_parameter_group',
+  'aws_kms_alias',
+  'aws_sns_topic_policy',
+  // Rules on the default bus matching AWS service events are free; the target's SNS publish is priced.
+  'aws_cloudwatch_event_rule',
+  'aws_cloudwatch_event_target',
+  // Priced as the ingestion and storage of its log group.
+  'aws_flow_log',
+];
+
+/** Resource types this module prices. */
+export const PRICED_RESOURCE_TYPES: readonly string[] = [
+  'aws_db_instance',
+  'aws_secretsmanager_secret',
+  'aws_vpc_endpoint',
+  'aws_lambda_function',
+  'aws_cloudwatch_log_group',
+  'aws_cloudwatch_metric_alarm',
+  'aws_kms_key',
+  'aws_sns_topic',
+  'aws_sns_topic_subscription',
+];
+
+/** One line of an estimate: a quantity of something at a list price. */
+export interface CostLine {
+  /** What is billed, e.g. `RDS db.t4g.micro, Single-AZ`. */
+  readonly item: string;
+  /** How much of it a month, in {@link CostLine.quantityUnit}. */
+  readonly quantity: number;
+  /** The unit of the quantity, e.g. `instance-hours`, `requests`. */
+  readonly quantityUnit: string;
+  /** How many quantity units one price unit is (10,000 for a price per 10,000 requests). */
+  readonly unitsPerPrice: number;
+  /** The list price applied. */
+  readonly price: Price;
+  /** quantity / unitsPerPrice × price, in USD. */
+  readonly monthlyUsd: number;
+}
+
+/** The estimate of one stack. */
+export interface StackEstimate {
+  readonly stack: string;
+  readonly lines: readonly CostLine[];
+  /** Resource types neither priced nor free, with how many of each: the estimate leaves them out. */
+  readonly unpriced: readonly { readonly type: string; readonly count: number }[];
+  /** Sum of the lines, in USD a month. */
+  readonly monthlyUsd: number;
+  /** {@link StackEstimate.monthlyUsd} over {@link HOURS_PER_MONTH}: what an hour deployed costs. */
+  readonly hourlyUsd: number;
+}
+
+/** Why a stack could not be estimated, one line per problem. */
+export class EstimateProblems extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'EstimateProblems';
+  }
+}
+
+function line(item: string, quantity: number, quantityUnit: string, price: Price, unitsPerPrice = 1): CostLine {
+  return { item, quantity, quantityUnit, unitsPerPrice, price, monthlyUsd: (quantity / unitsPerPrice) * price.usd };
+}
+
+function nameOf(r: TfResource, attribute: string): string {
+  const value = r.body[attribute];
+  return typeof value === 'string' && !value.includes('${') ? value : r.name;
+}
+
+/** The region of the stack's AWS provider, when it is a literal. */
+export function providerRegion(doc: TerraformDocument): string | undefined {
+  const providers = (doc.provider as { aws?: unknown } | undefined)?.aws;
+  const first = blocks(providers)[0];
+  return typeof first?.region === 'string' ? first.region : undefined;
+}
+
+function databaseLines(doc: TerraformDocument, usage: UsageAssumptions, problems: string[]): CostLine[] {
+  const lines: CostLine[] = [];
+  for (const db of resources(doc, 'aws_db_instance')) {
+    const id = nameOf(db, 'identifier');
+    const instanceClass = String(db.body.instance_class);
+    const multiAz = isTrue(db.body.multi_az);
+    const factor = multiAz ? MULTI_AZ_FACTOR : 1;
+    const deployment = multiAz ? 'Multi-AZ (primary and standby)' : 'Single-AZ';
+    const hourly = RDS_POSTGRES_INSTANCE_HOUR[instanceClass];
+    if (db.body.engine !== 'postgres') {
+      problems.push(`${id}: engine ${JSON.stringify(db.body.engine)} has no price; tools/cost/prices.ts prices RDS for PostgreSQL`);
+    } else if (hourly === undefined) {
+      problems.push(
+        `${id}: instance class ${JSON.stringify(instanceClass)} has no price in tools/cost/prices.ts; priced: ${Object.keys(RDS_POSTGRES_INSTANCE_HOUR).join(', ')}`,
+      );
+    } else {
+      lines.push(line(`RDS ${instanceClass}, ${deployment}`, HOURS_PER_MONTH * factor, 'instance-hours', hourly));
+    }
+    const storageType = db.body.storage_type ?? 'gp2';
+    const storage = literalNumber(db.body.allocated_storage) ?? 0;
+    if (storageType !== 'gp3') {
+      problems.push(`${id}: storage type ${JSON.stringify(storageType)} has no price in tools/cost/prices.ts; priced: "gp3"`);
+    } else {
+      lines.push(line(`RDS gp3 storage, ${deployment}`, storage * factor, 'GB-months', PRICES.rdsGp3GbMonth));
+    }
+    lines.push(line('RDS backup storage beyond the free allowance', usage.backupGbBeyondFree, 'GB-months', PRICES.rdsBackupGbMonth));
+  }
+  return lines;
+}
+
+function secretLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+  const managed = resources(doc, 'aws_db_instance').filter((db) => isTrue(db.body.manage_master_user_password)).length;
+  const secrets = managed + resources(doc, 'aws_secretsmanager_secret').length;
+  if (secrets === 0) return [];
+  return [
+    line('Secrets Manager secrets (the RDS-managed master user secret included)', secrets, 'secrets', PRICES.secretMonth),
+    line('Secrets Manager API calls', usage.secretsApiCallsPerMonth, 'requests', PRICES.secretsApi10k, 10_000),
+  ];
+}
+
+function endpointLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+  const endpoints = resources(doc, 'aws_vpc_endpoint').filter((e) => e.body.vpc_endpoint_type === 'Interface');
+  if (endpoints.length === 0) return [];
+  const lines = endpoints.map((e) => {
+    const azs = strings(e.body.subnet_ids).length;
+    const service = String(e.body.service_name ?? e.name).split('.').pop();
+    return line(`Interface endpoint ${service}, ${azs} AZ(s)`, HOURS_PER_MONTH * azs, 'AZ-hours', PRICES.endpointAzHour);
+  });
+  lines.push(line('Interface endpoint data processed', usage.endpointGbPerMonth, 'GB', PRICES.endpointGb));
+  return lines;
+}
+
+function lambdaLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+  return resources(doc, 'aws_lambda_function').flatMap((fn) => {
+    const name = nameOf(fn, 'function_name');
+    const memoryGb = (literalNumber(fn.body.memory_size) ?? 128) / 1024;
+    const arm = strings(fn.body.architectures).includes('arm64');
+    const gbSeconds = usage.invocationsPerMonth * (usage.averageDurationMillis / 1000) * memoryGb;
+    return [
+      line(`Lambda ${name} requests`, usage.invocationsPerMonth, 'requests', PRICES.lambdaRequestsMillion, 1_000_000),
+      line(`Lambda ${name} compute, ${arm ? 'arm64' : 'x86_64'}, ${memoryGb * 1024} MiB`, gbSeconds, 'GB-seconds', arm ? PRICES.lambdaArmGbSecond : PRICES.lambdaX86GbSecond),
+    ];
+  });
+}
+
+type LogKind = 'Lambda' | 'database' | 'VPC flow' | 'other';
+
+function logKind(doc: TerraformDocument, group: TfResource): LogKind {
+  if (resources(doc, 'aws_flow_log').some((f) => refersTo(f.body.log_destination ?? f.body.log_group_name, group))) return 'VPC flow';
+  const name = String(group.body.name ?? '');
+  if (name.startsWith('/aws/lambda/')) return 'Lambda';
+  if (name.startsWith('/aws/rds/')) return 'database';
+  return 'other';
+}
+
+function logLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+  const groups = resources(doc, 'aws_cloudwatch_log_group').map((g) => ({ group: g, kind: logKind(doc, g) }));
+  if (groups.length === 0) return [];
+  const count = (kind: LogKind) => groups.filter((g) => g.kind === kind).length;
+  const ingestOf = (kind: LogKind): number => {
+    switch (kind) {
+      case 'Lambda':
+        return (usage.invocationsPerMonth * usage.lambdaLogBytesPerInvocation) / BYTES_PER_GB / Math.max(1, count('Lambda'));
+      case 'database':
+        return usage.databaseLogGbPerMonth / Math.max(1, count('database'));
+      case 'VPC flow':
+        return usage.flowLogGbPerMonth / Math.max(1, count('VPC flow'));
+      default:
+        return 0;
+    }
+  };
+  const lines: CostLine[] = [];
+  for (const kind of ['Lambda', 'database', 'VPC flow'] as const) {
+    if (count(kind) > 0) lines.push(line(`CloudWatch Logs ingestion, ${kind} logs`, ingestOf(kind) * count(kind), 'GB', PRICES.logsIngestGb));
+  }
+  // Steady state: each group holds its retention's worth of ingestion (billed compressed, so less).
+  const stored = groups.reduce((sum, { group, kind }) => {
+    const days = literalNumber(group.body.retention_in_days);
+    const months = days === undefined || days === 0 ? UNBOUNDED_RETENTION_MONTHS : days / DAYS_PER_MONTH;
+    return sum + ingestOf(kind) * months;
+  }, 0);
+  lines.push(line('CloudWatch Logs storage at steady state (retention × ingestion, uncompressed)', stored, 'GB-months', PRICES.logsStorageGbMonth));
+  return lines;
+}
+
+function alarmAndAlertLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+  const lines: CostLine[] = [];
+  const alarms = resources(doc, 'aws_cloudwatch_metric_alarm').length;
+  if (alarms > 0) lines.push(line('CloudWatch alarms, standard resolution', alarms, 'alarms', PRICES.alarmMonth));
+  if (resources(doc, 'aws_sns_topic').length > 0) {
+    lines.push(line('SNS publishes (alarm state changes, rotation failures)', usage.alertNotificationsPerMonth, 'requests', PRICES.snsRequestsMillion, 1_000_000));
+    const emails = resources(doc, 'aws_sns_topic_subscription').filter((s) => s.body.protocol === 'email').length;
+    if (emails > 0) lines.push(line('SNS email deliveries', usage.alertNotificationsPerMonth * emails, 'emails', PRICES.snsEmail100k, 100_000));
+  }
+  return lines;
+}
+
+function kmsLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+  const keys = resources(doc, 'aws_kms_key').length;
+  if (keys === 0) return [];
+  return [
+    line('KMS customer-managed keys', keys, 'keys', PRICES.kmsKeyMonth),
+    line('KMS requests to them', usage.kmsRequestsPerMonth, 'requests', PRICES.kmsRequests10k, 10_000),
+  ];
+}
+
+/**
+ * Estimates one stack's monthly cost.
+ * @throws EstimateProblems when the stack is not in {@link PRICE_REGION} or uses something without a price
+ */
+export function estimateStack(stack: string, doc: TerraformDocument, usage: UsageAssumptions): StackEstimate {
+  const problems: string[] = [];
+  const region = providerRegion(doc);
+  if (region !== PRICE_REGION) {
+    problems.push(`the AWS provider's region is ${JSON.stringify(region)}; tools/cost/prices.ts holds ${PRICE_REGION} prices only`);
+  }
+  const lines = [
+    ...databaseLines(doc, usage, problems),
+    ...secretLines(doc, usage),
+    ...endpointLines(doc, usage),
+    ...lambdaLines(doc, usage),
+    ...logLines(doc, usage),
+    ...alarmAndAlertLines(doc, usage),
+    ...kmsLines(doc, usage),
+  ];
+  if (problems.length > 0) throw new EstimateProblems(problems.map((p) => `${stack}: ${p}`));
+  const counts = new Map<string, number>();
+  for (const r of resources(doc)) {
+    if (!FREE_RESOURCE_TYPES.includes(r.type) && !PRICED_RESOURCE_TYPES.includes(r.type)) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  }
+  const monthlyUsd = lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
+  return {
+    stack,
+    lines,
+    unpriced: [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => ({ type, count })),
+    monthlyUsd,
+    hourlyUsd: monthlyUsd / HOURS_PER_MONTH,
+  };
+}
