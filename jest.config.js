@@ -24,10 +24,12 @@ const common = {
   roots: ['<rootDir>/__tests__'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
-  testTimeout: 120000,
 };
 
 module.exports = {
+  // A global option: jest-circus reads testTimeout from the global configuration only, so inside
+  // a project it was ignored and hooks (PostgreSQL's start) timed out at the default 5 s under load.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION] },
     { ...common, displayName: 'integration', testMatch: INTEGRATION },
