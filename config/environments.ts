@@ -2,7 +2,8 @@ import type { EnvironmentConfig } from './schema';
 
 /**
  * The workshop as the seed builds it, at the lowest cost: region `ap-southeast-1`, the seed's
- * resource names, the seed's rotation schedule of 7 days, the Lambda, the endpoint and the DB instance in one AZ (`ap-southeast-1a`),
+ * resource names letter for letter (`seedNames`, its `lamda` role included), the seed's rotation
+ * schedule of 7 days, the Lambda, the endpoint and the DB instance in one AZ (`ap-southeast-1a`),
  * one endpoint ENI, a single-AZ `db.t4g.micro`, AWS-managed keys, short log retention, and a
  * database that `cdktf destroy` removes without a snapshot.
  */
@@ -10,6 +11,7 @@ export const dev: EnvironmentConfig = {
   environment: 'dev',
   region: 'ap-southeast-1',
   namePrefix: 'workshop',
+  seedNames: true,
   customerManagedKey: false,
   network: {
     vpcCidr: '10.0.0.0/16',
@@ -63,6 +65,7 @@ export const prod: EnvironmentConfig = {
   environment: 'prod',
   region: 'ap-southeast-1',
   namePrefix: 'workshop-prod',
+  seedNames: false,
   customerManagedKey: true,
   network: {
     ...dev.network,

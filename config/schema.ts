@@ -2,6 +2,7 @@ import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { INSTANCE_CLASS_MEMORY_GIB, RESERVED_DB_CONNECTIONS, defaultMaxConnectionsCeiling, maxLambdaConnections, postgresMajorVersion } from './derived';
 import { errors, invalidField } from './errors';
+import { namesDifferingFromSeed } from './names';
 import { AUTOMATICALLY_AFTER_DAYS, secretRotationProblems } from './rotation';
 
 /**
@@ -131,6 +132,7 @@ const environmentSchema = z
     namePrefix: z.string().regex(/^[a-z](?!.*--)[a-z0-9-]{1,23}[a-z0-9]$/, {
       error: '3 to 25 lowercase letters, digits or single hyphens, starting with a letter (RDS identifier rules)',
     }),
+    seedNames: z.boolean(),
     customerManagedKey: z.boolean(),
     network: networkSchema,
     database: databaseSchema,
@@ -273,6 +275,14 @@ export interface EnvironmentConfig {
   /** Prefix of every resource name, e.g. `workshop` gives `workshop-backend-vpc`. */
   readonly namePrefix: string;
   /**
+   * Name the resources the seed names exactly as the seed does, its misspelt Lambda role
+   * `workshop-lamda-secretsmng-role` (step 2.5) included, so readers of the workshop find them in
+   * the console. Requires the configuration that gives the seed's other names (`namePrefix`
+   * `workshop`, first AZ `ap-southeast-1a`); config/names.ts lists them. `false` spells the role
+   * `<namePrefix>-lambda-secretsmng-role`. Changing it replaces the role (IAM names are immutable).
+   */
+  readonly seedNames: boolean;
+  /**
    * Encrypt the secret, the log groups, the Lambda environment and the DB storage with a
    * customer-managed KMS key (about $1/month plus requests) instead of AWS-managed keys.
    */
@@ -355,7 +365,20 @@ function crossFieldProblems(config: EnvironmentConfig): string[] {
   const problems: string[] = [];
   const { network, database, lambda } = config;
 
-
+  if (config.seedNames) {
+    const differing = namesDifferingFromSeed(config);
+    if (differing.length > 0) {
+      problems.push(
+        invalidField(
+          'seedNames',
+          true,
+          `false, or a configuration that gives the seed's names; here ${differing
+            .map(({ entry, value }) => `${entry.what} would be "${value}" where the seed (step ${entry.seedStep}) has "${entry.seedValue}"`)
+            .join('; ')}`,
+        ),
+      );
+    }
+  }
   problems.push(...secretRotationProblems(database.secretRotation, 'database.secretRotation'));
   const azCount = network.availabilityZones.length;
 

@@ -6,6 +6,7 @@ import { BackendFunction } from './constructs/backend-function';
 import { validateEnvironmentConfig, type EnvironmentConfig } from '../config/schema';
 import { Database, POSTGRES_LOG_EXPORTS } from './constructs/database';
 import { EncryptionKey } from './constructs/encryption-key';
+import { resourceNames } from '../config/names';
 import { Network } from './constructs/network';
 import { SecretsManagerEndpoint } from './constructs/secrets-endpoint';
 
@@ -66,6 +67,7 @@ export class WorkshopBackendStack extends TerraformStack {
     this.backendFunction = new BackendFunction(this, 'function', {
       namePrefix,
       config: config.lambda,
+      roleName: resourceNames.lambdaRole(namePrefix, config.seedNames),
       network: this.network,
       database: this.database,
       endpoint: this.endpoint,
