@@ -1,7 +1,7 @@
 import { health, parseRequest, tables, type ActionRequest } from './actions';
 import { loadConfig, type Env, type HandlerConfig } from './config';
 import { DatabaseSession } from './db';
-import { LambdaError, describeError, messages } from './errors';
+import { LambdaError, boundedText, describeError, messages } from './errors';
 import { createLogger, type LogSink } from './log';
 import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
 
@@ -33,6 +33,13 @@ export interface HandlerDeps {
 export interface InvocationContext {
   readonly awsRequestId?: string;
 }
+
+/**
+ * The longest error message a response carries, in characters. Messages are bounded by
+ * construction (a caller's value appears only through `echo`, another layer's text through
+ * `boundedText`); this is the last guard, far below the 4 KiB an error response must stay under.
+ */
+export const MAX_RESPONSE_MESSAGE_CHARS = 1000;
 
 /** A successful invocation's response. */
 export interface SuccessResponse {
@@ -144,7 +151,7 @@ function dispatch(database: DatabaseSession, request: ActionRequest): Promise<un
 
 function toErrorResponse(err: unknown, requestId: string): ErrorResponse {
   if (err instanceof LambdaError) {
-    return { statusCode: err.statusCode, error: { type: err.type, message: err.message } };
+    return { statusCode: err.statusCode, error: { type: err.type, message: boundedText(err.message, MAX_RESPONSE_MESSAGE_CHARS) } };
   }
   // An unexpected error's message is not vetted, so it goes to the logs only.
   return { statusCode: 500, error: { type: 'Internal', message: messages.internal(requestId) } };
