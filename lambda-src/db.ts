@@ -14,7 +14,11 @@ export interface DatabaseSessionProps {
   readonly database: string;
   /** Time to open a session (TCP, TLS, authentication), in milliseconds. */
   readonly connectTimeoutMillis: number;
-  /** Per-query limit, in milliseconds: `statement_timeout` on the server and `query_timeout` in pg. */
+  /**
+   * Per-query limit, in milliseconds: the server's `statement_timeout`. The client waits
+   * {@link clientQueryTimeoutMillis} of it (`query_timeout` in pg), slightly longer, so the server
+   * cancels a slow query first and the session survives with SQLSTATE 57014.
+   */
   readonly queryTimeoutMillis: number;
   /** Where the username and password come from. */
   readonly credentials: CredentialSource;
@@ -35,6 +39,16 @@ export interface SessionSecret {
 
 /** A query run by {@link DatabaseSession.run}: it receives the open session and what opened it. */
 export type Work<T> = (client: ClientBase, secret: SessionSecret) => Promise<T>;
+
+/**
+ * How long the client waits for a query, in milliseconds: the server's `statement_timeout` plus a
+ * tenth of it, at least 100 ms and at most 1000 ms. When the two were equal, pg's timer (started
+ * before the query left) usually fired first, dropped the TLS session and lost the server's
+ * SQLSTATE 57014; the margin lets the server's cancellation arrive first.
+ */
+export function clientQueryTimeoutMillis(statementTimeoutMillis: number): number {
+  return statementTimeoutMillis + Math.min(1000, Math.max(100, Math.round(statementTimeoutMillis / 10)));
+}
 
 /** SQLSTATE PostgreSQL returns for a wrong password (invalid_password). */
 const INVALID_PASSWORD = '28P01';
@@ -157,7 +171,7 @@ export class DatabaseSession {
       application_name: 'workshop-backend-lambda',
       connectionTimeoutMillis: connectTimeoutMillis,
       statement_timeout: queryTimeoutMillis,
-      query_timeout: queryTimeoutMillis,
+      query_timeout: clientQueryTimeoutMillis(queryTimeoutMillis),
       keepAlive: true,
       // Verification is always on. SNI must not carry an IP address (RFC 6066), and pg checks
       // the certificate against the host either way.

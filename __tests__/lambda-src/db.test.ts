@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { readOnly, type HealthResult } from '../../lambda-src/actions';
+import { clientQueryTimeoutMillis } from '../../lambda-src/db';
+import { DatabaseQueryError } from '../../lambda-src/errors';
 import { createHandler, type ErrorResponse, type HandlerInstance, type SuccessResponse } from '../../lambda-src/handler';
 import { createTestCa } from '../support/certificates';
 import { APP_DATABASE, APP_USER, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../support/lambda-fixture';
@@ -78,6 +80,27 @@ describe('session replacement', () => {
     expect(logs.parsed()).toContainEqual(
       expect.objectContaining({ level: 'warn', message: 'database session lost during the query; retrying once on a new session' }),
     );
+  });
+});
+
+describe('query timeouts', () => {
+  it('waits slightly longer than the server, so a statement timeout comes back as SQLSTATE 57014 and the session is reused', async () => {
+    // Long enough that the margin (200 ms here) dwarfs scheduling delays on a busy machine.
+    const instance = track(createHandler({ env: fixture.lambdaEnv({ DB_QUERY_TIMEOUT_MS: '2000' }), ca: fixture.pg.ca.certPem, logSink: () => undefined }));
+    const first = (await instance.handler({ action: 'health' })) as SuccessResponse;
+    const database = instance.runtime()!.database;
+
+    const failure = await database.run((client) => client.query('SELECT pg_sleep(5)')).catch((err: unknown) => err);
+    const after = (await instance.handler({ action: 'health' })) as SuccessResponse;
+
+    expect(failure).toBeInstanceOf(DatabaseQueryError);
+    expect(failure).toMatchObject({ sqlState: '57014', message: expect.stringContaining('57014') });
+    expect((after.result as HealthResult).backendPid).toBe((first.result as HealthResult).backendPid);
+    expect(database.connectCount).toBe(1);
+  });
+
+  it('gives the client a margin over the server: a tenth of the statement timeout, from 100 ms to 1 s', () => {
+    expect([50, 1000, 3000, 8000, 20000].map(clientQueryTimeoutMillis)).toEqual([150, 1100, 3300, 8800, 21000]);
   });
 });
 
