@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Client, type ClientBase, type ClientConfig } from 'pg';
-import { DatabaseConnectError, DatabaseQueryError, LambdaError, describeError, errorCode, messages } from './errors';
+import { DatabaseConnectError, DatabaseQueryError, LambdaError, describeError, errorCode, isServerError, messages } from './errors';
 import type { Logger } from './log';
 import type { CredentialSource, DbCredentials } from './secrets';
 
@@ -40,6 +40,22 @@ export interface SessionSecret {
 /** A query run by {@link DatabaseSession.run}: it receives the open session and what opened it. */
 export type Work<T> = (client: ClientBase, secret: SessionSecret) => Promise<T>;
 
+/** How {@link DatabaseSession.run} may recover from a failure of `work`. */
+export interface RunOptions {
+  /**
+   * `work` only reads, so running it again on a new session is safe: after a lost session or a
+   * client-side read timeout it is retried once.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * Milliseconds left to the invocation (Lambda's `getRemainingTimeInMillis`): a retry after a read
+   * timeout is made only when a connect and a query still fit.
+   * @default - unknown: the retry is made
+   */
+  readonly remainingMillis?: () => number | undefined;
+}
+
 /**
  * How long the client waits for a query, in milliseconds: the server's `statement_timeout` plus a
  * tenth of it, at least 100 ms and at most 1000 ms. When the two were equal, pg's timer (started
@@ -49,6 +65,9 @@ export type Work<T> = (client: ClientBase, secret: SessionSecret) => Promise<T>;
 export function clientQueryTimeoutMillis(statementTimeoutMillis: number): number {
   return statementTimeoutMillis + Math.min(1000, Math.max(100, Math.round(statementTimeoutMillis / 10)));
 }
+
+/** The message pg gives a query whose `query_timeout` passed without an answer. */
+const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 
 /** SQLSTATE PostgreSQL returns for a wrong password (invalid_password). */
 const INVALID_PASSWORD = '28P01';
@@ -85,8 +104,9 @@ interface Session {
  *
  * Opening uses the cached credentials; when PostgreSQL rejects them (28P01, as after a rotation)
  * the secret is fetched again once and the connect retried once. A session the server closed is
- * dropped and replaced; a query that finds its session gone is retried once on a new one, which
- * is safe because every query this Lambda runs is read-only.
+ * dropped and replaced. Read-only work is retried once on a new session when it finds its session
+ * gone, or when PostgreSQL did not answer within the client's read timeout (a stalled network
+ * path) and the invocation still has time for a connect and a query.
  */
 export class DatabaseSession {
   /** How many sessions this instance opened successfully. */
@@ -97,15 +117,12 @@ export class DatabaseSession {
   constructor(private readonly props: DatabaseSessionProps) {}
 
   /** Runs `work` on the container's session, opening or replacing the session as needed. */
-  async run<T>(work: Work<T>): Promise<T> {
+  async run<T>(work: Work<T>, options: RunOptions = {}): Promise<T> {
     const session = await this.currentSession();
     try {
       return await work(session.client, session.secret);
     } catch (err) {
-      if (!isSessionLost(err, session)) throw this.afterQueryError(err, session);
-      this.props.log.warn('database session lost during the query; retrying once on a new session', {
-        errorCode: errorCode(err),
-      });
+      if (!options.readOnly || !this.mayRetry(err, session, options)) throw this.afterQueryError(err, session);
       this.drop(session);
       const fresh = await this.currentSession();
       try {
@@ -114,6 +131,24 @@ export class DatabaseSession {
         throw this.afterQueryError(retryErr, fresh);
       }
     }
+  }
+
+  /** Whether read-only work that failed with `err` is worth one more try on a new session, logging why. */
+  private mayRetry(err: unknown, session: Session, options: RunOptions): boolean {
+    const { log, connectTimeoutMillis, queryTimeoutMillis } = this.props;
+    if (isSessionLost(err, session)) {
+      log.warn('database session lost during the query; retrying once on a new session', { errorCode: errorCode(err) });
+      return true;
+    }
+    if (!isReadTimeout(err)) return false;
+    const neededMillis = connectTimeoutMillis + clientQueryTimeoutMillis(queryTimeoutMillis);
+    const remainingMillis = options.remainingMillis?.();
+    if (remainingMillis !== undefined && remainingMillis < neededMillis) {
+      log.warn('no answer within the read timeout; too little time left to retry', { remainingMs: remainingMillis, neededMs: neededMillis });
+      return false;
+    }
+    log.warn('no answer within the read timeout; retrying once on a new session', { remainingMs: remainingMillis, neededMs: neededMillis });
+    return true;
   }
 
   /** Closes the session, if any. For tests and benchmarks; Lambda just freezes the container. */
@@ -225,6 +260,10 @@ export class DatabaseSession {
     // A server-reported error leaves the session usable; anything else (a client-side query
     // timeout, a protocol error) may leave it mid-query, so it is replaced next time.
     if (!isServerError(err)) this.drop(session);
+    if (isReadTimeout(err)) {
+      const { queryTimeoutMillis } = this.props;
+      return new DatabaseQueryError(messages.dbReadTimeout(clientQueryTimeoutMillis(queryTimeoutMillis), queryTimeoutMillis), { cause: err });
+    }
     return new DatabaseQueryError(messages.dbQuery(describeError(err)), { cause: err, sqlState: errorCode(err) });
   }
 
@@ -240,9 +279,9 @@ export class DatabaseSession {
   }
 }
 
-/** True when PostgreSQL itself reported the error (it carries a severity and a SQLSTATE). */
-function isServerError(err: unknown): boolean {
-  return typeof (err as { severity?: unknown } | null)?.severity === 'string';
+/** True for pg's client-side `query_timeout`: the server has not answered, and may never. */
+function isReadTimeout(err: unknown): boolean {
+  return err instanceof Error && !isServerError(err) && err.message === READ_TIMEOUT_MESSAGE;
 }
 
 function isSessionLost(err: unknown, session: Session): boolean {

@@ -165,6 +165,9 @@ export const messages = {
   dbAuth: (host: string, port: number, username: string, secretArn: string, versionId: string) =>
     `PostgreSQL at ${host}:${port} rejected the password of "${username}" (28P01) from ${secretArn} ` +
     `version ${versionId}, fetched again after the cached one was rejected: rotation may be in progress`,
+  dbReadTimeout: (waitedMillis: number, statementTimeoutMillis: number) =>
+    `PostgreSQL sent no answer within ${waitedMillis} ms, past its own statement_timeout of ${statementTimeoutMillis} ms: ` +
+    'the connection stalled (a network path that stopped delivering), so the session was dropped',
   dbConnect: (host: string, port: number, detail: string) =>
     `could not open a session on PostgreSQL at ${host}:${port} (${detail}): check the database ` +
     "security group admits the Lambda's security group on this port, and the instance is available",

@@ -1,6 +1,6 @@
-import { health, parseRequest, tables, type ActionRequest } from './actions';
+import { ACTION_SPECS, health, parseRequest, tables, type ActionRequest } from './actions';
 import { loadConfig, type Env, type HandlerConfig } from './config';
-import { DatabaseSession } from './db';
+import { DatabaseSession, type RunOptions } from './db';
 import { LambdaError, boundedText, describeError, messages } from './errors';
 import { createLogger, type LogSink } from './log';
 import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
@@ -32,6 +32,8 @@ export interface HandlerDeps {
 /** The part of the Lambda context the handler reads. */
 export interface InvocationContext {
   readonly awsRequestId?: string;
+  /** Milliseconds before Lambda stops the invocation; bounds the retry after a read timeout. */
+  getRemainingTimeInMillis?(): number;
 }
 
 /**
@@ -114,7 +116,10 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
     try {
       const request = parseRequest(event);
       action = request.action;
-      const result = await dispatch(getRuntime().database, request);
+      const result = await dispatch(getRuntime().database, request, {
+        readOnly: ACTION_SPECS[request.action].readOnly,
+        remainingMillis: () => context?.getRemainingTimeInMillis?.(),
+      });
       log.info('invocation succeeded', { requestId, action, durationMs: elapsedMillis(started) });
       return { statusCode: 200, action: request.action, result };
     } catch (err) {
@@ -140,12 +145,12 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
   };
 }
 
-function dispatch(database: DatabaseSession, request: ActionRequest): Promise<unknown> {
+function dispatch(database: DatabaseSession, request: ActionRequest, options: RunOptions): Promise<unknown> {
   switch (request.action) {
     case 'health':
-      return database.run((client, secret) => health(client, secret));
+      return database.run((client, secret) => health(client, secret), options);
     case 'tables':
-      return database.run((client) => tables(client, request.schema));
+      return database.run((client) => tables(client, request.schema), options);
   }
 }
 
