@@ -69,6 +69,9 @@ export function clientQueryTimeoutMillis(statementTimeoutMillis: number): number
 /** The message pg gives a query whose `query_timeout` passed without an answer. */
 const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 
+/** The message pg gives when the server answers the TLS request with `N` (no TLS). */
+const NO_TLS_MESSAGE = 'The server does not support SSL connections';
+
 /** SQLSTATE PostgreSQL returns for a wrong password (invalid_password). */
 const INVALID_PASSWORD = '28P01';
 
@@ -272,6 +275,7 @@ export class DatabaseSession {
     const { host, port } = this.props;
     const code = errorCode(err);
     if (code && TLS_CODES.has(code)) return new DatabaseConnectError(messages.dbTls(host, port, code), { cause: err });
+    if (err instanceof Error && err.message === NO_TLS_MESSAGE) return new DatabaseConnectError(messages.dbNoTls(host, port), { cause: err });
     return new DatabaseConnectError(messages.dbConnect(host, port, describeError(err)), {
       cause: err,
       sqlState: isServerError(err) ? code : undefined,

@@ -165,6 +165,9 @@ export const messages = {
   dbAuth: (host: string, port: number, username: string, secretArn: string, versionId: string) =>
     `PostgreSQL at ${host}:${port} rejected the password of "${username}" (28P01) from ${secretArn} ` +
     `version ${versionId}, fetched again after the cached one was rejected: rotation may be in progress`,
+  dbNoTls: (host: string, port: number) =>
+    `PostgreSQL at ${host}:${port} does not offer TLS (it declined the TLS request), and this function connects ` +
+    'only over verified TLS: point DB_HOST at the RDS instance (RDS always offers TLS), or turn ssl on in the server',
   dbReadTimeout: (waitedMillis: number, statementTimeoutMillis: number) =>
     `PostgreSQL sent no answer within ${waitedMillis} ms, past its own statement_timeout of ${statementTimeoutMillis} ms: ` +
     'the connection stalled (a network path that stopped delivering), so the session was dropped',
