@@ -92,7 +92,11 @@ export interface LambdaTimeouts {
   readonly secretsManagerRequestTimeoutMillis: number;
   /** Opening a PostgreSQL session: timeout/10, at most 3000 ms. */
   readonly dbConnectTimeoutMillis: number;
-  /** One query, server and client side: timeout/10, at most 3000 ms. */
+  /**
+   * One query, the server's `statement_timeout`: timeout/10, at most 3000 ms. The client waits a
+   * tenth longer (100 ms to 1 s, `clientQueryTimeoutMillis` in lambda-src/db.ts), so the server
+   * cancels first and the session survives.
+   */
   readonly dbQueryTimeoutMillis: number;
 }
 

@@ -2,7 +2,8 @@ import type { EnvironmentConfig } from './schema';
 
 /**
  * The workshop as the seed builds it, at the lowest cost: region `ap-southeast-1`, the seed's
- * resource names, the Lambda, the endpoint and the DB instance in one AZ (`ap-southeast-1a`),
+ * resource names letter for letter (`seedNames`, its `lamda` role included), the seed's rotation
+ * schedule of 7 days, the Lambda, the endpoint and the DB instance in one AZ (`ap-southeast-1a`),
  * one endpoint ENI, a single-AZ `db.t4g.micro`, AWS-managed keys, short log retention, and a
  * database that `cdktf destroy` removes without a snapshot.
  */
@@ -10,6 +11,7 @@ export const dev: EnvironmentConfig = {
   environment: 'dev',
   region: 'ap-southeast-1',
   namePrefix: 'workshop',
+  seedNames: true,
   customerManagedKey: false,
   network: {
     vpcCidr: '10.0.0.0/16',
@@ -37,6 +39,9 @@ export const dev: EnvironmentConfig = {
     logRetentionDays: 14,
     // Below LEAST(1 GiB / 9531392, 5000) = 112: RDS keeps part of the memory for itself.
     maxConnections: 80,
+    // Seed step 1.4: rotation on, every 7 days (what RDS sets on its managed secret). Not
+    // immediately: a deploy in the middle of a workshop should not change the password.
+    secretRotation: { automaticallyAfterDays: 7, rotateImmediately: false },
   },
   lambda: {
     runtime: 'nodejs24.x',
@@ -63,6 +68,7 @@ export const prod: EnvironmentConfig = {
   environment: 'prod',
   region: 'ap-southeast-1',
   namePrefix: 'workshop-prod',
+  seedNames: false,
   customerManagedKey: true,
   network: {
     ...dev.network,
@@ -82,6 +88,14 @@ export const prod: EnvironmentConfig = {
     // 4 GiB: LEAST(4294967296 / 9531392, 5000) = 450 on the whole memory; DBInstanceClassMemory
     // excludes what the OS and RDS use, so the instance reports somewhat less. 400 is a safe floor.
     maxConnections: 400,
+    // Weekly, as RDS's default, but at a known off-peak time: Saturday 18:00-21:00 UTC is Sunday
+    // 02:00-05:00 in Singapore (UTC+8, no daylight saving), the quietest hours of the quietest
+    // day for a business backend in ap-southeast-1, and it closes well before the UTC day ends.
+    // A cron() rather than rate(7 days): a rate's window opens at 00:00 UTC, 08:00 in Singapore,
+    // and AWS recommends cron() so that changing the schedule triggers no unplanned rotation
+    // (AWS::SecretsManager::RotationSchedule RotationRules). Never on deploy: a deploy must not
+    // change the production master password.
+    secretRotation: { scheduleExpression: 'cron(0 18 ? * SAT *)', windowDuration: '3h', rotateImmediately: false },
   },
   lambda: {
     ...dev.lambda,

@@ -2,6 +2,8 @@ import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { INSTANCE_CLASS_MEMORY_GIB, RESERVED_DB_CONNECTIONS, defaultMaxConnectionsCeiling, maxLambdaConnections, postgresMajorVersion } from './derived';
 import { errors, invalidField } from './errors';
+import { namesDifferingFromSeed } from './names';
+import { AUTOMATICALLY_AFTER_DAYS, secretRotationProblems } from './rotation';
 
 /**
  * Retention periods CloudWatch Logs accepts, in days.
@@ -67,6 +69,15 @@ const networkSchema = z
   })
   .strict();
 
+const secretRotationSchema = z
+  .object({
+    automaticallyAfterDays: intRange(AUTOMATICALLY_AFTER_DAYS.min, AUTOMATICALLY_AFTER_DAYS.max, ' (Secrets Manager AutomaticallyAfterDays)').optional(),
+    scheduleExpression: z.string({ error: 'a rate() or cron() expression such as "rate(7 days)"' }).optional(),
+    windowDuration: z.string({ error: 'whole hours such as "3h"' }).optional(),
+    rotateImmediately: z.boolean(),
+  })
+  .strict();
+
 const databaseSchema = z
   .object({
     engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, {
@@ -96,6 +107,7 @@ const databaseSchema = z
       }),
     logRetentionDays: retentionDays,
     maxConnections: intRange(10, 5000, " (PostgreSQL max_connections; RDS's default is LEAST(DBInstanceClassMemory/9531392, 5000))"),
+    secretRotation: secretRotationSchema,
   })
   .strict();
 
@@ -141,6 +153,7 @@ export const environmentSchema = z
     namePrefix: z.string().regex(/^[a-z](?!.*--)[a-z0-9-]{1,23}[a-z0-9]$/, {
       error: '3 to 25 lowercase letters, digits or single hyphens, starting with a letter (RDS identifier rules)',
     }),
+    seedNames: z.boolean(),
     customerManagedKey: z.boolean(),
     network: networkSchema,
     database: databaseSchema,
@@ -173,6 +186,42 @@ export interface NetworkConfig {
   readonly flowLogRetentionDays: number;
   /** Which traffic the flow log records: `ACCEPT`, `REJECT` or `ALL`. */
   readonly flowLogTrafficType: 'ACCEPT' | 'REJECT' | 'ALL';
+}
+
+/**
+ * The rotation schedule of the RDS-managed master user secret: the settings of the secret's
+ * Rotation tab (seed step 1.4). RDS rotates the secret itself, so there is no rotation Lambda;
+ * automatic rotation is always on (hashicorp/aws 6.25.0 cannot turn it off). Set exactly one of
+ * `automaticallyAfterDays` and `scheduleExpression`. Schedules are in UTC.
+ * Sources: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html,
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
+ */
+export interface SecretRotationConfig {
+  /**
+   * Days between rotations, 1 to 1000, counted from the last rotation (the console's "time unit"
+   * schedule; RDS's own default is 7).
+   * @default - none: set this or `scheduleExpression`
+   */
+  readonly automaticallyAfterDays?: number;
+  /**
+   * A `rate()` or `cron()` expression in UTC: `rate(<n> hours|days)` from 4 hours to 999 days, or
+   * `cron(0 <hours> <day-of-month> <month> <day-of-week> *)` (minutes must be 0, year `*`), hours at
+   * least 4 apart. A rate's windows open at midnight UTC; a cron's at the hours it names.
+   * @default - none: set this or `automaticallyAfterDays`
+   */
+  readonly scheduleExpression?: string;
+  /**
+   * How long each rotation window stays open, in whole hours from `1h` to `24h`. Only with
+   * `scheduleExpression`; the window must close before the next one opens and by the end of the
+   * UTC day it opens on.
+   * @default - 1 hour for a schedule in hours, the rest of the UTC day for a schedule in days
+   */
+  readonly windowDuration?: string;
+  /**
+   * Rotate as soon as Terraform creates or changes the rotation settings, then follow the schedule.
+   * `false` keeps a deploy from changing the master password.
+   */
+  readonly rotateImmediately: boolean;
 }
 
 /** Database settings of one environment. */
@@ -216,6 +265,8 @@ export interface DatabaseConfig {
    * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Parameters.html
    */
   readonly maxConnections: number;
+  /** The master user secret's rotation schedule (seed step 1.4); see {@link SecretRotationConfig}. */
+  readonly secretRotation: SecretRotationConfig;
 }
 
 /** Lambda settings of one environment. */
@@ -274,6 +325,14 @@ export interface EnvironmentConfig {
   readonly region: string;
   /** Prefix of every resource name, e.g. `workshop` gives `workshop-backend-vpc`. */
   readonly namePrefix: string;
+  /**
+   * Name the resources the seed names exactly as the seed does, its misspelt Lambda role
+   * `workshop-lamda-secretsmng-role` (step 2.5) included, so readers of the workshop find them in
+   * the console. Requires the configuration that gives the seed's other names (`namePrefix`
+   * `workshop`, first AZ `ap-southeast-1a`); config/names.ts lists them. `false` spells the role
+   * `<namePrefix>-lambda-secretsmng-role`. Changing it replaces the role (IAM names are immutable).
+   */
+  readonly seedNames: boolean;
   /**
    * Encrypt the secret, the log groups, the Lambda environment and the DB storage with a
    * customer-managed KMS key (about $1/month plus requests) instead of AWS-managed keys.
@@ -358,6 +417,22 @@ function checkEnvironment(input: unknown): { config: EnvironmentConfig } | Envir
 function crossFieldProblems(config: EnvironmentConfig): string[] {
   const problems: string[] = [];
   const { network, database, lambda } = config;
+
+  if (config.seedNames) {
+    const differing = namesDifferingFromSeed(config);
+    if (differing.length > 0) {
+      problems.push(
+        invalidField(
+          'seedNames',
+          true,
+          `false, or a configuration that gives the seed's names; here ${differing
+            .map(({ entry, value }) => `${entry.what} would be "${value}" where the seed (step ${entry.seedStep}) has "${entry.seedValue}"`)
+            .join('; ')}`,
+        ),
+      );
+    }
+  }
+  problems.push(...secretRotationProblems(database.secretRotation, 'database.secretRotation'));
   const azCount = network.availabilityZones.length;
 
   network.availabilityZones.forEach((az, i) => {

@@ -1,5 +1,5 @@
-import type { ClientBase } from 'pg';
-import { BadRequestError, messages } from './errors';
+import type { ClientBase, QueryResult, QueryResultRow } from 'pg';
+import { BadRequestError, echo, errorCode, isServerError, messages } from './errors';
 import type { SessionSecret } from './db';
 
 /** The requests the Lambda accepts, after validation. */
@@ -10,39 +10,130 @@ export type ActionRequest =
 /** The accepted action names, in the order error messages list them. */
 export const ACTIONS = ['health', 'tables'] as const;
 
+/** An accepted action name. */
+export type ActionName = (typeof ACTIONS)[number];
+
 /** Longest identifier PostgreSQL keeps (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER_LENGTH = 63;
 
+/** One string parameter of an action: its name, default and length limits. */
+export interface StringParameter {
+  readonly name: string;
+  /** The value when the event has none. */
+  readonly defaultValue: string;
+  /** Longest accepted value, in characters (UTF-16 code units). */
+  readonly maxLength: number;
+  /** What is accepted, for messages. */
+  readonly expected: string;
+}
+
+/** What the handler needs to know about an action. */
+export interface ActionSpec {
+  /** Its parameters besides `action`; every one is checked, and echoed only bounded. */
+  readonly parameters: readonly StringParameter[];
+  /** It only reads, so retrying it on a new session after a lost session or a read timeout is safe. */
+  readonly readOnly: boolean;
+}
+
+/** Every action with its parameters: the parser and the tests of caller errors both read this. */
+export const ACTION_SPECS: { readonly [A in ActionName]: ActionSpec } = {
+  health: { parameters: [], readOnly: true },
+  tables: {
+    parameters: [
+      {
+        name: 'schema',
+        defaultValue: 'public',
+        maxLength: MAX_IDENTIFIER_LENGTH,
+        expected: `a string of 1 to ${MAX_IDENTIFIER_LENGTH} characters`,
+      },
+    ],
+    readOnly: true,
+  },
+};
+
 /**
- * Validates an invocation event. No action means `health`.
- * @throws BadRequestError naming what is wrong and what is accepted.
+ * Validates an invocation event. No action means `health`. Fields other than `action` and the
+ * action's parameters are ignored (the Lambda console's sample events carry `key1`...).
+ * @throws BadRequestError naming what is wrong and what is accepted; the caller's value appears
+ *   in the message only through {@link echo}, bounded.
  */
 export function parseRequest(event: unknown): ActionRequest {
   if (event === undefined || event === null) return { action: 'health' };
   if (typeof event !== 'object' || Array.isArray(event)) {
-    throw new BadRequestError(messages.notAnObject(describeValue(event)));
+    throw new BadRequestError(messages.notAnObject(echo(event)));
   }
   const fields = event as Record<string, unknown>;
   const action = fields.action ?? 'health';
   if (typeof action !== 'string') {
-    throw new BadRequestError(messages.badParam('<none>', 'action', `one of ${ACTIONS.join(', ')}`, describeValue(action)));
+    throw new BadRequestError(messages.badParam('<none>', 'action', `one of ${ACTIONS.join(', ')}`, echo(action)));
   }
   switch (action) {
     case 'health':
       return { action };
-    case 'tables': {
-      const schema = fields.schema ?? 'public';
-      if (typeof schema !== 'string' || schema.length === 0 || schema.length > MAX_IDENTIFIER_LENGTH) {
-        throw new BadRequestError(
-          messages.badParam(action, 'schema', `a string of 1 to ${MAX_IDENTIFIER_LENGTH} characters`, describeValue(schema)),
-        );
-      }
-      return { action, schema };
-    }
+    case 'tables':
+      return { action, schema: stringParameter(fields, action, ACTION_SPECS.tables.parameters[0]) };
     default:
-      throw new BadRequestError(messages.unknownAction(action, ACTIONS));
+      throw new BadRequestError(messages.unknownAction(echo(action), ACTIONS));
   }
 }
+
+function stringParameter(fields: Readonly<Record<string, unknown>>, action: ActionName, spec: StringParameter): string {
+  const value = fields[spec.name] ?? spec.defaultValue;
+  if (typeof value !== 'string' || value.length === 0 || value.length > spec.maxLength) {
+    throw new BadRequestError(messages.badParam(action, spec.name, spec.expected, echo(value)));
+  }
+  return value;
+}
+
+/** A caller's value bound to a query parameter, with the name the caller gave it. */
+export interface CallerValue {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** SQLSTATE class 22, data exception: PostgreSQL could not take a value as the type it needed. */
+const DATA_EXCEPTION_CLASS = '22';
+
+/**
+ * Runs `sql` with the caller's `values` as its parameters, and answers any mistake in those
+ * values with a {@link BadRequestError} naming them, whichever layer finds it:
+ * - at the driver's boundary, a string that is not well-formed Unicode: node-postgres would send a
+ *   lone surrogate as U+FFFD, so the query would silently use another value than the caller's;
+ * - in PostgreSQL, a data exception (SQLSTATE class 22), such as 22021 for a NUL character, which
+ *   text cannot hold (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+ * Any other error is not the caller's, and propagates unchanged.
+ */
+export async function queryWithCallerValues<R extends QueryResultRow>(
+  client: ClientBase,
+  action: ActionName,
+  sql: string,
+  values: readonly CallerValue[],
+): Promise<QueryResult<R>> {
+  for (const { name, value } of values) {
+    if (LONE_SURROGATE.test(value)) throw new BadRequestError(messages.paramNotSendable(action, name, echo(value)));
+  }
+  try {
+    return await client.query<R>(sql, values.map((v) => v.value));
+  } catch (err) {
+    const sqlState = errorCode(err);
+    if (isServerError(err) && sqlState?.startsWith(DATA_EXCEPTION_CLASS)) {
+      throw new BadRequestError(
+        messages.paramRejectedByDatabase(
+          action,
+          values.map((v) => v.name),
+          sqlState,
+          (err as Error).message,
+          values.map((v) => echo(v.value)),
+        ),
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+/** A UTF-16 surrogate not paired with its other half (with `u`, a pair matches as one astral code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** What the `health` action returns. */
 export interface HealthResult {
@@ -86,13 +177,18 @@ export interface TableRow {
   readonly type: string;
 }
 
-/** Lists the tables and views of `schema` visible to the Lambda's role. */
+/**
+ * Lists the tables and views of `schema` visible to the Lambda's role.
+ * @throws BadRequestError when the driver cannot send `schema` unchanged or PostgreSQL rejects it
+ */
 export async function tables(client: ClientBase, schema: string): Promise<{ schema: string; tables: TableRow[] }> {
   const { rows } = await readOnly(client, () =>
-    client.query<{ name: string; type: string }>(
+    queryWithCallerValues<{ name: string; type: string }>(
+      client,
+      'tables',
       `SELECT table_name AS name, table_type AS type FROM information_schema.tables
        WHERE table_schema = $1 ORDER BY table_name`,
-      [schema],
+      [{ name: 'schema', value: schema }],
     ),
   );
   return { schema, tables: rows };
@@ -113,11 +209,4 @@ export async function readOnly<T>(client: ClientBase, work: () => Promise<T>): P
   }
   await client.query('COMMIT');
   return result;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
-  return `a ${typeof value}`;
 }

@@ -20,7 +20,10 @@ export interface HandlerConfig {
   readonly secretsManagerRequestTimeoutMillis: number;
   /** Time to open a PostgreSQL session (TCP, TLS, auth), in milliseconds (`DB_CONNECT_TIMEOUT_MS`). */
   readonly dbConnectTimeoutMillis: number;
-  /** Per-query limit, client and server side, in milliseconds (`DB_QUERY_TIMEOUT_MS`). */
+  /**
+   * Per-query limit, in milliseconds (`DB_QUERY_TIMEOUT_MS`): the server's `statement_timeout`; the
+   * client waits slightly longer (`clientQueryTimeoutMillis` in db.ts) so the server cancels first.
+   */
   readonly dbQueryTimeoutMillis: number;
   /** How long fetched credentials are reused, in seconds (`SECRET_CACHE_TTL_SECONDS`); 0 fetches every time. */
   readonly secretCacheTtlSeconds: number;

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Client, type ClientBase, type ClientConfig } from 'pg';
-import { DatabaseConnectError, DatabaseQueryError, LambdaError, describeError, errorCode, messages } from './errors';
+import { DatabaseConnectError, DatabaseQueryError, LambdaError, describeError, errorCode, isServerError, messages } from './errors';
 import type { Logger } from './log';
 import type { CredentialSource, DbCredentials } from './secrets';
 
@@ -14,7 +14,11 @@ export interface DatabaseSessionProps {
   readonly database: string;
   /** Time to open a session (TCP, TLS, authentication), in milliseconds. */
   readonly connectTimeoutMillis: number;
-  /** Per-query limit, in milliseconds: `statement_timeout` on the server and `query_timeout` in pg. */
+  /**
+   * Per-query limit, in milliseconds: the server's `statement_timeout`. The client waits
+   * {@link clientQueryTimeoutMillis} of it (`query_timeout` in pg), slightly longer, so the server
+   * cancels a slow query first and the session survives with SQLSTATE 57014.
+   */
   readonly queryTimeoutMillis: number;
   /** Where the username and password come from. */
   readonly credentials: CredentialSource;
@@ -35,6 +39,38 @@ export interface SessionSecret {
 
 /** A query run by {@link DatabaseSession.run}: it receives the open session and what opened it. */
 export type Work<T> = (client: ClientBase, secret: SessionSecret) => Promise<T>;
+
+/** How {@link DatabaseSession.run} may recover from a failure of `work`. */
+export interface RunOptions {
+  /**
+   * `work` only reads, so running it again on a new session is safe: after a lost session or a
+   * client-side read timeout it is retried once.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * Milliseconds left to the invocation (Lambda's `getRemainingTimeInMillis`): a retry after a read
+   * timeout is made only when a connect and a query still fit.
+   * @default - unknown: the retry is made
+   */
+  readonly remainingMillis?: () => number | undefined;
+}
+
+/**
+ * How long the client waits for a query, in milliseconds: the server's `statement_timeout` plus a
+ * tenth of it, at least 100 ms and at most 1000 ms. When the two were equal, pg's timer (started
+ * before the query left) usually fired first, dropped the TLS session and lost the server's
+ * SQLSTATE 57014; the margin lets the server's cancellation arrive first.
+ */
+export function clientQueryTimeoutMillis(statementTimeoutMillis: number): number {
+  return statementTimeoutMillis + Math.min(1000, Math.max(100, Math.round(statementTimeoutMillis / 10)));
+}
+
+/** The message pg gives a query whose `query_timeout` passed without an answer. */
+const READ_TIMEOUT_MESSAGE = 'Query read timeout';
+
+/** The message pg gives when the server answers the TLS request with `N` (no TLS). */
+const NO_TLS_MESSAGE = 'The server does not support SSL connections';
 
 /** SQLSTATE PostgreSQL returns for a wrong password (invalid_password). */
 const INVALID_PASSWORD = '28P01';
@@ -71,8 +107,9 @@ interface Session {
  *
  * Opening uses the cached credentials; when PostgreSQL rejects them (28P01, as after a rotation)
  * the secret is fetched again once and the connect retried once. A session the server closed is
- * dropped and replaced; a query that finds its session gone is retried once on a new one, which
- * is safe because every query this Lambda runs is read-only.
+ * dropped and replaced. Read-only work is retried once on a new session when it finds its session
+ * gone, or when PostgreSQL did not answer within the client's read timeout (a stalled network
+ * path) and the invocation still has time for a connect and a query.
  */
 export class DatabaseSession {
   /** How many sessions this instance opened successfully. */
@@ -83,15 +120,12 @@ export class DatabaseSession {
   constructor(private readonly props: DatabaseSessionProps) {}
 
   /** Runs `work` on the container's session, opening or replacing the session as needed. */
-  async run<T>(work: Work<T>): Promise<T> {
+  async run<T>(work: Work<T>, options: RunOptions = {}): Promise<T> {
     const session = await this.currentSession();
     try {
       return await work(session.client, session.secret);
     } catch (err) {
-      if (!isSessionLost(err, session)) throw this.afterQueryError(err, session);
-      this.props.log.warn('database session lost during the query; retrying once on a new session', {
-        errorCode: errorCode(err),
-      });
+      if (!options.readOnly || !this.mayRetry(err, session, options)) throw this.afterQueryError(err, session);
       this.drop(session);
       const fresh = await this.currentSession();
       try {
@@ -100,6 +134,24 @@ export class DatabaseSession {
         throw this.afterQueryError(retryErr, fresh);
       }
     }
+  }
+
+  /** Whether read-only work that failed with `err` is worth one more try on a new session, logging why. */
+  private mayRetry(err: unknown, session: Session, options: RunOptions): boolean {
+    const { log, connectTimeoutMillis, queryTimeoutMillis } = this.props;
+    if (isSessionLost(err, session)) {
+      log.warn('database session lost during the query; retrying once on a new session', { errorCode: errorCode(err) });
+      return true;
+    }
+    if (!isReadTimeout(err)) return false;
+    const neededMillis = connectTimeoutMillis + clientQueryTimeoutMillis(queryTimeoutMillis);
+    const remainingMillis = options.remainingMillis?.();
+    if (remainingMillis !== undefined && remainingMillis < neededMillis) {
+      log.warn('no answer within the read timeout; too little time left to retry', { remainingMs: remainingMillis, neededMs: neededMillis });
+      return false;
+    }
+    log.warn('no answer within the read timeout; retrying once on a new session', { remainingMs: remainingMillis, neededMs: neededMillis });
+    return true;
   }
 
   /** Closes the session, if any. For tests and benchmarks; Lambda just freezes the container. */
@@ -157,7 +209,7 @@ export class DatabaseSession {
       application_name: 'workshop-backend-lambda',
       connectionTimeoutMillis: connectTimeoutMillis,
       statement_timeout: queryTimeoutMillis,
-      query_timeout: queryTimeoutMillis,
+      query_timeout: clientQueryTimeoutMillis(queryTimeoutMillis),
       keepAlive: true,
       // Verification is always on. SNI must not carry an IP address (RFC 6066), and pg checks
       // the certificate against the host either way.
@@ -211,6 +263,10 @@ export class DatabaseSession {
     // A server-reported error leaves the session usable; anything else (a client-side query
     // timeout, a protocol error) may leave it mid-query, so it is replaced next time.
     if (!isServerError(err)) this.drop(session);
+    if (isReadTimeout(err)) {
+      const { queryTimeoutMillis } = this.props;
+      return new DatabaseQueryError(messages.dbReadTimeout(clientQueryTimeoutMillis(queryTimeoutMillis), queryTimeoutMillis), { cause: err });
+    }
     return new DatabaseQueryError(messages.dbQuery(describeError(err)), { cause: err, sqlState: errorCode(err) });
   }
 
@@ -219,6 +275,7 @@ export class DatabaseSession {
     const { host, port } = this.props;
     const code = errorCode(err);
     if (code && TLS_CODES.has(code)) return new DatabaseConnectError(messages.dbTls(host, port, code), { cause: err });
+    if (err instanceof Error && err.message === NO_TLS_MESSAGE) return new DatabaseConnectError(messages.dbNoTls(host, port), { cause: err });
     return new DatabaseConnectError(messages.dbConnect(host, port, describeError(err)), {
       cause: err,
       sqlState: isServerError(err) ? code : undefined,
@@ -226,9 +283,9 @@ export class DatabaseSession {
   }
 }
 
-/** True when PostgreSQL itself reported the error (it carries a severity and a SQLSTATE). */
-function isServerError(err: unknown): boolean {
-  return typeof (err as { severity?: unknown } | null)?.severity === 'string';
+/** True for pg's client-side `query_timeout`: the server has not answered, and may never. */
+function isReadTimeout(err: unknown): boolean {
+  return err instanceof Error && !isServerError(err) && err.message === READ_TIMEOUT_MESSAGE;
 }
 
 function isSessionLost(err: unknown, session: Session): boolean {

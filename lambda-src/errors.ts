@@ -4,6 +4,11 @@
  * Every class keeps the original error as `cause`, and every message is built here so tests can
  * match it. No message ever contains a password, a SecretString or a connection string: factories
  * take only names, ARNs, hosts, ports, codes and numbers.
+ *
+ * A value the caller supplied reaches a message only as an {@link Echo}, which only {@link echo}
+ * makes: at most {@link MAX_ECHO_CHARS} characters of it, so a caller cannot make a response or a
+ * log line as large as its event. Text from other layers (a driver's or PostgreSQL's message,
+ * which may quote the caller's value) passes through {@link boundedText}.
  */
 
 /** Options every error of this module accepts. */
@@ -25,7 +30,11 @@ export abstract class LambdaError extends Error {
   }
 }
 
-/** The event is not one the handler accepts; the caller must change it. */
+/**
+ * The event is not one the handler accepts; the caller must change it. Raised by whichever layer
+ * finds the problem: the parser, the boundary to the PostgreSQL driver, or PostgreSQL rejecting a
+ * caller's value.
+ */
 export class BadRequestError extends LambdaError {
   readonly type = 'BadRequest';
   readonly statusCode = 400;
@@ -78,13 +87,58 @@ export const SECRETS_MANAGER_UNREACHABLE_CAUSE =
   "no Secrets Manager VPC endpoint in the Lambda's subnets, or its private DNS is off, " +
   'or the endpoint security group does not admit 443 from the Lambda';
 
+/** The most characters of a caller's string that a message or a log line repeats. */
+export const MAX_ECHO_CHARS = 40;
+
+/** The most characters of another layer's message (a driver's, PostgreSQL's) that we repeat. */
+export const MAX_ERROR_TEXT_CHARS = 200;
+
+declare const echoBrand: unique symbol;
+
+/** A bounded description of a value the caller supplied; only {@link echo} makes one. */
+export type Echo = string & { readonly [echoBrand]: true };
+
+/**
+ * Describes a value the caller supplied, bounded: a string as JSON of its first
+ * {@link MAX_ECHO_CHARS} characters (control characters escaped) with `…` and its length when
+ * longer; any other value by its type only.
+ */
+export function echo(value: unknown): Echo {
+  return describeCallerValue(value) as Echo;
+}
+
+function describeCallerValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value !== 'string') return `a ${typeof value}`;
+  // Whole code points, so the cut never splits a surrogate pair.
+  const head = Array.from(value.slice(0, 2 * MAX_ECHO_CHARS)).slice(0, MAX_ECHO_CHARS).join('');
+  return head.length < value.length
+    ? `the string ${JSON.stringify(head + '…')} (${value.length} characters)`
+    : `the string ${JSON.stringify(value)}`;
+}
+
+/** `text` cut to `maxChars` characters with `…`, for text that may quote a caller's value. */
+export function boundedText(text: string, maxChars: number = MAX_ERROR_TEXT_CHARS): string {
+  if (text.length <= maxChars) return text;
+  return Array.from(text.slice(0, maxChars)).slice(0, maxChars - 1).join('') + '…';
+}
+
 /** Message factories, one per failure, so tests and callers match the same text. */
 export const messages = {
-  notAnObject: (received: string) => `the event must be a JSON object; received ${received}`,
-  unknownAction: (action: string, accepted: readonly string[]) =>
-    `unknown action ${JSON.stringify(action)}; accepted: ${accepted.join(', ')}`,
-  badParam: (action: string, param: string, expected: string, received: string) =>
+  notAnObject: (received: Echo) => `the event must be a JSON object; received ${received}`,
+  unknownAction: (action: Echo, accepted: readonly string[]) =>
+    `unknown action: received ${action}; accepted: ${accepted.join(', ')}`,
+  badParam: (action: string, param: string, expected: string, received: Echo) =>
     `action "${action}": parameter "${param}" must be ${expected}; received ${received}`,
+  paramNotSendable: (action: string, param: string, received: Echo) =>
+    `action "${action}": parameter "${param}" must be well-formed Unicode; it has a lone surrogate, which the ` +
+    `PostgreSQL driver would send as U+FFFD instead; received ${received}`,
+  paramRejectedByDatabase: (action: string, params: readonly string[], sqlState: string, reason: string, received: readonly Echo[]) =>
+    `action "${action}": PostgreSQL rejected parameter ${params.map((p) => `"${p}"`).join(', ')} ` +
+    `(SQLSTATE ${sqlState}: ${boundedText(reason)}); received ${received.join(', ')}`,
 
   missingEnv: (name: string, expected: string) =>
     `environment variable ${name} is not set; expected ${expected}. Set it on the Lambda function.`,
@@ -111,6 +165,12 @@ export const messages = {
   dbAuth: (host: string, port: number, username: string, secretArn: string, versionId: string) =>
     `PostgreSQL at ${host}:${port} rejected the password of "${username}" (28P01) from ${secretArn} ` +
     `version ${versionId}, fetched again after the cached one was rejected: rotation may be in progress`,
+  dbNoTls: (host: string, port: number) =>
+    `PostgreSQL at ${host}:${port} does not offer TLS (it declined the TLS request), and this function connects ` +
+    'only over verified TLS: point DB_HOST at the RDS instance (RDS always offers TLS), or turn ssl on in the server',
+  dbReadTimeout: (waitedMillis: number, statementTimeoutMillis: number) =>
+    `PostgreSQL sent no answer within ${waitedMillis} ms, past its own statement_timeout of ${statementTimeoutMillis} ms: ` +
+    'the connection stalled (a network path that stopped delivering), so the session was dropped',
   dbConnect: (host: string, port: number, detail: string) =>
     `could not open a session on PostgreSQL at ${host}:${port} (${detail}): check the database ` +
     "security group admits the Lambda's security group on this port, and the instance is available",
@@ -118,17 +178,26 @@ export const messages = {
   internal: (requestId: string) => `internal error; see the logs of request ${requestId}`,
 } as const;
 
+/** True when PostgreSQL itself reported the error (it carries a severity and a SQLSTATE). */
+export function isServerError(err: unknown): boolean {
+  return typeof (err as { severity?: unknown } | null)?.severity === 'string';
+}
+
 /** The SQLSTATE (`code`) of a PostgreSQL error, or the errno code of a socket error. */
 export function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
 
-/** A short description of an error for messages and logs: `name: message` or its code. */
+/**
+ * A short description of an error for messages and logs: `name: message` or its code, at most
+ * {@link MAX_ERROR_TEXT_CHARS} characters of the message (a driver's or PostgreSQL's message may
+ * quote a caller's value).
+ */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = errorCode(err);
-    const text = err.message || code || err.name;
+    const text = boundedText(err.message || code || err.name);
     return code && !text.includes(code) ? `${err.name} ${code}: ${text}` : `${err.name}: ${text}`;
   }
   return typeof err;

@@ -1,7 +1,7 @@
-import { health, parseRequest, tables, type ActionRequest } from './actions';
+import { ACTION_SPECS, health, parseRequest, tables, type ActionRequest } from './actions';
 import { loadConfig, type Env, type HandlerConfig } from './config';
-import { DatabaseSession } from './db';
-import { LambdaError, describeError, messages } from './errors';
+import { DatabaseSession, type RunOptions } from './db';
+import { LambdaError, boundedText, describeError, messages } from './errors';
 import { createLogger, type LogSink } from './log';
 import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
 
@@ -32,7 +32,16 @@ export interface HandlerDeps {
 /** The part of the Lambda context the handler reads. */
 export interface InvocationContext {
   readonly awsRequestId?: string;
+  /** Milliseconds before Lambda stops the invocation; bounds the retry after a read timeout. */
+  getRemainingTimeInMillis?(): number;
 }
+
+/**
+ * The longest error message a response carries, in characters. Messages are bounded by
+ * construction (a caller's value appears only through `echo`, another layer's text through
+ * `boundedText`); this is the last guard, far below the 4 KiB an error response must stay under.
+ */
+export const MAX_RESPONSE_MESSAGE_CHARS = 1000;
 
 /** A successful invocation's response. */
 export interface SuccessResponse {
@@ -107,7 +116,10 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
     try {
       const request = parseRequest(event);
       action = request.action;
-      const result = await dispatch(getRuntime().database, request);
+      const result = await dispatch(getRuntime().database, request, {
+        readOnly: ACTION_SPECS[request.action].readOnly,
+        remainingMillis: () => context?.getRemainingTimeInMillis?.(),
+      });
       log.info('invocation succeeded', { requestId, action, durationMs: elapsedMillis(started) });
       return { statusCode: 200, action: request.action, result };
     } catch (err) {
@@ -133,18 +145,18 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
   };
 }
 
-function dispatch(database: DatabaseSession, request: ActionRequest): Promise<unknown> {
+function dispatch(database: DatabaseSession, request: ActionRequest, options: RunOptions): Promise<unknown> {
   switch (request.action) {
     case 'health':
-      return database.run((client, secret) => health(client, secret));
+      return database.run((client, secret) => health(client, secret), options);
     case 'tables':
-      return database.run((client) => tables(client, request.schema));
+      return database.run((client) => tables(client, request.schema), options);
   }
 }
 
 function toErrorResponse(err: unknown, requestId: string): ErrorResponse {
   if (err instanceof LambdaError) {
-    return { statusCode: err.statusCode, error: { type: err.type, message: err.message } };
+    return { statusCode: err.statusCode, error: { type: err.type, message: boundedText(err.message, MAX_RESPONSE_MESSAGE_CHARS) } };
   }
   // An unexpected error's message is not vetted, so it goes to the logs only.
   return { statusCode: 500, error: { type: 'Internal', message: messages.internal(requestId) } };

@@ -2,7 +2,10 @@
  * Structured logs: one JSON object per line on stdout, which Lambda ships to CloudWatch Logs.
  *
  * Callers pass only names, ids, codes and durations. As a second line of defence, fields whose
- * key names a credential are replaced, so a mistake cannot put a password in the logs.
+ * key names a credential are replaced, so a mistake cannot put a password in the logs, and every
+ * line stays under {@link MAX_LOG_LINE_BYTES}, so a caller's oversized value cannot make one huge
+ * (CloudWatch Logs cuts events at 256 KiB:
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html).
  */
 
 /** Severity of a log line. */
@@ -28,6 +31,15 @@ export interface Logger {
 /** Keys whose values are never written, whatever a caller passes. */
 const REDACTED_KEY = /pass(word)?|secret(string|binary)?$|connection_?string|credential|token/i;
 
+/** The longest log line written, in bytes of UTF-8, newline excluded. */
+export const MAX_LOG_LINE_BYTES = 16 * 1024;
+
+/** The most characters of one string field a line keeps; longer values are cut, saying by how much. */
+export const MAX_LOG_FIELD_CHARS = 1024;
+
+/** What a field is cut to when a line with {@link MAX_LOG_FIELD_CHARS} still exceeds the limit. */
+const SHORT_FIELD_CHARS = 128;
+
 /** Writes to stdout directly: `console.log` in Lambda's text format would prefix every line. */
 export const stdoutSink: LogSink = (line) => {
   process.stdout.write(line + '\n');
@@ -41,7 +53,7 @@ export function createLogger(sink: LogSink = stdoutSink, minLevel: LogLevel = 'i
     const line: Record<string, unknown> = { level, message, time: new Date().toISOString() };
     copyFields(line, bound);
     if (fields) copyFields(line, fields);
-    sink(JSON.stringify(line));
+    sink(serialize(line));
   };
   return {
     log,
@@ -54,6 +66,23 @@ export function createLogger(sink: LogSink = stdoutSink, minLevel: LogLevel = 'i
 }
 
 const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/**
+ * The line as JSON, within {@link MAX_LOG_LINE_BYTES}: string fields cut to
+ * {@link MAX_LOG_FIELD_CHARS}, then to {@link SHORT_FIELD_CHARS} if the line is still too long
+ * (JSON escapes a control character as six bytes), then only level, message and time.
+ */
+function serialize(line: Record<string, unknown>): string {
+  for (const maxChars of [MAX_LOG_FIELD_CHARS, SHORT_FIELD_CHARS]) {
+    const text = JSON.stringify(line, (_key, value: unknown) => (typeof value === 'string' ? cut(value, maxChars) : value));
+    if (Buffer.byteLength(text) <= MAX_LOG_LINE_BYTES) return text;
+  }
+  return JSON.stringify({ level: line.level, message: cut(String(line.message), SHORT_FIELD_CHARS), time: line.time, truncated: true });
+}
+
+function cut(value: string, maxChars: number): string {
+  return value.length <= maxChars ? value : `${value.slice(0, maxChars)}…[${value.length - maxChars} more characters]`;
+}
 
 function copyFields(target: Record<string, unknown>, fields: LogFields): void {
   for (const key in fields) {

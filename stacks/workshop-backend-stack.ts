@@ -8,6 +8,7 @@ import { alarmThresholds } from '../config/derived';
 import { validateEnvironmentConfig, type EnvironmentConfig } from '../config/schema';
 import { Database, POSTGRES_LOG_EXPORTS } from './constructs/database';
 import { EncryptionKey } from './constructs/encryption-key';
+import { resourceNames } from '../config/names';
 import { Network } from './constructs/network';
 import { suppressWhen } from './constructs/policy-exceptions';
 import { SecretsManagerEndpoint } from './constructs/secrets-endpoint';
@@ -73,6 +74,7 @@ export class WorkshopBackendStack extends TerraformStack {
     this.backendFunction = new BackendFunction(this, 'function', {
       namePrefix,
       config: config.lambda,
+      roleName: resourceNames.lambdaRole(namePrefix, config.seedNames),
       network: this.network,
       database: this.database,
       endpoint: this.endpoint,

@@ -52,7 +52,7 @@ describe('validateEnvironmentConfig', () => {
   });
 
   it('rejects AZs of another region', () => {
-    expect(problemsOf(withField(dev, 'network.availabilityZones', ['us-east-1a', 'us-east-1b']))).toEqual([
+    expect(problemsOf(withField(prod, 'network.availabilityZones', ['us-east-1a', 'us-east-1b']))).toEqual([
       expect.stringContaining('network.availabilityZones.0: received "us-east-1a"; allowed: an AZ of region "ap-southeast-1"'),
       expect.stringContaining('network.availabilityZones.1: received "us-east-1b"'),
     ]);

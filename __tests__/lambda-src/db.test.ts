@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { readOnly, type HealthResult } from '../../lambda-src/actions';
+import { clientQueryTimeoutMillis } from '../../lambda-src/db';
+import { DatabaseQueryError, messages } from '../../lambda-src/errors';
 import { createHandler, type ErrorResponse, type HandlerInstance, type SuccessResponse } from '../../lambda-src/handler';
 import { createTestCa } from '../support/certificates';
 import { APP_DATABASE, APP_USER, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../support/lambda-fixture';
@@ -19,6 +21,21 @@ afterAll(async () => {
   restoreEnv();
   await fixture?.stop();
 });
+
+/** The statement timeout of the timeout tests, in milliseconds: short, so a stalled query fails fast. */
+const QUERY_TIMEOUT_MILLIS = 300;
+
+/** Turns TLS on or off in the test server (ssl is reloadable) and waits until new sessions see it. */
+async function setServerTls(on: boolean): Promise<void> {
+  await fixture.pg.admin.query(on ? 'ALTER SYSTEM RESET ssl' : 'ALTER SYSTEM SET ssl = off');
+  await fixture.pg.admin.query('SELECT pg_reload_conf()');
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const { rows } = await fixture.pg.admin.query("SELECT setting FROM pg_settings WHERE name = 'ssl'");
+    if (rows[0].setting === (on ? 'on' : 'off')) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`ssl did not turn ${on ? 'on' : 'off'}`);
+}
 
 function track(instance: HandlerInstance): HandlerInstance {
   handlers.push(instance);
@@ -40,6 +57,23 @@ describe('TLS', () => {
     expect(message).toContain('NODE_EXTRA_CA_CERTS');
     expect(fixture.secretsManager.getSecretValueCalls).toBe(callsBefore + 1);
     for (const password of fixture.passwords) expect(logs.text()).not.toContain(password);
+  });
+
+  it('says the server does not offer TLS when it declines the TLS request, rather than pointing at the security group', async () => {
+    const { handler } = track(createHandler({ env: fixture.lambdaEnv(), ca: fixture.pg.ca.certPem, logSink: () => undefined }));
+    // The same PostgreSQL with ssl off: it answers the TLS request with N, as a server without TLS does.
+    await setServerTls(false);
+    try {
+      const response = await handler({ action: 'health' });
+
+      expect(response).toEqual({
+        statusCode: 502,
+        error: { type: 'DatabaseConnect', message: messages.dbNoTls(fixture.pg.host, fixture.pg.port) },
+      });
+      expect((response as ErrorResponse).error.message).not.toContain('security group');
+    } finally {
+      await setServerTls(true);
+    }
   });
 
   it('uses a test server that rejects sessions without TLS, so a working health check implies TLS', async () => {
@@ -78,6 +112,97 @@ describe('session replacement', () => {
     expect(logs.parsed()).toContainEqual(
       expect.objectContaining({ level: 'warn', message: 'database session lost during the query; retrying once on a new session' }),
     );
+  });
+});
+
+describe('query timeouts', () => {
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(fixture.pg.port);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  /** A warm container whose session goes through the proxy, with a short query timeout. */
+  async function warmContainerBehindProxy(logs = captureLogs()): Promise<{ instance: HandlerInstance; first: HealthResult }> {
+    const instance = track(
+      createHandler({
+        env: fixture.lambdaEnv({ DB_PORT: String(proxy.port), DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MILLIS) }),
+        ca: fixture.pg.ca.certPem,
+        logSink: logs.sink,
+      }),
+    );
+    const first = await instance.handler({ action: 'health' });
+    expect(first).toMatchObject({ statusCode: 200 });
+    return { instance, first: (first as SuccessResponse).result as HealthResult };
+  }
+
+  it('waits slightly longer than the server, so a statement timeout comes back as SQLSTATE 57014 and the session is reused', async () => {
+    // Long enough that the margin (200 ms here) dwarfs scheduling delays on a busy machine.
+    const instance = track(createHandler({ env: fixture.lambdaEnv({ DB_QUERY_TIMEOUT_MS: '2000' }), ca: fixture.pg.ca.certPem, logSink: () => undefined }));
+    const first = (await instance.handler({ action: 'health' })) as SuccessResponse;
+    const database = instance.runtime()!.database;
+
+    const failure = await database.run((client) => client.query('SELECT pg_sleep(5)')).catch((err: unknown) => err);
+    const after = (await instance.handler({ action: 'health' })) as SuccessResponse;
+
+    expect(failure).toBeInstanceOf(DatabaseQueryError);
+    expect(failure).toMatchObject({ sqlState: '57014', message: expect.stringContaining('57014') });
+    expect((after.result as HealthResult).backendPid).toBe((first.result as HealthResult).backendPid);
+    expect(database.connectCount).toBe(1);
+  });
+
+  it('gives the client a margin over the server: a tenth of the statement timeout, from 100 ms to 1 s', () => {
+    expect([50, 1000, 3000, 8000, 20000].map(clientQueryTimeoutMillis)).toEqual([150, 1100, 3300, 8800, 21000]);
+  });
+
+  it('retries a read-only action once on a new session after the connection stalls without closing', async () => {
+    const logs = captureLogs();
+    const { instance, first } = await warmContainerBehindProxy(logs);
+    const callsBefore = fixture.secretsManager.getSecretValueCalls;
+
+    proxy.stall();
+    const second = await instance.handler({ action: 'health' }, { getRemainingTimeInMillis: () => 10_000 });
+
+    expect(second).toMatchObject({ statusCode: 200, result: { tls: true } });
+    expect(((second as SuccessResponse).result as HealthResult).backendPid).not.toBe(first.backendPid);
+    expect(instance.runtime()?.database.connectCount).toBe(2);
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsBefore);
+    expect(logs.parsed()).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: 'no answer within the read timeout; retrying once on a new session' }),
+    );
+  });
+
+  it('does not retry after a read timeout when the invocation has no time left for a connect and a query', async () => {
+    const logs = captureLogs();
+    const { instance } = await warmContainerBehindProxy(logs);
+
+    proxy.stall();
+    const second = await instance.handler({ action: 'health' }, { getRemainingTimeInMillis: () => 100 });
+
+    expect(second).toEqual({
+      statusCode: 500,
+      error: { type: 'DatabaseQuery', message: messages.dbReadTimeout(clientQueryTimeoutMillis(QUERY_TIMEOUT_MILLIS), QUERY_TIMEOUT_MILLIS) },
+    });
+    expect(instance.runtime()?.database.connectCount).toBe(1);
+    expect(logs.parsed()).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: 'no answer within the read timeout; too little time left to retry', remainingMs: 100 }),
+    );
+    // The stalled session was dropped: the next invocation opens a new one and succeeds.
+    expect(await instance.handler({ action: 'health' })).toMatchObject({ statusCode: 200 });
+    expect(instance.runtime()?.database.connectCount).toBe(2);
+  });
+
+  it('does not retry work that is not read-only after a read timeout', async () => {
+    const { instance } = await warmContainerBehindProxy();
+    const database = instance.runtime()!.database;
+
+    proxy.stall();
+    const failure = await database.run((client) => client.query('SELECT 1'), { readOnly: false }).catch((err: unknown) => err);
+
+    expect(failure).toBeInstanceOf(DatabaseQueryError);
+    expect(database.connectCount).toBe(1);
   });
 });
 

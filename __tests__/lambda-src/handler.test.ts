@@ -1,5 +1,5 @@
-import { ACTIONS, type HealthResult } from '../../lambda-src/actions';
-import { messages } from '../../lambda-src/errors';
+import { ACTIONS, ACTION_SPECS, type HealthResult } from '../../lambda-src/actions';
+import { MAX_ECHO_CHARS, echo, messages } from '../../lambda-src/errors';
 import { createHandler, type ErrorResponse, type HandlerInstance, type SuccessResponse } from '../../lambda-src/handler';
 import { APP_USER, APP_DATABASE, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../support/lambda-fixture';
 
@@ -169,13 +169,13 @@ describe('tables', () => {
 
 describe('bad events', () => {
   it.each<[string, unknown, string]>([
-    ['a string', 'health', messages.notAnObject('the string "health"')],
-    ['a number', 42, messages.notAnObject('a number')],
-    ['an array', [{ action: 'health' }], messages.notAnObject('an array')],
-    ['an unknown action', { action: 'drop' }, messages.unknownAction('drop', ACTIONS)],
-    ['a non-string action', { action: 5 }, messages.badParam('<none>', 'action', 'one of health, tables', 'a number')],
-    ['a non-string schema', { action: 'tables', schema: 7 }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', 'a number')],
-    ['an empty schema', { action: 'tables', schema: '' }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', 'the string ""')],
+    ['a string', 'health', messages.notAnObject(echo('health'))],
+    ['a number', 42, messages.notAnObject(echo(42))],
+    ['an array', [{ action: 'health' }], messages.notAnObject(echo([]))],
+    ['an unknown action', { action: 'drop' }, messages.unknownAction(echo('drop'), ACTIONS)],
+    ['a non-string action', { action: 5 }, messages.badParam('<none>', 'action', 'one of health, tables', echo(5))],
+    ['a non-string schema', { action: 'tables', schema: 7 }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', echo(7))],
+    ['an empty schema', { action: 'tables', schema: '' }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', echo(''))],
   ])('answers 400 BadRequest to %s without touching Secrets Manager or PostgreSQL', async (_name, event, message) => {
     const logs = captureLogs();
     const instance = newContainer(logs);
@@ -189,6 +189,91 @@ describe('bad events', () => {
     expect(logs.parsed()).toContainEqual(expect.objectContaining({ level: 'warn', errorType: 'BadRequest', requestId: 'req-bad' }));
   });
 
+});
+
+describe('caller errors: always 4xx, never echoed without bound', () => {
+  const MIB = 1024 * 1024;
+  /** A run of the letter y longer than any echo may be: its presence means an unbounded echo. */
+  const TOO_LONG_RUN = 'y'.repeat(MAX_ECHO_CHARS + 1);
+  const huge = 'y'.repeat(MIB);
+
+  /** What the caller got wrong, the event, and the field the answer must name. */
+  type Case = [string, unknown, string];
+  const parserCases: Case[] = [
+    ['a 1 MiB string as the event', huge, 'event'],
+    ['a 1 MiB action', { action: huge }, 'action'],
+    ['an action with a NUL and terminal escapes', { action: 'he\u0000\u001b[2Jalth' + huge }, 'action'],
+    ['an object holding 1 MiB as the action', { action: { y: huge } }, 'action'],
+    ['an array holding 1 MiB as the action', { action: [huge] }, 'action'],
+  ];
+  // Every parameter of every action, each way a value can be wrong, in each layer that can find it.
+  const parameterCases: Case[] = ACTIONS.flatMap((action) =>
+    ACTION_SPECS[action].parameters.flatMap(({ name, maxLength }): Case[] => [
+      [`${action}: a 1 MiB ${name} (parser)`, { action, [name]: huge }, name],
+      [`${action}: a ${name} one character too long (parser)`, { action, [name]: 'y'.repeat(maxLength + 1) }, name],
+      [`${action}: an empty ${name} (parser)`, { action, [name]: '' }, name],
+      [`${action}: a number as ${name} (parser)`, { action, [name]: 1 }, name],
+      [`${action}: an object holding 1 MiB as ${name} (parser)`, { action, [name]: { y: huge } }, name],
+      [`${action}: an array holding 1 MiB as ${name} (parser)`, { action, [name]: [huge] }, name],
+      [`${action}: a ${name} with a lone surrogate (driver)`, { action, [name]: 'y'.repeat(maxLength - 1) + '\uD800' }, name],
+      [`${action}: a ${name} with a NUL, which PostgreSQL rejects (PostgreSQL)`, { action, [name]: '\u0000' + 'y'.repeat(maxLength - 1) }, name],
+    ]),
+  );
+
+  it.each([...parserCases, ...parameterCases])('answers 400 naming the field, with a small body and short log lines, to %s', async (_name, event, field) => {
+    const logs = captureLogs();
+    const { handler } = newContainer(logs);
+
+    const response = await handler(event, { awsRequestId: 'req-caller' });
+
+    expect(response).toMatchObject({ statusCode: 400, error: { type: 'BadRequest' } });
+    const body = JSON.stringify(response);
+    expect(Buffer.byteLength(body)).toBeLessThan(4 * 1024);
+    expect((response as ErrorResponse).error.message).toContain(field);
+    expect(body).not.toContain(TOO_LONG_RUN);
+    expect(logs.lines.length).toBeGreaterThan(0);
+    for (const line of logs.lines) {
+      expect(Buffer.byteLength(line)).toBeLessThan(16 * 1024);
+      expect(line).not.toContain(TOO_LONG_RUN);
+    }
+    expect(logs.parsed()).toContainEqual(expect.objectContaining({ level: 'warn', errorType: 'BadRequest', requestId: 'req-caller' }));
+  });
+
+  it('names the SQLSTATE when PostgreSQL rejects a schema (22021 for a NUL), and keeps the session for the next call', async () => {
+    const instance = newContainer();
+
+    const rejected = await instance.handler({ action: 'tables', schema: 'pub\u0000lic' });
+    const next = await instance.handler({ action: 'tables', schema: 'public' });
+
+    expect(rejected).toEqual({
+      statusCode: 400,
+      error: {
+        type: 'BadRequest',
+        message: messages.paramRejectedByDatabase('tables', ['schema'], '22021', 'invalid byte sequence for encoding "UTF8": 0x00', [echo('pub\u0000lic')]),
+      },
+    });
+    expect(next).toMatchObject({ statusCode: 200, result: { schema: 'public' } });
+    expect(instance.runtime()?.database.connectCount).toBe(1);
+  });
+
+  it('refuses a schema the driver would alter (a lone surrogate becomes U+FFFD) instead of listing another schema', async () => {
+    const { handler } = newContainer();
+
+    const response = await handler({ action: 'tables', schema: 'a\uDC00b' });
+
+    expect(response).toEqual({ statusCode: 400, error: { type: 'BadRequest', message: messages.paramNotSendable('tables', 'schema', echo('a\uDC00b')) } });
+  });
+
+  it('accepts what PostgreSQL accepts: a schema of 63 two-byte characters (126 bytes, past NAMEDATALEN) lists nothing', async () => {
+    const { handler } = newContainer();
+
+    const response = await handler({ action: 'tables', schema: 'é'.repeat(63) });
+
+    expect(response).toMatchObject({ statusCode: 200, result: { tables: [] } });
+  });
+});
+
+describe('configuration errors', () => {
   it('answers 500 Config naming the variable, the value and the range when DB_CONNECT_TIMEOUT_MS is out of range', async () => {
     const instance = createHandler({ env: fixture.lambdaEnv({ DB_CONNECT_TIMEOUT_MS: '60000' }), logSink: () => undefined });
 

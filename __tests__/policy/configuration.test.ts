@@ -114,6 +114,7 @@ describe('every value the schema accepts synthesizes through the policy check', 
         'customerManagedKey',
         'database.deletionProtection',
         'database.multiAz',
+        'database.secretRotation.rotateImmediately',
         'database.skipFinalSnapshot',
         'lambda.architecture',
         'lambda.reservedConcurrentExecutions',
@@ -121,6 +122,7 @@ describe('every value the schema accepts synthesizes through the policy check', 
         'lambda.secretAccess',
         'lambda.tracingMode',
         'network.flowLogTrafficType',
+        'seedNames',
       ].sort(),
     );
   });
@@ -134,7 +136,19 @@ describe('every value the schema accepts synthesizes through the policy check', 
     ),
   );
 
-  it.each(cases)('%s with %s = %s', (_env, _field, _value, config) => {
-    expect(synthWithPolicyCheck(config).warnings).toEqual([]);
+  /**
+   * Combinations the schema accepts field by field but the cross-field validation refuses, with a
+   * message naming the field, before anything is built: prod's `workshop-prod` prefix cannot give
+   * the seed's names.
+   */
+  const REFUSED: Readonly<Record<string, RegExp>> = { 'prod seedNames true': /seedNames: received true; allowed: false, or a configuration that gives the seed's names/ };
+
+  it.each(cases)('%s with %s = %s', (env, field, value, config) => {
+    const refusal = REFUSED[`${env} ${field} ${value}`];
+    if (refusal) {
+      expect(() => synthWithPolicyCheck(config)).toThrow(refusal);
+    } else {
+      expect(synthWithPolicyCheck(config).warnings).toEqual([]);
+    }
   });
 });

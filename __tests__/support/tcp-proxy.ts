@@ -1,6 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net';
 
-/** A TCP relay to a local port that can drop its sessions the way an idle NAT or a freeze does. */
+/** A TCP relay to a local port that can drop or stall its sessions the way an idle NAT or a freeze does. */
 export interface TcpProxy {
   readonly port: number;
   /**
@@ -8,18 +8,29 @@ export interface TcpProxy {
    * when it next sends, as a Lambda thawed after the server closed its session does.
    */
   dropSilently(): void;
+  /**
+   * Stops forwarding, both ways, on every open connection without closing any: bytes sent are
+   * swallowed and nothing comes back, as on a network path that stopped delivering. Connections
+   * made afterwards are relayed normally.
+   */
+  stall(): void;
   close(): Promise<void>;
 }
 
 /** Starts a relay on a free port of 127.0.0.1 to 127.0.0.1:`targetPort`. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
-  const pairs = new Set<{ client: Socket; upstream: Socket; doomed: boolean }>();
+  const pairs = new Set<{ client: Socket; upstream: Socket; doomed: boolean; stalled: boolean }>();
   const server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
-    const pair = { client, upstream, doomed: false };
+    const pair = { client, upstream, doomed: false, stalled: false };
     pairs.add(pair);
-    client.on('data', (data) => (pair.doomed ? client.destroy() : upstream.write(data)));
-    upstream.on('data', (data) => client.write(data));
+    client.on('data', (data) => {
+      if (pair.doomed) client.destroy();
+      else if (!pair.stalled) upstream.write(data);
+    });
+    upstream.on('data', (data) => {
+      if (!pair.stalled) client.write(data);
+    });
     upstream.on('close', () => {
       if (!pair.doomed) client.destroy();
     });
@@ -40,6 +51,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         pair.doomed = true;
         pair.upstream.destroy();
       }
+    },
+    stall() {
+      for (const pair of pairs) pair.stalled = true;
     },
     async close() {
       for (const pair of pairs) {

@@ -8,6 +8,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AccountContext } from './account-context';
 import { lambdaTimeouts } from '../../config/derived';
+import { LAMBDA_ROLE_DESCRIPTION, resourceNames } from '../../config/names';
 import type { LambdaConfig } from '../../config/schema';
 import { LAMBDA_ENV } from '../../lambda-src/environment';
 import type { Database } from './database';
@@ -26,6 +27,12 @@ export interface BackendFunctionProps {
   readonly namePrefix: string;
   /** Runtime, memory, timeout, concurrency, logs, tracing (validated by `validateEnvironmentConfig`). */
   readonly config: LambdaConfig;
+  /**
+   * Name of the execution role; the stack passes the seed's `<namePrefix>-lamda-secretsmng-role`
+   * when the environment sets `seedNames` (config/names.ts).
+   * @default `<namePrefix>-lambda-secretsmng-role`
+   */
+  readonly roleName?: string;
   /** The VPC; the function's ENIs go into its Lambda subnets. */
   readonly network: Network;
   /** The database: its secret, address, port and name go into the environment. */
@@ -108,7 +115,7 @@ export class BackendFunction extends Construct {
     const functionName = BackendFunction.functionName(namePrefix);
 
     this.securityGroup = emptySecurityGroup(this, 'security-group', {
-      name: `${namePrefix}-lambda-sg`,
+      name: resourceNames.lambdaSecurityGroup(namePrefix),
       description: 'Lambda: no ingress; egress only to the database and the Secrets Manager endpoint',
       vpcId: network.vpcId,
     });
@@ -116,8 +123,8 @@ export class BackendFunction extends Construct {
     endpoint.allowHttpsFrom(this.securityGroup, 'from the Lambda');
 
     this.role = new IamRole(this, 'role', {
-      name: `${namePrefix}-lambda-secretsmng-role`,
-      description: 'Allows Lambda functions to call Secrets Manager to fetch secrets.',
+      name: props.roleName ?? resourceNames.lambdaRole(namePrefix, false),
+      description: LAMBDA_ROLE_DESCRIPTION,
       assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com'),
     });
     // The construct id drops the ARN path (`service-role/`): ids are a contract, see STYLE.md.

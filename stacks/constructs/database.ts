@@ -6,6 +6,7 @@ import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AccountContext } from './account-context';
 import { postgresMajorVersion } from '../../config/derived';
@@ -50,9 +51,11 @@ export const POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 export const RDS_CA_CERT_IDENTIFIER = 'rds-ca-rsa2048-g1';
 
 /**
- * An RDS for PostgreSQL instance whose master password RDS generates, stores and rotates (every
- * 7 days) in Secrets Manager (`manage_master_user_password`): no password exists in code,
- * configuration, the synthesized JSON or Terraform state.
+ * An RDS for PostgreSQL instance whose master password RDS generates, stores and rotates in
+ * Secrets Manager (`manage_master_user_password`): no password exists in code, configuration, the
+ * synthesized JSON or Terraform state. The rotation schedule is `config.secretRotation`, set on the
+ * managed secret by an `aws_secretsmanager_secret_rotation` with rotation rules and no rotation
+ * Lambda, since RDS rotates its own secret (managed rotation).
  *
  * Storage is encrypted, the instance is not publicly accessible, its subnet group spans the data
  * subnets of every AZ, its parameter group enforces TLS (`rds.force_ssl = 1`) and sets
@@ -63,6 +66,8 @@ export const RDS_CA_CERT_IDENTIFIER = 'rds-ca-rsa2048-g1';
  */
 export class Database extends Construct {
   readonly instance: DbInstance;
+  /** The rotation schedule of the RDS-managed secret. */
+  readonly secretRotation: SecretsmanagerSecretRotation;
   /** Security group of the instance; admits only what {@link allowConnectionsFrom} opens. */
   readonly securityGroup: SecurityGroup;
   /** ARN of the RDS-managed secret (`master_user_secret[0].secret_arn`). */
@@ -172,6 +177,19 @@ export class Database extends Construct {
     }
 
     this.secretArn = this.instance.masterUserSecret.get(0).secretArn;
+    // No rotation_lambda_arn: since provider 5.x the resource can set the schedule of a managed
+    // secret, which its owning service rotates (hashicorp/terraform-provider-aws#34180).
+    // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_managed.html
+    const rotation = config.secretRotation;
+    this.secretRotation = new SecretsmanagerSecretRotation(this, 'secret-rotation', {
+      secretId: this.secretArn,
+      rotateImmediately: rotation.rotateImmediately,
+      rotationRules: {
+        automaticallyAfterDays: rotation.automaticallyAfterDays,
+        scheduleExpression: rotation.scheduleExpression,
+        duration: rotation.windowDuration,
+      },
+    });
     this.endpointAddress = this.instance.address;
     this.port = config.port;
     this.databaseName = config.databaseName;

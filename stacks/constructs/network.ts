@@ -7,6 +7,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { AccountContext } from './account-context';
+import { resourceNames } from '../../config/names';
 import type { NetworkConfig } from '../../config/schema';
 import type { EncryptionKey } from './encryption-key';
 import { serviceTrustPolicy } from './iam';
@@ -64,7 +65,7 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const { config, namePrefix } = props;
-    const vpcName = `${namePrefix}-backend-vpc`;
+    const vpcName = resourceNames.vpc(namePrefix);
 
     this.vpc = new Vpc(this, 'vpc', {
       cidrBlock: config.vpcCidr,
@@ -86,7 +87,7 @@ export class Network extends Construct {
           cidrBlock,
           availabilityZone: az,
           mapPublicIpOnLaunch: false,
-          tags: { Name: `${namePrefix}-backend-subnet-private${number}-${az}`, Tier: kind === 'private' ? 'app' : 'data' },
+          tags: { Name: resourceNames.subnet(namePrefix, number, az), Tier: kind === 'private' ? 'app' : 'data' },
         }),
       };
     };

@@ -3,6 +3,7 @@ import { Token } from 'cdktf';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { AccountContext } from './account-context';
+import { resourceNames } from '../../config/names';
 import { SECRET_READ_ACTIONS } from './database';
 import type { Network } from './network';
 import { TcpFlow, emptySecurityGroup } from './security-groups';
@@ -43,7 +44,7 @@ export class SecretsManagerEndpoint extends Construct {
     const { namePrefix, network } = props;
     const account = AccountContext.of(this);
     this.securityGroup = emptySecurityGroup(this, 'security-group', {
-      name: `${namePrefix}-endpoint-sm-sg`,
+      name: resourceNames.endpointSecurityGroup(namePrefix),
       description: 'Secrets Manager endpoint: admits 443 only from the Lambda security group',
       vpcId: network.vpcId,
     });
@@ -67,7 +68,7 @@ export class SecretsManagerEndpoint extends Construct {
           },
         ],
       }),
-      tags: { Name: `${namePrefix}-lambda-secretsmng-endpoint` },
+      tags: { Name: resourceNames.endpoint(namePrefix) },
     });
     this.endpointId = this.endpoint.id;
     this.dnsNames = Token.asList(`\${${this.endpoint.fqn}.dns_entry[*].dns_name}`);

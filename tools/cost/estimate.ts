@@ -33,6 +33,8 @@ export const FREE_RESOURCE_TYPES: readonly string[] = [
   'aws_db_parameter_group',
   'aws_kms_alias',
   'aws_sns_topic_policy',
+  // A rotation schedule costs nothing; the rotation's API calls are in the Secrets Manager calls line.
+  'aws_secretsmanager_secret_rotation',
   // Rules on the default bus matching AWS service events are free; the target's SNS publish is priced.
   'aws_cloudwatch_event_rule',
   'aws_cloudwatch_event_target',

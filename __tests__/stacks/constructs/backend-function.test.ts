@@ -12,7 +12,17 @@ describe('BackendFunction', () => {
   const prodStack = synthStack(prod);
   const dbName = onlyResource(devStack.doc, 'aws_db_instance').name;
   const secretArnRef = `\${aws_db_instance.${dbName}.master_user_secret[0].secret_arn}`;
-  const role = nameWhere(devStack.doc, 'aws_iam_role', 'name', 'workshop-lambda-secretsmng-role');
+  // The seed's spelling (step 2.5), kept on purpose: see config/names.ts.
+  const role = nameWhere(devStack.doc, 'aws_iam_role', 'name', 'workshop-lamda-secretsmng-role');
+
+  it("names dev's role as the seed does, with its description, and prod's with its own prefix and spelling", () => {
+    expect(resourcesOf(devStack.doc, 'aws_iam_role')[role]).toMatchObject({
+      name: 'workshop-lamda-secretsmng-role',
+      description: 'Allows Lambda functions to call Secrets Manager to fetch secrets.',
+    });
+    const prodRole = nameWhere(prodStack.doc, 'aws_iam_role', 'name', 'workshop-prod-lambda-secretsmng-role');
+    expect(resourcesOf(prodStack.doc, 'aws_iam_role')[prodRole].description).toBe('Allows Lambda functions to call Secrets Manager to fetch secrets.');
+  });
 
   it('runs the bundled handler from a content-addressed asset, with a source_code_hash of the zip', () => {
     const { body } = onlyResource(devStack.doc, 'aws_lambda_function');

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { ACTIONS, ACTION_SPECS } from '../../../lambda-src/actions';
 import { bundleLambda } from '../../../stacks/constructs/lambda-bundle';
 import { awsEnvironment, startLambdaFixture, type LambdaFixture } from '../../support/lambda-fixture';
 
@@ -30,15 +31,19 @@ interface ChildRun {
 
 /**
  * Loads the bundle as the Lambda runtime does (require, then `handler(event, context)`) in a fresh
- * `node`, whose environment holds only what the stack and the runtime set.
+ * `node`, whose environment holds only what the stack and the runtime set. The event goes through
+ * a file, as JSON, the way Lambda delivers it (a 1 MiB event would not fit in an argument).
  */
-async function invokeBundle(extraEnv: Record<string, string>): Promise<ChildRun> {
+async function invokeBundle(extraEnv: Record<string, string>, event: unknown = { action: 'health' }): Promise<ChildRun> {
+  const eventFile = path.join(dir, 'event.json');
+  await writeFile(eventFile, JSON.stringify(event));
   const script = `
     const { handler } = require(process.argv[1]);
-    handler({ action: 'health' }, { awsRequestId: 'artifact-1' }).then((response) => {
+    const event = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+    handler(event, { awsRequestId: 'artifact-1', getRemainingTimeInMillis: () => 10000 }).then((response) => {
       process.stdout.write('RESULT ' + JSON.stringify(response) + '\\n', () => process.exit(0));
     });`;
-  const child = spawn(process.execPath, ['-e', script, bundleFile], {
+  const child = spawn(process.execPath, ['-e', script, bundleFile, eventFile], {
     env: {
       PATH: process.env.PATH ?? '',
       ...awsEnvironment(fixture.secretsManager.endpoint),
@@ -76,6 +81,18 @@ describe('the bundled Lambda artifact', () => {
     });
     expect(run.logLines).toContainEqual(expect.objectContaining({ level: 'info', message: 'invocation succeeded', requestId: 'artifact-1' }));
     for (const password of fixture.passwords) expect(run.stdout).not.toContain(password);
+  });
+
+  it.each<[string, unknown]>([
+    ['the action', { action: 'y'.repeat(1024 * 1024) }],
+    ...ACTIONS.flatMap((action) => ACTION_SPECS[action].parameters.map(({ name }): [string, unknown] => [`${name} of ${action}`, { action, [name]: 'y'.repeat(1024 * 1024) }])),
+  ])('answers 1 MiB of the letter y as %s with a 400 under 4 KiB and no log line over 16 KiB', async (_field, event) => {
+    const run = await invokeBundle({ NODE_EXTRA_CA_CERTS: fixture.pg.caFile }, event);
+
+    expect(run.response).toMatchObject({ statusCode: 400, error: { type: 'BadRequest' } });
+    expect(Buffer.byteLength(JSON.stringify(run.response))).toBeLessThan(4 * 1024);
+    expect(run.logLines.length).toBeGreaterThan(0);
+    for (const line of run.stdout.split('\n')) expect(Buffer.byteLength(line)).toBeLessThan(16 * 1024);
   });
 
   it('fails with a DatabaseConnectError pointing at NODE_EXTRA_CA_CERTS when it is not set', async () => {
