@@ -59,6 +59,7 @@ import { s3Lifecycle } from './rules/s3/lifecycle';
 import { s3PublicAccessBlock } from './rules/s3/public-access-block';
 import { s3TlsOnly } from './rules/s3/tls-only';
 import { s3Versioning } from './rules/s3/versioning';
+import { terraformCreateBeforeDestroyNamePrefix } from './rules/terraform/create-before-destroy-name-prefix';
 
 export const RULES: readonly Rule[] = [
   vpcDefaultSecurityGroupClosed,
@@ -116,6 +117,7 @@ export const RULES: readonly Rule[] = [
   s3PublicAccessBlock,
   s3TlsOnly,
   s3Versioning,
+  terraformCreateBeforeDestroyNamePrefix,
 ];
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));

@@ -183,7 +183,6 @@ export function compliantFixture(): CompliantFixture {
   const parameterGroup = new DbParameterGroup(stack, 'db-params', {
     name: 'fixture-pg17',
     family: 'postgres17',
-    parameter: [{ name: 'rds.force_ssl', value: '1' }],
   });
   const monitoringRole = new IamRole(stack, 'monitoring-role', { name: 'rds-monitoring', assumeRolePolicy: trust('monitoring.rds.amazonaws.com') });
   new IamRolePolicyAttachment(stack, 'monitoring-attachment', {

@@ -25,6 +25,8 @@ export const POLICY_EXCEPTION_REASONS = {
     'This environment may run in new accounts whose concurrency quota cannot reserve any (AWS keeps 100 unreserved), and its database sees workshop traffic only.',
   enhancedMonitoring:
     'Performance Insights and the standard RDS CloudWatch metrics cover the one PostgreSQL instance of this backend; enhanced monitoring would add a role with an AWS managed policy and OS metrics ingestion that we judged not worth its cost.',
+  pinnedMinorVersion:
+    'This environment pins a minor engine version (database.engineVersion "major.minor"), which needs auto_minor_version_upgrade = false: with it on, RDS upgrades past the pin and every plan proposes a downgrade RDS refuses.',
   lambdaVpcAccess:
     'AWSLambdaVPCAccessExecutionRole grants the ENI actions Lambda needs to attach to a VPC on Resource "*", which AWS documents as required because ec2:CreateNetworkInterface and friends are used before the network interface exists; the seed attaches this managed policy.',
 } as const;
