@@ -248,6 +248,8 @@ export interface Diagnostic {
   readonly detail: string;
   /** The resource it is about, such as `aws_db_instance.database_instance_1A2B3C4D`, when known. */
   readonly address?: string;
+  /** The configuration line it points at, when Terraform quotes one. */
+  readonly code?: string;
 }
 
 /**
@@ -260,7 +262,8 @@ export function errorDiagnostics(result: RunResult): Diagnostic[] {
     if (d?.severity !== 'error') return;
     const context: string | undefined = d.snippet?.context ?? undefined;
     const address = d.address ?? context?.match(/resource\.([\w-]+\.[\w-]+)/)?.[1];
-    found.push({ summary: String(d.summary ?? ''), detail: String(d.detail ?? ''), ...(address ? { address } : {}) });
+    const code = typeof d.snippet?.code === 'string' ? d.snippet.code.trim() : undefined;
+    found.push({ summary: String(d.summary ?? ''), detail: String(d.detail ?? ''), ...(address ? { address } : {}), ...(code ? { code } : {}) });
   };
   const collect = (message: any) => {
     if (Array.isArray(message?.diagnostics)) message.diagnostics.forEach(add);

@@ -1,7 +1,9 @@
 /**
  * Plan guard: summarizes a `terraform show -json <planfile>` document as Markdown for the pull
- * request, blocks plans that delete or replace stateful resources, and compares a reviewed plan
- * with a fresh one before it is applied.
+ * request, blocks plans that delete or replace stateful resources or what they reference (a
+ * database's security group, subnet group, parameter group, key), marks restarts, failovers and
+ * major upgrades as needing attention, and compares a reviewed plan with a fresh one before it is
+ * applied. docs/day-2.md lists the rules.
  *
  *   npm run --silent plan:review -- [--stack NAME] [--protected-types T,T] [--allow ADDRESS]...
  *                                   [--allow-file FILE] [--output FILE] <plan.json>

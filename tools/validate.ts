@@ -16,6 +16,7 @@ import {
   findProviderSource,
   formatDiagnostic,
   planOffline,
+  type Diagnostic,
   type ProviderSource,
   type StackDocument,
 } from './offline-plan';
@@ -122,7 +123,7 @@ export async function validateStack(stack: string, stackDir: string, source: Pro
   const mapped = result.mapped.length > 0 ? `; mapped for ${source.version}: ${result.mapped.join(', ')}` : '';
   if (!result.ok) {
     const errors = result.errors.map(formatDiagnostic).join(' | ');
-    return { stack, ok: false, line: `${stack}: FAILED at terraform ${result.step}: ${errors}${hint(result.errors.map(formatDiagnostic).join(' '))}${mapped}` };
+    return { stack, ok: false, line: `${stack}: FAILED at terraform ${result.step}: ${errors}${hint(result.errors)}${mapped}` };
   }
   const planFile = path.join(stackDir, VALIDATE_PLAN_FILE);
   writeFileSync(planFile, result.planJson);
@@ -144,9 +145,9 @@ export async function validateStack(stack: string, stackDir: string, source: Pro
 }
 
 /** A pointer to the docs for provider errors whose fix is a known procedure. */
-function hint(errors: string): string {
-  if (/master_user_secret/.test(errors) && /Invalid index/.test(errors)) {
-    return ' (switching an existing instance to the managed password takes two applies: docs/day-2.md)';
+export function hint(errors: readonly Diagnostic[]): string {
+  if (errors.some((e) => e.summary === 'Invalid index' && /master_user_secret/.test(e.code ?? ''))) {
+    return ' (switching an existing instance to the managed password takes two steps: docs/day-2.md, "Switching an existing instance to the managed password")';
   }
   return '';
 }

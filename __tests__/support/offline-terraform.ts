@@ -23,9 +23,29 @@ export type FullPlan = PlanJson & BaselinePlan;
 /** Plans stacks offline; one per test file, started in beforeAll and closed in afterAll. */
 export class OfflinePlanner {
   private sts?: StsStandIn;
-  private schemaCache?: Record<string, ResourceSchema>;
+  private schemaCache?: Promise<Record<string, ResourceSchema>>;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly source: ProviderSource) {}
+  /**
+   * @param concurrency how many plans run at once: the provider spends most of a plan starting up
+   *   and loading its schema, so two overlap well even on two cores
+   */
+  constructor(
+    private readonly source: ProviderSource,
+    private readonly concurrency = 2,
+  ) {}
+
+  private async slot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
 
   async start(): Promise<void> {
     this.sts = await startStsStandIn();
@@ -42,14 +62,14 @@ export class OfflinePlanner {
    */
   async plan(doc: StackDocument, options: { priorState?: object; planArgs?: readonly string[] } = {}): Promise<{ plan: FullPlan; planned: StackDocument; workDir: string }> {
     const workDir = scratchDir('offline-plan-');
-    const result = await planOffline(doc, {
+    const result = await this.slot(() => planOffline(doc, {
       source: this.source,
       stsEndpoint: this.sts!.endpoint,
       workDir,
       priorState: options.priorState,
       planArgs: options.planArgs,
       validate: false,
-    });
+    }));
     if (!result.ok) {
       throw new OfflinePlanError(result.step, result.errors.map((e) => `${e.summary}: ${e.detail}${e.address ? ` (${e.address})` : ''}`));
     }
@@ -59,11 +79,11 @@ export class OfflinePlanner {
 
   /** The provider's resource schemas (versions and types), read once from an initialized folder. */
   async schemas(workDir: string): Promise<Record<string, ResourceSchema>> {
-    if (this.schemaCache === undefined) {
+    this.schemaCache ??= this.slot(async () => {
       const result = await runTerraform(workDir, ['providers', 'schema', '-json'], offlineEnv(path.join(workDir, 'offline.tfrc')));
       if (result.exitCode !== 0) throw new Error(`terraform providers schema failed: ${result.stderr}`);
-      this.schemaCache = resourceSchemas(result.stdout);
-    }
+      return resourceSchemas(result.stdout);
+    });
     return this.schemaCache;
   }
 
