@@ -73,8 +73,8 @@ export function finalSnapshotIdentifier(identifier: string): string {
  * configuration, the synthesized JSON or Terraform state.
  *
  * Storage is encrypted, the instance is not publicly accessible, its subnet group spans the data
- * subnets of every AZ, TLS is enforced (`rds.force_ssl` is 1: the engine default from PostgreSQL 15,
- * set in the parameter group before), backups are kept
+ * subnets of every AZ, TLS is enforced (`rds.force_ssl = 1`: the engine default from PostgreSQL 15
+ * on, set in the parameter group for older majors), backups are kept
  * `backupRetentionDays`, and the `postgresql` and `upgrade` logs go to log groups this construct
  * declares with `logRetentionDays`. Without Multi-AZ the instance is pinned to the
  * first AZ, the Lambda's.
