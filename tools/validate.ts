@@ -106,9 +106,11 @@ export async function validate(options: ValidateOptions, io: ValidateIo): Promis
   let failed = 0;
   try {
     for (const stack of stacks) {
+      const started = performance.now();
       const outcome = await validateStack(stack, path.join(stacksDir, stack), source, sts.endpoint);
       if (!outcome.ok) failed++;
-      (outcome.ok ? io.stdout : io.stderr)(`${outcome.line}\n`);
+      const seconds = ((performance.now() - started) / 1000).toFixed(0);
+      (outcome.ok ? io.stdout : io.stderr)(`${outcome.line} (${seconds} s)\n`);
     }
   } finally {
     await sts.close();
