@@ -11,7 +11,7 @@
  * ({@link COMPAT_MAPPINGS}); every mapping made is reported.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AWS_PROVIDER_VERSION } from '../stacks/provider';
@@ -347,7 +347,7 @@ export async function planOffline(doc: StackDocument, options: PlanOfflineOption
   writeFileSync(cliConfigFile, cliConfig(source, pluginCache));
   const statePath = path.join(workDir, 'terraform.tfstate');
   if (options.priorState !== undefined) writeFileSync(statePath, JSON.stringify(options.priorState, null, 2));
-  else if (existsSync(statePath)) writeFileSync(statePath, '');
+  else rmSync(statePath, { force: true });
   const env = offlineEnv(cliConfigFile);
 
   const fail = (step: OfflineStep, result: RunResult): OfflinePlanResult => ({ ok: false, step, errors: errorDiagnostics(result), mapped });
