@@ -18,6 +18,8 @@ const INTEGRATION = [
   '<rootDir>/__tests__/stacks/state-backend.test.ts',
   '<rootDir>/__tests__/policy/check.test.ts',
   '<rootDir>/__tests__/tools/plan-review.test.ts',
+  '<rootDir>/__tests__/tools/validate.test.ts',
+  '<rootDir>/__tests__/stacks/change-impact.test.ts',
   '<rootDir>/__tests__/main.test.ts',
   '<rootDir>/__tests__/workflows.test.ts',
   '<rootDir>/__tests__/jest-config.test.ts',

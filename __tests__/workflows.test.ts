@@ -190,6 +190,16 @@ describe('GitHub Actions workflows', () => {
     expect(step('plan.yml', 'plan', 'Keep the plan').with?.path).toMatch(/plan\.tfplan[\s\S]*plan\.json/);
   });
 
+  it('has the provider validate each stack after init and before plan on pull requests', () => {
+    const names = workflow('plan.yml').jobs.plan.steps!.map((s) => s.name);
+    const validate = names.indexOf('terraform validate');
+    expect(validate).toBeGreaterThan(names.indexOf('terraform init'));
+    expect(names.indexOf('terraform plan')).toBeGreaterThan(validate);
+    const validateStep = step('plan.yml', 'plan', 'terraform validate');
+    expect(validateStep.run?.trim()).toBe('terraform validate -no-color');
+    expect(validateStep['working-directory']).toBe('${{ env.STACK_DIR }}');
+  });
+
   it('applies on merge to main: dev first, then prod behind the approved production environment', () => {
     const apply = workflow('apply.yml');
     expect(apply.on).toEqual({ push: { branches: ['main'] } });

@@ -189,3 +189,26 @@ export function alarmThresholds(database: DatabaseConfig, lambda: LambdaConfig):
     dbConnections: ofLimit(budget.lambdaMax),
   };
 }
+
+/**
+ * The first RDS for PostgreSQL major version whose default parameter group sets `rds.force_ssl`
+ * to 1: from PostgreSQL 15 on, RDS refuses unencrypted connections by default.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html
+ * ("The default value of the rds.force_ssl parameter is 1 (on) for RDS for PostgreSQL version 15 and later").
+ */
+export const FORCE_SSL_DEFAULT_ON_FROM_MAJOR = 15;
+
+/**
+ * The engine default of `rds.force_ssl` in the parameter group family `postgres<major>`: `'1'` from
+ * {@link FORCE_SSL_DEFAULT_ON_FROM_MAJOR} on, `'0'` before. The database sets the parameter only
+ * where the default is `'0'` (docs/day-2.md, "rds.force_ssl: the evidence").
+ */
+export function forceSslEngineDefault(major: number): '0' | '1' {
+  return major >= FORCE_SSL_DEFAULT_ON_FROM_MAJOR ? '1' : '0';
+}
+
+/** The PostgreSQL major version of a parameter group family: `postgres17` gives 17, other families undefined. */
+export function postgresFamilyMajor(family: string): number | undefined {
+  const match = /^postgres(\d+)$/.exec(family);
+  return match ? Number(match[1]) : undefined;
+}

@@ -25,6 +25,10 @@ export const dev: EnvironmentConfig = {
   },
   database: {
     engineVersion: '17',
+    autoMinorVersionUpgrade: true,
+    // Changes reach the instance when the reviewed plan is applied, not in a later maintenance
+    // window that would leave every plan until then showing the same change (docs/day-2.md).
+    applyImmediately: true,
     instanceClass: 'db.t4g.micro',
     allocatedStorageGiB: 20,
     maxAllocatedStorageGiB: 0,
@@ -79,6 +83,10 @@ export const prod: EnvironmentConfig = {
   database: {
     ...dev.database,
     instanceClass: 'db.t4g.medium',
+    // Explicitly the same choice as dev: a merge to main is the change window, since the apply
+    // workflow waits for approval of the production environment and plan:review marks every
+    // restart, failover and major upgrade as needing attention (docs/day-2.md, "apply_immediately, per environment").
+    applyImmediately: true,
     maxAllocatedStorageGiB: 100,
     multiAz: true,
     deletionProtection: true,

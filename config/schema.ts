@@ -83,6 +83,8 @@ const databaseSchema = z
     engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, {
       error: `a PostgreSQL major version (${POSTGRES_MAJOR_VERSIONS.join(', ')}), optionally with a minor, such as "17" or "17.6"`,
     }),
+    autoMinorVersionUpgrade: z.boolean(),
+    applyImmediately: z.boolean(),
     instanceClass: z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { error: 'an RDS instance class such as "db.t4g.micro"' }),
     allocatedStorageGiB: intRange(20, 65536, ' (gp3 minimum is 20 GiB)'),
     maxAllocatedStorageGiB: intRange(0, 65536, ' (0 turns storage autoscaling off)'),
@@ -226,8 +228,27 @@ export interface SecretRotationConfig {
 
 /** Database settings of one environment. */
 export interface DatabaseConfig {
-  /** PostgreSQL engine version: a major (`17`, minor chosen by RDS) or `major.minor`. */
+  /**
+   * PostgreSQL engine version: a major (`17`: RDS picks the minor and, with
+   * {@link autoMinorVersionUpgrade}, keeps upgrading it) or a pinned `major.minor` (`17.6`), allowed
+   * only with `autoMinorVersionUpgrade: false` (else RDS upgrades to 17.7 and every plan proposes
+   * going back to 17.6, which RDS refuses). A new major upgrades in place (`allow_major_version_upgrade`)
+   * with a new parameter group; docs/day-2.md.
+   */
   readonly engineVersion: string;
+  /**
+   * Let RDS apply new minor versions in the maintenance window. `true` with a major
+   * {@link engineVersion} (`17`), `false` with a pinned minor (`17.6`); any other combination is
+   * rejected.
+   */
+  readonly autoMinorVersionUpgrade: boolean;
+  /**
+   * Apply changes to the instance when Terraform applies them (`apply_immediately`), instead of in
+   * the next maintenance window. With `false`, a plan shows the same change again until the window
+   * (the instance still reports the old values), and a major upgrade fails at deleting the old
+   * parameter group, which the instance still uses. Both environments choose `true`; docs/day-2.md.
+   */
+  readonly applyImmediately: boolean;
   /** RDS instance class, e.g. `db.t4g.micro`. */
   readonly instanceClass: string;
   /** Storage in GiB (gp3), 20 to 65536. */
@@ -479,6 +500,27 @@ function crossFieldProblems(config: EnvironmentConfig): string[] {
   }
   if (!(POSTGRES_MAJOR_VERSIONS as readonly number[]).includes(postgresMajorVersion(database))) {
     problems.push(invalidField('database.engineVersion', database.engineVersion, `a major version among ${POSTGRES_MAJOR_VERSIONS.join(', ')}`));
+  }
+  const pinsMinor = database.engineVersion.includes('.');
+  if (pinsMinor && database.autoMinorVersionUpgrade) {
+    problems.push(
+      invalidField(
+        'database.engineVersion',
+        database.engineVersion,
+        `a major version such as "${postgresMajorVersion(database)}" while database.autoMinorVersionUpgrade is true ` +
+          '(RDS upgrades past a pinned minor, and every later plan proposes a downgrade that RDS refuses); ' +
+          'pin a minor only with database.autoMinorVersionUpgrade false',
+      ),
+    );
+  } else if (!pinsMinor && !database.autoMinorVersionUpgrade) {
+    problems.push(
+      invalidField(
+        'database.autoMinorVersionUpgrade',
+        database.autoMinorVersionUpgrade,
+        `true with a major-only database.engineVersion ("${database.engineVersion}"), so the instance gets minor-version security fixes; ` +
+          'to stay on one minor, pin it (such as "17.6") with autoMinorVersionUpgrade false',
+      ),
+    );
   }
   const memoryGiB = INSTANCE_CLASS_MEMORY_GIB[database.instanceClass];
   if (memoryGiB !== undefined && database.maxConnections > defaultMaxConnectionsCeiling(memoryGiB)) {

@@ -65,6 +65,7 @@ import { snsTopicCmk } from './rules/sns/topic-cmk';
 import { snsTopicPolicy } from './rules/sns/topic-policy';
 import { cloudwatchAlarmActions } from './rules/cloudwatch/alarm-actions';
 import { cloudwatchMonitored } from './rules/cloudwatch/monitored';
+import { terraformCreateBeforeDestroyNamePrefix } from './rules/terraform/create-before-destroy-name-prefix';
 
 export const RULES = [
   vpcDefaultSecurityGroupClosed,
@@ -126,6 +127,7 @@ export const RULES = [
   snsTopicPolicy,
   cloudwatchAlarmActions,
   cloudwatchMonitored,
+  terraformCreateBeforeDestroyNamePrefix,
 ] as const satisfies readonly Rule[];
 
 /**

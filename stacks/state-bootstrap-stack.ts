@@ -15,6 +15,9 @@ import { addAwsProvider } from './provider';
 /** Server-side encryption algorithms a state bucket may use by default. */
 export const STATE_BUCKET_SSE_ALGORITHMS = ['AES256', 'aws:kms'] as const;
 
+/** Encryption types the state bucket refuses: SSE-C (customer-provided keys), which no Terraform backend uses. */
+export const STATE_BUCKET_BLOCKED_ENCRYPTION_TYPES = ['SSE-C'] as const;
+
 /** The tags the provider's `default_tags` puts on every resource of the stack unless `tags` is given. */
 export const STATE_BOOTSTRAP_DEFAULT_TAGS: Readonly<Record<string, string>> = {
   Project: 'workshop-backend',
@@ -117,6 +120,10 @@ export class StateBootstrapStack extends TerraformStack {
           },
           // An S3 Bucket Key cuts KMS requests (and cost) for SSE-KMS; it does not apply to AES256.
           ...(sseAlgorithm === 'aws:kms' ? { bucketKeyEnabled: true } : {}),
+          // S3 blocks SSE-C on new buckets by default since April 2026 and provider 6.25 does not
+          // treat the argument as computed: left unset, every plan shows a change.
+          // https://registry.terraform.io/providers/hashicorp/aws/6.25.0/docs/resources/s3_bucket_server_side_encryption_configuration#blocked_encryption_types
+          blockedEncryptionTypes: [...STATE_BUCKET_BLOCKED_ENCRYPTION_TYPES],
         },
       ],
     });

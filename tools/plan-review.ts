@@ -1,7 +1,9 @@
 /**
  * Plan guard: summarizes a `terraform show -json <planfile>` document as Markdown for the pull
- * request, blocks plans that delete or replace stateful resources, and compares a reviewed plan
- * with a fresh one before it is applied.
+ * request, blocks plans that delete or replace stateful resources or what they reference (a
+ * database's security group, subnet group, parameter group, key), marks restarts, failovers and
+ * major upgrades as needing attention, and compares a reviewed plan with a fresh one before it is
+ * applied. docs/day-2.md lists the rules.
  *
  *   npm run --silent plan:review -- [--stack NAME] [--protected-types T,T] [--allow ADDRESS]...
  *                                   [--allow-file FILE] [--output FILE] <plan.json>
@@ -105,6 +107,17 @@ export interface PlanJson {
   readonly terraform_version?: string;
   readonly resource_changes: readonly ResourceChangeJson[];
   readonly output_changes?: Record<string, { actions: readonly string[]; after?: unknown; after_unknown?: unknown }>;
+  /** The configuration, whose expressions name the resources each resource references. */
+  readonly configuration?: { readonly root_module?: { readonly resources?: readonly ConfigurationResourceJson[] } };
+}
+
+/** One resource of the plan's `configuration.root_module.resources`. */
+export interface ConfigurationResourceJson {
+  readonly address: string;
+  readonly type: string;
+  readonly mode?: string;
+  /** Each argument's expression; nested blocks are objects or lists of them; `references` lists what it refers to. */
+  readonly expressions?: Record<string, unknown>;
 }
 
 /** One entry of `resource_changes`. */
@@ -180,6 +193,13 @@ export interface SummarizedChange {
   readonly protected: boolean;
   /** True when an `--allow` names this address. */
   readonly allowed: boolean;
+  /**
+   * Why the change is protected when it is not a protected type itself: it deletes a resource
+   * that a protected resource references before that resource has moved off it.
+   */
+  readonly protectedBecause?: string;
+  /** Why a reviewer should look twice (a restart, a failover, a major upgrade); empty when none. */
+  readonly attention: readonly string[];
 }
 
 /** The review of one plan. */
@@ -187,6 +207,8 @@ export interface PlanReview {
   readonly changes: readonly SummarizedChange[];
   /** Protected deletions and replacements that no `--allow` names: the plan is blocked when any. */
   readonly blocking: readonly SummarizedChange[];
+  /** Changes that need attention but do not block: restarts, failovers, major upgrades. */
+  readonly attention: readonly SummarizedChange[];
 }
 
 /** Options of {@link reviewPlan}. */
@@ -212,16 +234,116 @@ function formatAttributePath(segments: readonly (string | number)[]): string {
     .join('');
 }
 
-/** Classifies every managed resource change of `plan` and finds the blocking ones. */
+/**
+ * In-place changes of an `aws_db_instance` that restart the instance or fail it over, and why.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Modifying.html
+ * ("Settings for DB instances": the "Downtime notes" column).
+ */
+export const DB_INSTANCE_DISRUPTIVE_ATTRIBUTES: Readonly<Record<string, string>> = {
+  instance_class: 'a new instance class restarts the instance (Multi-AZ: RDS fails over to the resized standby)',
+  engine_version: 'a new engine version restarts the instance (Multi-AZ: both instances upgrade together)',
+  multi_az:
+    'turning Multi-AZ on or off adds or removes the standby: RDS snapshots the primary and I/O latency rises until the standby is in sync',
+  storage_type: 'a new storage type starts a storage optimization that degrades performance for hours; no further storage change for 6 hours',
+};
+
+/** The major version of an RDS PostgreSQL engine version: `17.6` gives `17`, `9.6.24` gives `9.6`. */
+export function engineMajorVersion(version: string): string {
+  const parts = version.split('.');
+  return Number(parts[0]) >= 10 ? parts[0] : parts.slice(0, 2).join('.');
+}
+
+/** Why an in-place update of `rc` needs attention: one reason per disruptive attribute it changes. */
+export function attentionReasons(rc: ResourceChangeJson): string[] {
+  if (rc.type !== 'aws_db_instance' || actionKind(rc.change.actions) !== 'update') return [];
+  const before = (rc.change.before ?? {}) as Record<string, unknown>;
+  const after = (rc.change.after ?? {}) as Record<string, unknown>;
+  const unknown = (rc.change.after_unknown ?? {}) as Record<string, unknown>;
+  const reasons: string[] = [];
+  for (const [attribute, why] of Object.entries(DB_INSTANCE_DISRUPTIVE_ATTRIBUTES)) {
+    if (unknown[attribute] === true || JSON.stringify(before[attribute]) === JSON.stringify(after[attribute])) continue;
+    const from = JSON.stringify(before[attribute]);
+    const to = JSON.stringify(after[attribute]);
+    if (attribute === 'engine_version' && typeof before[attribute] === 'string' && typeof after[attribute] === 'string') {
+      const [a, b] = [engineMajorVersion(before[attribute] as string), engineMajorVersion(after[attribute] as string)];
+      if (a !== b) {
+        reasons.push(
+          `engine major-version upgrade ${a} -> ${b}: RDS takes the instance offline while it upgrades (minutes to an hour), ` +
+            'the parameter group family changes with it, and there is no downgrade: snapshot first and test the upgrade on a copy',
+        );
+        continue;
+      }
+    }
+    reasons.push(`${attribute} ${from} -> ${to}: ${why}`);
+  }
+  return reasons;
+}
+
+/** Every reference string under an expression tree of the plan's configuration. */
+function referencesIn(expression: unknown, found: string[] = []): string[] {
+  if (Array.isArray(expression)) {
+    for (const item of expression) referencesIn(item, found);
+  } else if (typeof expression === 'object' && expression !== null) {
+    for (const [key, value] of Object.entries(expression)) {
+      if (key === 'references' && Array.isArray(value)) found.push(...value.filter((v): v is string => typeof v === 'string'));
+      else referencesIn(value, found);
+    }
+  }
+  return found;
+}
+
+/**
+ * For each resource address of the plan's configuration, the protected resources that reference it
+ * (`vpc_security_group_ids = [aws_security_group.db.id]` makes the instance reference the group).
+ */
+export function protectedReferrers(plan: PlanJson, protectedTypes: ReadonlySet<string>): Map<string, string[]> {
+  const resources = plan.configuration?.root_module?.resources ?? [];
+  const addresses = resources.map((r) => r.address);
+  const target = (reference: string) =>
+    addresses.find((a) => reference === a || reference.startsWith(`${a}.`) || reference.startsWith(`${a}[`));
+  const referrers = new Map<string, string[]>();
+  for (const resource of resources) {
+    if (!protectedTypes.has(resource.type) || (resource.mode ?? 'managed') !== 'managed') continue;
+    for (const reference of referencesIn(resource.expressions)) {
+      const address = target(reference);
+      if (address === undefined || address === resource.address) continue;
+      const list = referrers.get(address) ?? [];
+      if (!list.includes(resource.address)) list.push(resource.address);
+      referrers.set(address, list);
+    }
+  }
+  return referrers;
+}
+
+/**
+ * Classifies every managed resource change of `plan` and finds the blocking ones: deletions and
+ * replacements of protected types, and deletions or delete-then-create replacements of a resource
+ * a protected resource references (AWS refuses to delete a security group, DB subnet group,
+ * parameter group or key in use, so such a plan fails half-applied). A create-then-delete
+ * replacement (`create_before_destroy`) of a referenced resource moves the referrer first: it
+ * needs attention, not a block. In-place database changes that restart or fail over need attention.
+ */
 export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanReview {
   const protectedTypes = new Set(options.protectedTypes ?? DEFAULT_PROTECTED_TYPES);
   const allow = new Set(options.allow ?? []);
+  const referrers = protectedReferrers(plan, protectedTypes);
   const changes: SummarizedChange[] = [];
   for (const rc of plan.resource_changes) {
     if (rc.mode !== 'managed') continue;
     const kind = actionKind(rc.change.actions);
     if (kind === undefined) continue;
-    const risky = (kind === 'delete' || kind === 'replace') && protectedTypes.has(rc.type);
+    const removes = kind === 'delete' || kind === 'replace';
+    const attention = attentionReasons(rc);
+    const referencedBy = referrers.get(rc.address) ?? [];
+    let protectedBecause: string | undefined;
+    if (removes && !protectedTypes.has(rc.type) && referencedBy.length > 0) {
+      if (rc.change.actions.join(',') === 'create,delete') {
+        attention.push(`replaced before it is deleted (create_before_destroy): ${referencedBy.join(', ')} moves to the new one first`);
+      } else {
+        protectedBecause = `referenced by ${referencedBy.join(', ')}, which still uses it when it is deleted`;
+      }
+    }
+    const risky = removes && (protectedTypes.has(rc.type) || protectedBecause !== undefined);
     changes.push({
       address: rc.address,
       type: rc.type,
@@ -231,11 +353,17 @@ export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanRev
       ...(rc.action_reason === undefined || rc.action_reason === 'replace_because_cannot_update' ? {} : { reason: rc.action_reason }),
       protected: risky,
       allowed: risky && allow.has(rc.address),
+      ...(protectedBecause === undefined ? {} : { protectedBecause }),
+      attention,
     });
   }
   const order = (c: SummarizedChange) => ACTION_KINDS.indexOf(c.kind);
   changes.sort((a, b) => order(a) - order(b) || a.address.localeCompare(b.address));
-  return { changes, blocking: changes.filter((c) => c.protected && !c.allowed) };
+  return {
+    changes,
+    blocking: changes.filter((c) => c.protected && !c.allowed),
+    attention: changes.filter((c) => c.attention.length > 0),
+  };
 }
 
 const HEADINGS: Record<ActionKind, string> = {
@@ -271,6 +399,11 @@ export function renderMarkdown(review: PlanReview, stack?: string): string {
       '',
     );
   }
+  if (review.attention.length > 0) {
+    lines.push(`> [!WARNING]`, `> **Needs attention** (does not block): ${review.attention.length} change(s) restart, fail over or upgrade something.`);
+    for (const c of review.attention) for (const reason of c.attention) lines.push(`> - \`${c.address}\`: ${reason}`);
+    lines.push('');
+  }
   for (const kind of ACTION_KINDS) {
     const changes = review.changes.filter((c) => c.kind === kind);
     if (changes.length === 0) continue;
@@ -279,7 +412,9 @@ export function renderMarkdown(review: PlanReview, stack?: string): string {
       const notes: string[] = [];
       if (c.forcedBy.length > 0) notes.push(`forced by ${c.forcedBy.map((p) => `\`${p}\``).join(', ')}`);
       if (c.reason !== undefined) notes.push(`reason: \`${c.reason}\``);
+      if (c.protectedBecause !== undefined) notes.push(c.protectedBecause);
       if (c.protected) notes.push(c.allowed ? 'protected, **allowed**' : '**protected: blocked**');
+      if (c.attention.length > 0) notes.push('**needs attention**');
       lines.push(`- \`${c.address}\`${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
     }
     lines.push('');

@@ -96,6 +96,27 @@ describe('validateEnvironmentConfig', () => {
     expect(validateEnvironmentConfig(withField(prod, 'alerts.email', 'oncall@example.com'))).toMatchObject({ alerts: { email: 'oncall@example.com' } });
   });
 
+  it('rejects a pinned minor version while auto minor upgrades are on, naming the field', () => {
+    expect(problemsOf(withField(dev, 'database.engineVersion', '17.6'))).toEqual([
+      expect.stringMatching(/^database\.engineVersion: received "17\.6"; allowed: a major version such as "17" while database\.autoMinorVersionUpgrade is true .*every later plan proposes a downgrade/),
+    ]);
+  });
+
+  it('rejects a major-only version without auto minor upgrades, naming the field', () => {
+    expect(problemsOf(withField(dev, 'database.autoMinorVersionUpgrade', false))).toEqual([
+      expect.stringMatching(/^database\.autoMinorVersionUpgrade: received false; allowed: true with a major-only database\.engineVersion \("17"\)/),
+    ]);
+  });
+
+  it('accepts a pinned minor version with auto minor upgrades off', () => {
+    const pinned = withField(withField(dev, 'database.engineVersion', '17.6'), 'database.autoMinorVersionUpgrade', false);
+    expect(validateEnvironmentConfig(pinned)).toEqual(pinned);
+  });
+
+  it('rejects an engine version that is neither a major nor a major.minor', () => {
+    expect(problemsOf(withField(dev, 'database.engineVersion', '17.6.1'))[0]).toMatch(/^database\.engineVersion: received "17\.6\.1"; allowed: a PostgreSQL major version/);
+  });
+
   it('reports every problem at once, under the environment name', () => {
     const config = withField(withField(dev, 'lambda.timeoutSeconds', 0), 'database.port', 80);
     expect(() => validateEnvironmentConfig(config)).toThrow(/Invalid configuration for environment "dev"[\s\S]*database\.port[\s\S]*lambda\.timeoutSeconds/);

@@ -112,6 +112,8 @@ describe('every value the schema accepts synthesizes through the policy check', 
         'alerts.email',
         'alerts.enabled',
         'customerManagedKey',
+        'database.applyImmediately',
+        'database.autoMinorVersionUpgrade',
         'database.deletionProtection',
         'database.multiAz',
         'database.secretRotation.rotateImmediately',
@@ -139,9 +141,14 @@ describe('every value the schema accepts synthesizes through the policy check', 
   /**
    * Combinations the schema accepts field by field but the cross-field validation refuses, with a
    * message naming the field, before anything is built: prod's `workshop-prod` prefix cannot give
-   * the seed's names.
+   * the seed's names, and a major-only engine version needs auto minor upgrades.
    */
-  const REFUSED: Readonly<Record<string, RegExp>> = { 'prod seedNames true': /seedNames: received true; allowed: false, or a configuration that gives the seed's names/ };
+  const REFUSED: Readonly<Record<string, RegExp>> = {
+    'prod seedNames true': /seedNames: received true; allowed: false, or a configuration that gives the seed's names/,
+    // Without a pinned minor version (the shipped "17"), auto minor upgrades must stay on.
+    'dev database.autoMinorVersionUpgrade false': /database\.autoMinorVersionUpgrade: received false; allowed: true with a major-only database\.engineVersion/,
+    'prod database.autoMinorVersionUpgrade false': /database\.autoMinorVersionUpgrade: received false; allowed: true with a major-only database\.engineVersion/,
+  };
 
   it.each(cases)('%s with %s = %s', (env, field, value, config) => {
     const refusal = REFUSED[`${env} ${field} ${value}`];

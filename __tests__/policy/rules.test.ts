@@ -78,6 +78,10 @@ const VIOLATIONS: Record<string, (f: CompliantFixture) => void> = {
   'WB-RDS-FINAL-SNAPSHOT': (f) => f.db.addOverride('skip_final_snapshot', true),
   // The vacuous pass Checkov's CKV2_AWS_69 gives: no parameter group of ours attached.
   'WB-RDS-FORCE-SSL': (f) => f.db.addOverride('parameter_group_name', 'default.postgres17'),
+  'WB-TF-CBD-NAME-PREFIX': (f) => {
+    f.parameterGroup.addOverride('name_prefix', undefined);
+    f.parameterGroup.addOverride('name', 'fixture-pg17');
+  },
   'WB-RDS-IAM-AUTHENTICATION': (f) => f.db.addOverride('iam_database_authentication_enabled', false),
   'WB-RDS-LOG-EXPORTS': (f) => f.db.addOverride('enabled_cloudwatch_logs_exports', undefined),
   'WB-RDS-MANAGED-MASTER-PASSWORD': (f) => f.db.addOverride('manage_master_user_password', false),
@@ -189,11 +193,40 @@ describe('policy rules', () => {
     expect(RULES.map((r) => r.id).filter((id) => !ruled.has(id))).toEqual([]);
   });
 
-  it('fails WB-RDS-FORCE-SSL when the attached group does not set rds.force_ssl = 1', () => {
+  it('fails WB-RDS-FORCE-SSL when a postgres14 group does not set rds.force_ssl = 1 (its default is 0)', () => {
     const fixture = compliantFixture();
-    fixture.parameterGroup.addOverride('parameter', undefined);
+    fixture.parameterGroup.addOverride('family', 'postgres14');
     const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
-    expect(failed).toEqual([expect.objectContaining({ ruleId: 'WB-RDS-FORCE-SSL', message: expect.stringMatching(/does not set rds.force_ssl = 1/) })]);
+    expect(failed).toEqual([expect.objectContaining({ ruleId: 'WB-RDS-FORCE-SSL', message: expect.stringMatching(/does not set rds.force_ssl = 1 \(postgres14 defaults to 0\)/) })]);
+  });
+
+  it('passes WB-RDS-FORCE-SSL when a postgres14 group sets rds.force_ssl = 1', () => {
+    const fixture = compliantFixture();
+    fixture.parameterGroup.addOverride('family', 'postgres14');
+    fixture.parameterGroup.addOverride('parameter', [{ name: 'rds.force_ssl', value: '1' }]);
+    expect(evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail')).toEqual([]);
+  });
+
+  it('fails WB-RDS-FORCE-SSL when a postgres17 group sets rds.force_ssl to its default 1, or to 0', () => {
+    for (const value of ['1', '0']) {
+      const fixture = compliantFixture();
+      fixture.parameterGroup.addOverride('parameter', [{ name: 'rds.force_ssl', value }]);
+      const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
+      expect(failed).toEqual([
+        expect.objectContaining({ ruleId: 'WB-RDS-FORCE-SSL', message: expect.stringMatching(value === '1' ? /the postgres17 default: remove it/ : /sets rds.force_ssl = 0/) }),
+      ]);
+    }
+  });
+
+  it('fails WB-TF-CBD-NAME-PREFIX on a fixed name with create_before_destroy, and passes name_prefix', () => {
+    const fixture = compliantFixture();
+    fixture.parameterGroup.addOverride('name_prefix', undefined);
+    fixture.parameterGroup.addOverride('name', 'fixture-pg17');
+    const failed = evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail');
+    expect(failed).toEqual([expect.objectContaining({ ruleId: 'WB-TF-CBD-NAME-PREFIX', message: 'create_before_destroy with a fixed name: use the *_prefix argument' })]);
+    fixture.parameterGroup.addOverride('name', undefined);
+    fixture.parameterGroup.addOverride('name_prefix', 'fixture-pg17-');
+    expect(evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail')).toEqual([]);
   });
 
   it('fails WB-RDS-LOG-EXPORTS when the upgrade log is not exported', () => {

@@ -41,7 +41,7 @@ describe('StateBootstrapStack', () => {
 
   it('encrypts by default with SSE-S3 (AES256)', () => {
     expect(synth()).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }],
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, blocked_encryption_types: ['SSE-C'] }],
     });
   });
 
@@ -55,6 +55,7 @@ describe('StateBootstrapStack', () => {
             kms_master_key_id: 'arn:aws:kms:eu-west-1:111122223333:key/abc',
           },
           bucket_key_enabled: true,
+          blocked_encryption_types: ['SSE-C'],
         },
       ],
     });

@@ -196,10 +196,11 @@ export function compliantFixture(): CompliantFixture {
   });
 
   const subnetGroup = new DbSubnetGroup(stack, 'db-subnets', { name: 'fixture', subnetIds: subnets.map((s) => s.id) });
+  // As the stacks do: a group replaced before the old one goes, so named by a prefix.
   const parameterGroup = new DbParameterGroup(stack, 'db-params', {
-    name: 'fixture-pg17',
+    namePrefix: 'fixture-pg17-',
     family: 'postgres17',
-    parameter: [{ name: 'rds.force_ssl', value: '1' }],
+    lifecycle: { createBeforeDestroy: true },
   });
   const monitoringRole = new IamRole(stack, 'monitoring-role', { name: 'rds-monitoring', assumeRolePolicy: trust('monitoring.rds.amazonaws.com') });
   new IamRolePolicyAttachment(stack, 'monitoring-attachment', {

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
+  attentionReasons,
   comparePlans,
+  engineMajorVersion,
   EXIT_CODES,
   main,
   parsePlan,
@@ -212,5 +214,42 @@ describe('npm run plan:review (the command CI calls)', () => {
     expect(blocked.stdout.startsWith('<!-- plan-review:dev -->')).toBe(true);
     expect(bad.exitCode).toBe(EXIT_CODES.notJson);
     expect(bad.stdout).toBe('');
+  });
+});
+
+describe('plan-review attention for database changes that restart or fail over', () => {
+  const update = (before: object, after: object, unknown: object = {}) => ({
+    address: 'aws_db_instance.db',
+    mode: 'managed' as const,
+    type: 'aws_db_instance',
+    change: { actions: ['update'], before, after, after_unknown: unknown },
+  });
+
+  it('names each disruptive attribute with the reason', () => {
+    const reasons = attentionReasons(
+      update(
+        { instance_class: 'db.t4g.micro', multi_az: false, storage_type: 'gp2', engine_version: '17.4' },
+        { instance_class: 'db.t4g.small', multi_az: true, storage_type: 'gp3', engine_version: '17.6' },
+      ),
+    );
+    expect(reasons).toEqual([
+      expect.stringMatching(/^instance_class "db.t4g.micro" -> "db.t4g.small": a new instance class restarts the instance/),
+      expect.stringMatching(/^engine_version "17.4" -> "17.6": a new engine version restarts the instance/),
+      expect.stringMatching(/^multi_az false -> true: turning Multi-AZ on or off/),
+      expect.stringMatching(/^storage_type "gp2" -> "gp3": a new storage type starts a storage optimization/),
+    ]);
+  });
+
+  it('names an engine major-version change as a major upgrade', () => {
+    expect(attentionReasons(update({ engine_version: '16' }, { engine_version: '17' }))).toEqual([
+      expect.stringMatching(/^engine major-version upgrade 16 -> 17: RDS takes the instance offline/),
+    ]);
+    expect(engineMajorVersion('9.6.24')).toBe('9.6');
+  });
+
+  it('says nothing for other updates, unknown values, or other resource types', () => {
+    expect(attentionReasons(update({ backup_retention_period: 7 }, { backup_retention_period: 14 }))).toEqual([]);
+    expect(attentionReasons(update({ engine_version: '17' }, { engine_version: null }, { engine_version: true }))).toEqual([]);
+    expect(attentionReasons({ ...update({ instance_class: 'a' }, { instance_class: 'b' }), type: 'aws_rds_cluster' })).toEqual([]);
   });
 });

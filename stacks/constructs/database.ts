@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
@@ -9,7 +10,7 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AccountContext } from './account-context';
-import { postgresMajorVersion } from '../../config/derived';
+import { forceSslEngineDefault, postgresMajorVersion } from '../../config/derived';
 import type { DatabaseConfig } from '../../config/schema';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
@@ -51,6 +52,23 @@ export const POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 export const RDS_CA_CERT_IDENTIFIER = 'rds-ca-rsa2048-g1';
 
 /**
+ * The description of the database's security group. Constant on purpose: AWS cannot change a
+ * group's description, so the provider replaces the group when it changes, and AWS refuses to
+ * delete a group the instance still uses. Facts that vary (the port) live in the rules.
+ */
+export const DATABASE_SECURITY_GROUP_DESCRIPTION = 'RDS PostgreSQL: admits the database port only from the Lambda security group';
+
+/**
+ * The final snapshot's identifier: `<identifier>-final-<creation time, YYYYMMDDhhmmss>`. Terraform
+ * evaluates `timestamp()` when it creates the instance and `ignore_changes` keeps that value, so
+ * each instance lifetime has its own snapshot name: destroy, re-create, destroy again no longer
+ * fails with DBSnapshotAlreadyExists. Instances created before this change keep `<identifier>-final`.
+ */
+export function finalSnapshotIdentifier(identifier: string): string {
+  return `${identifier}-final-${Fn.formatdate('YYYYMMDDhhmmss', Fn.timestamp())}`;
+}
+
+/**
  * An RDS for PostgreSQL instance whose master password RDS generates, stores and rotates in
  * Secrets Manager (`manage_master_user_password`): no password exists in code, configuration, the
  * synthesized JSON or Terraform state. The rotation schedule is `config.secretRotation`, set on the
@@ -58,8 +76,9 @@ export const RDS_CA_CERT_IDENTIFIER = 'rds-ca-rsa2048-g1';
  * Lambda, since RDS rotates its own secret (managed rotation).
  *
  * Storage is encrypted, the instance is not publicly accessible, its subnet group spans the data
- * subnets of every AZ, its parameter group enforces TLS (`rds.force_ssl = 1`) and sets
- * `max_connections` to `config.maxConnections` (applied at the next reboot when changed), backups are kept
+ * subnets of every AZ, TLS is enforced (`rds.force_ssl = 1`: the engine default from PostgreSQL 15
+ * on, set in the parameter group for older majors), the parameter group sets `max_connections` to
+ * `config.maxConnections` (applied at the next reboot when changed), backups are kept
  * `backupRetentionDays`, and the `postgresql` and `upgrade` logs go to log groups this construct
  * declares with `logRetentionDays`. Without Multi-AZ the instance is pinned to the
  * first AZ, the Lambda's.
@@ -90,7 +109,7 @@ export class Database extends Construct {
 
     this.securityGroup = emptySecurityGroup(this, 'security-group', {
       name: `${namePrefix}-db-sg`,
-      description: `RDS PostgreSQL: admits ${config.port} only from the Lambda security group`,
+      description: DATABASE_SECURITY_GROUP_DESCRIPTION,
       vpcId: network.vpcId,
     });
 
@@ -101,18 +120,22 @@ export class Database extends Construct {
     });
 
     const parameterGroup = new DbParameterGroup(this, 'parameter-group', {
-      name: `${namePrefix}-backend-postgres${major}`,
+      // A prefix, not a name: with create_before_destroy the new group exists next to the old one,
+      // whatever forces the replacement (a new family on a major upgrade, a description).
+      namePrefix: `${namePrefix}-backend-postgres${major}-`,
       family: `postgres${major}`,
       description: 'Enforces TLS on every connection',
+      // rds.force_ssl only where the family's default is 0: a parameter set to its engine default
+      // is read back with RDS's apply method, not ours (docs/day-2.md, "rds.force_ssl: the evidence").
       parameter: [
-        { name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' },
+        ...(forceSslEngineDefault(major) === '1' ? [] : [{ name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' }]),
         // The validated connection budget (config/derived.ts). max_connections is a static parameter
         // (RDS rejects `immediate` for it): a new instance starts with it, a change waits for a reboot.
         // Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Parameters.html
         { name: 'max_connections', value: String(config.maxConnections), applyMethod: 'pending-reboot' },
       ],
       // A new major version brings a new family, hence a new group: create it before the
-      // instance lets go of the old one (its name carries the major version, so both can exist).
+      // instance lets go of the old one, delete the old one after.
       lifecycle: { createBeforeDestroy: true },
     });
 
@@ -129,7 +152,10 @@ export class Database extends Construct {
       identifier,
       engine: 'postgres',
       engineVersion: config.engineVersion,
-      autoMinorVersionUpgrade: true,
+      autoMinorVersionUpgrade: config.autoMinorVersionUpgrade,
+      // A new major engineVersion upgrades in place; RDS refuses it without this flag.
+      allowMajorVersionUpgrade: true,
+      applyImmediately: config.applyImmediately,
       instanceClass: config.instanceClass,
       allocatedStorage: config.allocatedStorageGiB,
       maxAllocatedStorage: config.maxAllocatedStorageGiB === 0 ? undefined : config.maxAllocatedStorageGiB,
@@ -154,7 +180,7 @@ export class Database extends Construct {
       iamDatabaseAuthenticationEnabled: true,
       deletionProtection: config.deletionProtection,
       skipFinalSnapshot: config.skipFinalSnapshot,
-      finalSnapshotIdentifier: config.skipFinalSnapshot ? undefined : `${identifier}-final`,
+      finalSnapshotIdentifier: config.skipFinalSnapshot ? undefined : finalSnapshotIdentifier(identifier),
       enabledCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
       performanceInsightsEnabled: config.performanceInsightsRetentionDays > 0,
       performanceInsightsRetentionPeriod:
@@ -163,6 +189,8 @@ export class Database extends Construct {
       // RDS creates the export log groups itself unless they exist first.
       dependsOn: logGroups,
       tags: { Name: identifier },
+      // The final snapshot's name is fixed when the instance is created: finalSnapshotIdentifier.
+      lifecycle: { ignoreChanges: ['final_snapshot_identifier'] },
     });
 
     suppressWhen(!config.multiAz, this.instance, 'WB-RDS-MULTI-AZ', 'multiAz');
@@ -171,6 +199,7 @@ export class Database extends Construct {
     suppressWhen(!encryptionKey, this.instance, 'WB-RDS-SECRET-CMK', 'customerManagedKey');
     suppressWhen(!encryptionKey, this.instance, 'WB-RDS-PERFORMANCE-INSIGHTS-CMK', 'customerManagedKey');
     suppressWhen(true, this.instance, 'WB-RDS-ENHANCED-MONITORING', 'enhancedMonitoring');
+    suppressWhen(!config.autoMinorVersionUpgrade, this.instance, 'WB-RDS-MINOR-VERSION-UPGRADE', 'pinnedMinorVersion');
     for (const group of logGroups) {
       suppressWhen(!encryptionKey, group, 'WB-LOGS-CMK', 'customerManagedKey');
       suppressWhen(config.logRetentionDays < 365, group, 'WB-LOGS-RETENTION-1Y', 'logRetentionOneYear');
@@ -214,7 +243,7 @@ export class Database extends Construct {
       from: peer,
       to: this.securityGroup,
       port: this.port,
-      description: `PostgreSQL ${description}`,
+      description: `PostgreSQL (port ${this.port}) ${description}`,
     });
   }
 

@@ -29,6 +29,8 @@ export const POLICY_EXCEPTION_REASONS = {
     'This environment runs without alarms (alerts.enabled = false): it is a workshop stack that lives for hours, and its alarms would be billed per alarm-month with no one on call to read them.',
   alertTopicWithoutCmk:
     'This environment has no customer-managed key (customerManagedKey = false), and CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key, whose policy cannot be changed; the topic carries only alarm and rotation notices.',
+  pinnedMinorVersion:
+    'This environment pins a minor engine version (database.engineVersion "major.minor"), which needs auto_minor_version_upgrade = false: with it on, RDS upgrades past the pin and every plan proposes a downgrade RDS refuses.',
   lambdaVpcAccess:
     'AWSLambdaVPCAccessExecutionRole grants the ENI actions Lambda needs to attach to a VPC on Resource "*", which AWS documents as required because ec2:CreateNetworkInterface and friends are used before the network interface exists; the seed attaches this managed policy.',
   olderRuntime:

@@ -50,7 +50,7 @@ export class TcpFlow extends Construct {
 }
 
 /**
- * A security group with a name, a description and no rules of its own: rules are added as
+ * A security group with a name, a constant description and no rules of its own: rules are added as
  * standalone resources ({@link TcpFlow}). Terraform removes the allow-all egress rule AWS adds
  * to a new group (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group).
  */
@@ -60,5 +60,10 @@ export function emptySecurityGroup(scope: Construct, id: string, props: { name: 
     description: props.description,
     vpcId: props.vpcId,
     tags: { Name: props.name },
+    // AWS cannot change a group's description (the provider replaces the group, and AWS refuses to
+    // delete a group in use), so a description is fixed when the group is created: keep it
+    // constant, put facts that vary in rule descriptions or tags. Groups created before a
+    // description was reworded keep their old text rather than being replaced.
+    lifecycle: { ignoreChanges: ['description'] },
   });
 }

@@ -1,8 +1,8 @@
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
-import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { dev, prod } from '../../../config/environments';
+import { DATABASE_SECURITY_GROUP_DESCRIPTION } from '../../../stacks/constructs/database';
 import type { EnvironmentConfig } from '../../../config/schema';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
 
@@ -60,7 +60,7 @@ describe('Database', () => {
       multi_az: true,
       deletion_protection: true,
       skip_final_snapshot: false,
-      final_snapshot_identifier: 'workshop-prod-backend-db-final',
+      final_snapshot_identifier: 'workshop-prod-backend-db-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
       backup_retention_period: 14,
       performance_insights_enabled: true,
       kms_key_id: key,
@@ -68,6 +68,25 @@ describe('Database', () => {
       performance_insights_kms_key_id: key,
     });
     expect(body.availability_zone).toBeUndefined();
+  });
+
+  it('names the final snapshot once per instance lifetime: the creation time, kept by ignore_changes', () => {
+    const { body } = onlyResource(prodStack.doc, 'aws_db_instance');
+    expect(body.final_snapshot_identifier).toMatch(/^workshop-prod-backend-db-final-\$\{formatdate\("YYYYMMDDhhmmss", timestamp\(\)\)\}$/);
+    expect(body.lifecycle).toEqual({ ignore_changes: ['final_snapshot_identifier'] });
+  });
+
+  it('upgrades major versions in place and applies changes as the configuration says', () => {
+    expect(onlyResource(devStack.doc, 'aws_db_instance').body).toMatchObject({
+      allow_major_version_upgrade: true,
+      apply_immediately: true,
+      auto_minor_version_upgrade: true,
+      engine_version: '17',
+    });
+    const pinned = synthStack(withField(withField(dev, 'database.engineVersion', '17.6'), 'database.autoMinorVersionUpgrade', false) as EnvironmentConfig);
+    expect(onlyResource(pinned.doc, 'aws_db_instance').body).toMatchObject({ engine_version: '17.6', auto_minor_version_upgrade: false });
+    const windowed = synthStack(withField(dev, 'database.applyImmediately', false) as EnvironmentConfig);
+    expect(onlyResource(windowed.doc, 'aws_db_instance').body.apply_immediately).toBe(false);
   });
 
   it('places the DB subnet group on the data subnets of both AZs', () => {
@@ -81,14 +100,11 @@ describe('Database', () => {
     expect(onlyResource(devStack.doc, 'aws_db_instance').body.db_subnet_group_name).toBe(ref('aws_db_subnet_group', group.name, 'name'));
   });
 
-  it('attaches a parameter group of the engine family that enforces TLS', () => {
-    expect(devStack.json).toHaveResourceWithProperties(DbParameterGroup, {
-      family: 'postgres17',
-      parameter: expect.arrayContaining([{ name: 'rds.force_ssl', value: '1', apply_method: 'immediate' }]),
-    });
+  it('attaches a parameter group of the engine family, named by a prefix so a replacement never collides', () => {
     const { name: group, body } = onlyResource(devStack.doc, 'aws_db_parameter_group');
+    expect(body).toMatchObject({ family: 'postgres17', name_prefix: 'workshop-backend-postgres17-' });
+    expect(body.name).toBeUndefined();
     // A major version upgrade swaps in a group of the new family before the old one goes.
-    expect(body.name).toBe('workshop-backend-postgres17');
     expect(body.lifecycle).toEqual({ create_before_destroy: true });
     expect(onlyResource(devStack.doc, 'aws_db_instance').body.parameter_group_name).toBe(ref('aws_db_parameter_group', group, 'name'));
   });
@@ -102,11 +118,25 @@ describe('Database', () => {
     expect(maxConnections(custom.doc)).toEqual([{ name: 'max_connections', value: '50', apply_method: 'pending-reboot' }]);
   });
 
-  it('describes the database security group with the configured port', () => {
+  it('sets rds.force_ssl only for families whose default is 0 (before postgres15)', () => {
+    const forceSsl = (doc: typeof devStack.doc) =>
+      (onlyResource(doc, 'aws_db_parameter_group').body.parameter as Record<string, unknown>[]).filter((p) => p.name === 'rds.force_ssl');
+    expect(forceSsl(devStack.doc)).toEqual([]);
+    const pg14 = synthStack(withField(dev, 'database.engineVersion', '14') as EnvironmentConfig);
+    expect(onlyResource(pg14.doc, 'aws_db_parameter_group').body).toMatchObject({
+      family: 'postgres14',
+      parameter: expect.arrayContaining([{ name: 'rds.force_ssl', value: '1', apply_method: 'immediate' }]),
+    });
+  });
+
+  it('keeps the database security group description constant whatever the port; the rules carry the port', () => {
     const custom = synthStack(withField(dev, 'database.port', 6432) as EnvironmentConfig);
-    const group = resourcesOf(custom.doc, 'aws_security_group')[nameWhere(custom.doc, 'aws_security_group', 'name', 'workshop-db-sg')];
-    expect(group.description).toBe('RDS PostgreSQL: admits 6432 only from the Lambda security group');
+    const describe = (doc: typeof custom.doc) => resourcesOf(doc, 'aws_security_group')[nameWhere(doc, 'aws_security_group', 'name', 'workshop-db-sg')];
+    expect(describe(custom.doc).description).toBe(DATABASE_SECURITY_GROUP_DESCRIPTION);
+    expect(describe(devStack.doc).description).toBe(DATABASE_SECURITY_GROUP_DESCRIPTION);
+    expect(describe(custom.doc).lifecycle).toEqual({ ignore_changes: ['description'] });
     expect(onlyResource(custom.doc, 'aws_db_instance').body.port).toBe(6432);
+    expect(custom.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { description: 'PostgreSQL (port 6432) from the Lambda (from)', from_port: 6432 });
   });
 
   it('allows 5432 into the database only from the Lambda security group', () => {
@@ -124,6 +154,6 @@ describe('Database', () => {
       referenced_security_group_id: ref('aws_security_group', dbSg, 'id'),
       from_port: 5432,
     });
-    expect(devStack.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { description: 'PostgreSQL from the Lambda (from)' });
+    expect(devStack.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { description: 'PostgreSQL (port 5432) from the Lambda (from)' });
   });
 });

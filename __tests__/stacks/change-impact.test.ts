@@ -1,0 +1,213 @@
+/**
+ * Change impact: what the real AWS provider plans for each day-2 change, against the state our own
+ * baseline plan leaves when applied (AWS mocked: tools/offline-plan.ts plans with
+ * `-refresh=false` and a loopback STS; __tests__/support/prior-state.ts fills the values AWS
+ * would have returned). The provider's ForceNew and CustomizeDiff decide replace or update. The
+ * provider is the mirror's when one is found (5.100.0 here, older than our 6.25.0 pin), else the
+ * registry's; docs/day-2.md lists the changes and what each plan shows.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { dev, prod } from '../../config/environments';
+import { validateEnvironmentConfig, type EnvironmentConfig } from '../../config/schema';
+import { UserError } from '../../config/errors';
+import { DATABASE_SECURITY_GROUP_DESCRIPTION } from '../../stacks/constructs/database';
+import { EXIT_CODES, main as planReview, renderMarkdown, reviewPlan } from '../../tools/plan-review';
+import { changesOf, OfflinePlanError, OfflinePlanner, PROVIDER_SOURCE, SKIP_REASON, type FullPlan } from '../support/offline-terraform';
+import { scratchDir } from '../support/scratch';
+import { synthStack, withField } from '../support/synth';
+
+const SLOW = 600_000;
+const describeWithProvider = PROVIDER_SOURCE ? describe : describe.skip;
+
+const docOf = (config: EnvironmentConfig): Record<string, any> => JSON.parse(synthStack(config).json);
+const changed = (field: string, value: unknown): EnvironmentConfig => withField(dev, field, value) as EnvironmentConfig;
+
+/** The address of the one resource of `type` in `doc` (whose name matches `name` when given). */
+function addressOf(doc: Record<string, any>, type: string, name?: RegExp): string {
+  const names = Object.keys(doc.resource[type] ?? {}).filter((n) => name === undefined || name.test(n));
+  if (names.length !== 1) throw new Error(`expected one ${type}${name ? ` matching ${name}` : ''}, found ${names.length}`);
+  return `${type}.${names[0]}`;
+}
+
+/** The state resource of `address`, for editing a prior state. */
+function stateResource(state: any, address: string): { attributes: Record<string, any> } {
+  const [type, name] = address.split('.');
+  return state.resources.find((r: any) => r.type === type && r.name === name).instances[0];
+}
+
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+const change = (plan: FullPlan, address: string) => plan.resource_changes.find((rc) => rc.address === address)!.change as any;
+
+describeWithProvider(`change impact on dev, planned by the real provider against a mocked AWS (${PROVIDER_SOURCE?.version ?? 'none'})`, () => {
+  const planner = new OfflinePlanner(PROVIDER_SOURCE!);
+  const devDoc = docOf(dev);
+  const instance = addressOf(devDoc, 'aws_db_instance');
+  const parameterGroup = addressOf(devDoc, 'aws_db_parameter_group');
+  const dbSecurityGroup = addressOf(devDoc, 'aws_security_group', /^database_/);
+  let applied: object;
+  /** Plans started together in beforeAll, so two run at once; each test awaits its own. */
+  const plans: Record<string, Promise<{ plan: FullPlan }>> = {};
+  const start = (name: string, doc: Record<string, any>, options: { priorState?: object; planArgs?: string[] } = {}) => {
+    plans[name] = planner.plan(doc, { priorState: applied, ...options });
+    plans[name].catch(() => undefined);
+  };
+
+  beforeAll(async () => {
+    await planner.start();
+    applied = (await planner.appliedState(devDoc)).state;
+    const minorMoved = copy(applied);
+    stateResource(minorMoved, instance).attributes.engine_version_actual = '17.7';
+    const passwordSwitch = copy(applied);
+    Object.assign(stateResource(passwordSwitch, instance).attributes, { manage_master_user_password: null, password: 'an-old-password', master_user_secret: [] });
+    start('noChange', devDoc);
+    start('minorMoved', devDoc, { priorState: minorMoved });
+    start('major', docOf(changed('database.engineVersion', '18')));
+    start('port', docOf(changed('database.port', 5433)));
+    start('replaceGroup', devDoc, { planArgs: [`-replace=${parameterGroup}`] });
+    start('passwordSwitch', devDoc, { priorState: passwordSwitch });
+    // What a refresh reads after step 1 (the AWS CLI switched the instance): the secret exists;
+    // the old password stays in the state, since AWS never returns it.
+    const afterStep1 = copy(applied);
+    stateResource(afterStep1, instance).attributes.password = 'an-old-password';
+    start('passwordStep2', devDoc, { priorState: afterStep1 });
+    start('replaceSecurityGroup', devDoc, { planArgs: [`-replace=${dbSecurityGroup}`] });
+  }, SLOW);
+  afterAll(() => planner.close());
+
+  it('plans no change against the state of its own applied baseline (the prior state is faithful)', async () => {
+    const { plan } = await plans.noChange;
+    expect(changesOf(plan)).toEqual([]);
+  }, SLOW);
+
+  it('a major engineVersion with auto minor upgrades stays settled after RDS moves the instance to a new minor', async () => {
+    const { plan } = await plans.minorMoved;
+    expect(changesOf(plan)).toEqual([]);
+  }, SLOW);
+
+  it('rejects a pinned minor with auto minor upgrades before anything is planned, naming the field', () => {
+    expect(() => validateEnvironmentConfig(changed('database.engineVersion', '17.6'))).toThrow(UserError);
+    expect(() => validateEnvironmentConfig(changed('database.engineVersion', '17.6'))).toThrow(/database\.engineVersion: received "17\.6"/);
+  });
+
+  it('upgrades a major version in place: a new parameter group first, allow_major_version_upgrade, needs attention but is not blocked', async () => {
+    const { plan } = await plans.major;
+    expect(changesOf(plan).sort()).toEqual([
+      ['create,delete', parameterGroup],
+      ['update', instance],
+    ]);
+    const db = change(plan, instance);
+    expect(db.after).toMatchObject({ engine_version: '18', allow_major_version_upgrade: true, apply_immediately: true });
+    expect(db.after_unknown.parameter_group_name).toBe(true);
+    const group = change(plan, parameterGroup);
+    expect(group.after).toMatchObject({ family: 'postgres18', name_prefix: 'workshop-backend-postgres18-' });
+    expect(group.after_unknown.name).toBe(true);
+    const review = reviewPlan(plan);
+    expect(review.blocking).toEqual([]);
+    expect(review.attention.find((c) => c.address === instance)?.attention).toEqual([
+      expect.stringMatching(/^engine major-version upgrade 17 -> 18: RDS takes the instance offline/),
+    ]);
+    expect(review.attention.find((c) => c.address === parameterGroup)?.attention).toEqual([
+      `replaced before it is deleted (create_before_destroy): ${instance} moves to the new one first`,
+    ]);
+    expect(renderMarkdown(review, 'dev')).toContain(`> **Needs attention** (does not block): 2 change(s)`);
+  }, SLOW);
+
+  it('changes the port without replacing any security group: the instance and the two rules update in place', async () => {
+    const { plan } = await plans.port;
+    const changes = changesOf(plan);
+    expect(changes.filter(([, address]) => address.startsWith('aws_security_group.'))).toEqual([]);
+    expect(changes.filter(([actions]) => actions !== 'update')).toEqual([]);
+    expect(changes.map(([, address]) => address.split('.')[0]).sort()).toEqual(
+      ['aws_db_instance', 'aws_lambda_function', 'aws_vpc_security_group_egress_rule', 'aws_vpc_security_group_ingress_rule'].sort(),
+    );
+    expect(change(plan, instance).after.port).toBe(5433);
+    expect(reviewPlan(plan).blocking).toEqual([]);
+  }, SLOW);
+
+  it('replaces the parameter group for any reason without a name collision: create first, under a new generated name', async () => {
+    const { plan } = await plans.replaceGroup;
+    expect(changesOf(plan).sort()).toEqual([
+      ['create,delete', parameterGroup],
+      ['update', instance],
+    ]);
+    const group = change(plan, parameterGroup);
+    expect(group.before.name).toMatch(/^workshop-backend-postgres17-/);
+    expect(group.after_unknown.name).toBe(true);
+    expect(reviewPlan(plan).blocking).toEqual([]);
+  }, SLOW);
+
+  it('switching an existing instance to the managed password fails in one plan (empty master_user_secret), and plans cleanly after the documented first step', async () => {
+    const failure = await plans.passwordSwitch.then(
+      () => undefined,
+      (error: OfflinePlanError) => error,
+    );
+    expect(failure?.step).toBe('plan');
+    expect(failure?.errors).toContainEqual(
+      expect.stringMatching(/^Invalid index: The given key does not identify an element in this collection value: the collection has no elements\. \(aws_iam_policy\.database_secret-read-policy_/),
+    );
+    // Step 2, after step 1: the full plan resolves every reference; it only drops the old password from the state.
+    const { plan: step2 } = await plans.passwordStep2;
+    expect(changesOf(step2)).toEqual([['update', instance]]);
+    const db = change(step2, instance);
+    const differing = Object.keys(db.after).filter((k) => JSON.stringify(db.after[k]) !== JSON.stringify(db.before[k]));
+    expect(differing).toEqual(['password']);
+    expect(db.after.password).toBeNull();
+  }, SLOW);
+
+  it('plan:review blocks a plan that replaces the database security group (delete, then create) while the instance updates in place', async () => {
+    const { plan } = await plans.replaceSecurityGroup;
+    expect(plan.resource_changes.find((rc) => rc.address === dbSecurityGroup)?.change.actions).toEqual(['delete', 'create']);
+    expect(changesOf(plan)).toContainEqual(['update', instance]);
+    const review = reviewPlan(plan);
+    expect(review.blocking.map((c) => [c.address, c.protectedBecause])).toEqual([
+      [dbSecurityGroup, `referenced by ${instance}, which still uses it when it is deleted`],
+    ]);
+    const file = path.join(scratchDir('blocked-plan-'), 'plan.json');
+    writeFileSync(file, JSON.stringify(plan));
+    let stderr = '';
+    expect(planReview(['--stack', 'dev', file], { stdout: () => undefined, stderr: (t) => (stderr += t) })).toBe(EXIT_CODES.blocked);
+    expect(stderr).toBe(`plan-review: blocked: deletes or replaces protected ${dbSecurityGroup}\n`);
+  }, SLOW);
+
+  it('the day-2 change itself applies to a stack deployed before it: the parameter group moves to a generated name, no security group is replaced', async () => {
+    const old = copy(devDoc);
+    const [groupType, groupName] = parameterGroup.split('.');
+    const group = old.resource[groupType][groupName];
+    delete group.name_prefix;
+    group.name = 'workshop-backend-postgres17';
+    group.parameter = [{ name: 'rds.force_ssl', value: '1', apply_method: 'immediate' }];
+    const [sgType, sgName] = dbSecurityGroup.split('.');
+    old.resource[sgType][sgName].description = 'RDS PostgreSQL: admits 5432 only from the Lambda security group';
+    const deployed = (await planner.appliedState(old)).state;
+    const { plan } = await planner.plan(devDoc, { priorState: deployed });
+    expect(changesOf(plan).filter(([actions]) => actions !== 'update')).toEqual([['create,delete', parameterGroup]]);
+    expect(changesOf(plan).map(([, address]) => address)).not.toContain(dbSecurityGroup);
+    expect(DATABASE_SECURITY_GROUP_DESCRIPTION).not.toContain('5432');
+    expect(reviewPlan(plan).blocking).toEqual([]);
+  }, SLOW);
+});
+
+describeWithProvider('change impact on prod: the final snapshot name', () => {
+  const planner = new OfflinePlanner(PROVIDER_SOURCE!);
+  const prodDoc = docOf(prod);
+  const instance = addressOf(prodDoc, 'aws_db_instance');
+  beforeAll(() => planner.start());
+  afterAll(() => planner.close());
+
+  it('is computed when the instance is created, and later plans keep it (no change every plan)', async () => {
+    const { state, baseline } = await planner.appliedState(prodDoc);
+    expect(change(baseline, instance).after_unknown.final_snapshot_identifier).toBe(true);
+    const identifier = stateResource(state, instance).attributes.final_snapshot_identifier;
+    expect(identifier).toMatch(/^workshop-prod-backend-db-final-\d{14}$/);
+    const { plan } = await planner.plan(prodDoc, { priorState: state });
+    expect(changesOf(plan)).toEqual([]);
+  }, SLOW);
+});
+
+if (!PROVIDER_SOURCE) {
+  describe.skip(`change impact (${SKIP_REASON})`, () => {
+    it('plans each day-2 change with the real provider', () => undefined);
+  });
+}
+
