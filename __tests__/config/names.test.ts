@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../../config/errors';
 import { dev, prod } from '../../config/environments';
 import { SEED_NAMES, seedNamesTable, type SeedName } from '../../config/names';
-import { validateEnvironmentConfig } from '../../config/schema';
 import { resourcesOf, synthStack, withField, type TerraformDocument } from '../support/synth';
+import { problemsOf } from '../support/config';
 
 /** The values `entry`'s attribute has across the resources of its type in `doc`. */
 function valuesOf(doc: TerraformDocument, entry: SeedName): unknown[] {
@@ -13,15 +12,6 @@ function valuesOf(doc: TerraformDocument, entry: SeedName): unknown[] {
   );
 }
 
-function problemsOf(input: unknown): string[] {
-  try {
-    validateEnvironmentConfig(input);
-  } catch (error) {
-    if (error instanceof UserError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 const ROLE_NAME = SEED_NAMES.find((entry) => entry.terraform.type === 'aws_iam_role' && entry.terraform.attribute === 'name')!;
 

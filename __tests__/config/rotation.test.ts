@@ -1,23 +1,14 @@
-import { UserError } from '../../config/errors';
 import { dev, prod } from '../../config/environments';
 import { parseWindowDuration } from '../../config/rotation';
-import { validateEnvironmentConfig, type SecretRotationConfig } from '../../config/schema';
+import type { SecretRotationConfig } from '../../config/schema';
 import { withField } from '../support/synth';
+import { problemsOf } from '../support/config';
 
 /** `dev` with `database.secretRotation` replaced. */
 function withRotation(rotation: unknown): unknown {
   return withField(dev, 'database.secretRotation', rotation);
 }
 
-function problemsOf(input: unknown): string[] {
-  try {
-    validateEnvironmentConfig(input);
-  } catch (error) {
-    if (error instanceof UserError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 const FIELD = 'database.secretRotation';
 

@@ -1,18 +1,9 @@
-import { UserError } from '../../config/errors';
 import { maxLambdaConnections } from '../../config/derived';
 import { validateEnvironmentConfig } from '../../config/schema';
 import { dev, environments, prod } from '../../config/environments';
 import { withField } from '../support/synth';
+import { problemsOf } from '../support/config';
 
-function problemsOf(input: unknown): string[] {
-  try {
-    validateEnvironmentConfig(input);
-  } catch (error) {
-    if (error instanceof UserError) return [...error.problems];
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
 
 describe('validateEnvironmentConfig', () => {
   it.each(environments.map((e) => [e.environment, e]))('accepts the shipped %s environment unchanged', (_name, config) => {
