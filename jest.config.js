@@ -17,6 +17,7 @@ const INTEGRATION = [
   '<rootDir>/__tests__/tools/plan-review.test.ts',
   '<rootDir>/__tests__/main.test.ts',
   '<rootDir>/__tests__/workflows.test.ts',
+  '<rootDir>/__tests__/synth.test.ts',
 ];
 
 const common = {
