@@ -1,6 +1,9 @@
 /**
- * Jest runs the TypeScript sources through ts-jest in transpile-only mode (tsconfig has
- * isolatedModules); `npm test` type-checks the whole project once with `tsc --noEmit` first.
+ * Jest runs the TypeScript sources through esbuild (esbuild-jest-transform), which only strips
+ * types (tsconfig has isolatedModules); `npm test` type-checks the whole project once with `tsc -b`
+ * first, incrementally (its build info is in node_modules/.cache/tsc/). esbuild does not hoist
+ * `jest.mock` calls above the imports as babel and ts-jest do: put a module mock in a setup file, or
+ * require the mocked module after the `jest.mock` call.
  *
  * Two projects: `unit` (synthesized JSON, pure functions; `npm run test:unit`) and `integration`
  * (a real PostgreSQL, the real terraform binary, an S3-compatible server, child processes). The
@@ -20,17 +23,37 @@ const INTEGRATION = [
   '<rootDir>/__tests__/synth.test.ts',
 ];
 
+/**
+ * esbuild's options for each test and source file: CommonJS for jest's module registry, the
+ * language level of the Node.js that runs the tests, inline source maps so stack traces name the
+ * TypeScript lines, and tsconfig.json itself (esbuild reads its class-field and import settings).
+ */
+const ESBUILD_TRANSFORM = {
+  format: 'cjs',
+  target: `node${process.versions.node.split('.')[0]}`,
+  sourcemap: 'inline',
+  tsconfigRaw: require('node:fs').readFileSync(require('node:path').join(__dirname, 'tsconfig.json'), 'utf8'),
+};
+
 const common = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/__tests__/support/node-environment.js',
   roots: ['<rootDir>/__tests__'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['esbuild-jest-transform', ESBUILD_TRANSFORM] },
   setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
-  testTimeout: 120000,
 };
 
 module.exports = {
+  // A global option: jest-circus reads the run's value, not a project's.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION] },
-    { ...common, displayName: 'integration', testMatch: INTEGRATION },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: INTEGRATION,
+      // One PostgreSQL for the run, each test file in its own role and database (support/postgres.ts).
+      globalSetup: '<rootDir>/__tests__/support/postgres-global-setup.ts',
+      globalTeardown: '<rootDir>/__tests__/support/postgres-global-teardown.ts',
+    },
   ],
 };
