@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { testPostgres, type TlsPostgres } from './postgres';
-import { startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager-server';
+import { startLocalSecretsManager, type LocalSecretsManager, type LocalSecretsManagerOptions } from './secrets-manager-server';
 
 /**
  * A suffix new in every module instance: jest loads this module afresh for each test file, so each
@@ -44,16 +44,17 @@ export function newPassword(): string {
 /**
  * Starts the fixture: the run's shared PostgreSQL under jest (a server of its own elsewhere), with
  * this file's role and database, and a local Secrets Manager holding the role's credentials. One per
- * test file: {@link APP_USER} and {@link APP_DATABASE} are the file's.
+ * test file: {@link APP_USER} and {@link APP_DATABASE} are the file's. `options` go to the local
+ * Secrets Manager (its latency).
  */
-export async function startLambdaFixture(): Promise<LambdaFixture> {
+export async function startLambdaFixture(options: LocalSecretsManagerOptions = {}): Promise<LambdaFixture> {
   const pg = await testPostgres();
   let secretsManager: LocalSecretsManager | undefined;
   try {
     let password = newPassword();
     const passwords = [password];
     await pg.createAppDatabase(APP_USER, password, APP_DATABASE);
-    secretsManager = await startLocalSecretsManager(SECRET_ARN, { username: APP_USER, password });
+    secretsManager = await startLocalSecretsManager(SECRET_ARN, { username: APP_USER, password }, options);
     const sm = secretsManager;
     const changeDatabasePassword = async (): Promise<string> => {
       password = newPassword();
