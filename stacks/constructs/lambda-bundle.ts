@@ -61,11 +61,14 @@ export interface BundleLambdaOptions {
 }
 
 /** esbuild options that, with `target` and the input files, determine the bundle's bytes. */
-const BUILD_OPTIONS: BuildOptions = {
+export const BUILD_OPTIONS: BuildOptions = {
   entryPoints: [LAMBDA_ENTRY_POINT],
   bundle: true,
   platform: 'node',
   format: 'cjs',
+  // The ES module builds of the AWS SDK and @smithy packages, which esbuild can tree-shake: about a
+  // quarter smaller than their CommonJS builds (platform 'node' prefers `main`), so faster to load.
+  mainFields: ['module', 'main'],
   minify: true,
   keepNames: true,
   legalComments: 'none',
