@@ -7,9 +7,11 @@
  *
  * 1. **The app is bundled once.** esbuild bundles `main.ts` and everything it imports (node_modules
  *    included, except esbuild itself) into one CommonJS file under
- *    `node_modules/.cache/workshop-backend-synth/`, named by a SHA-256 of every file esbuild read for
- *    it, this file and esbuild's version: no TypeScript loader runs, no module is resolved on disk, and
- *    any edit to an input gives a new name and a rebuild (about 1 s).
+ *    `node_modules/.cache/workshop-backend-synth/`, named by a SHA-256 of every project file esbuild
+ *    read for it, the lock files (standing for the installed packages, see tools/file-digests.js),
+ *    this file and esbuild's version: no TypeScript loader runs, no module is resolved on disk, and
+ *    any edit to an input gives a new name and a rebuild (about 1 s). After a hand edit inside
+ *    node_modules, run `node synth.js --rebuild`.
  * 2. **Checking the inputs costs a `stat` per file.** Each input's digest is kept with its size and
  *    modification time, as git's index does; a file is read and hashed again only when those changed.
  * 3. **V8 does not compile the bundle again.** Its code cache, taken after the first synth that ran the
@@ -23,7 +25,7 @@ const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
-const { contentKey, digestFiles, readJsonFile, writeFileAtomically } = require('./tools/file-digests');
+const { contentKey, digestFiles, keyInputs, readJsonFile, writeFileAtomically } = require('./tools/file-digests');
 
 /** Where bundles, their code caches and the input manifest live, relative to the project root. */
 const CACHE_DIR = path.join('node_modules', '.cache', 'workshop-backend-synth');
@@ -128,8 +130,10 @@ async function build(projectRoot, cacheDir, manifestFile) {
     outfile: 'synth-app.js',
     plugins: [projectPathsPlugin(projectRoot)],
   });
-  const inputs = Object.keys(/** @type {import('esbuild').Metafile} */ (result.metafile).inputs)
-    .filter((input) => input !== ENTRY_NAME)
+  const inputs = keyInputs(
+    projectRoot,
+    Object.keys(/** @type {import('esbuild').Metafile} */ (result.metafile).inputs).filter((input) => input !== ENTRY_NAME),
+  )
     // This file holds the build options, and esbuild's version may change its output.
     .concat(path.relative(projectRoot, __filename), path.relative(projectRoot, require.resolve('esbuild/package.json')));
   const current = digestFiles(projectRoot, [...new Set(inputs)].sort());

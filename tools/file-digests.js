@@ -49,6 +49,29 @@ function digestFiles(root, files, known = {}) {
 }
 
 /**
+ * The files that stand for everything installed in node_modules: the lock file, and the one npm
+ * rewrites whenever it changes what is installed. Vite keys its pre-bundled dependencies the same
+ * way; a hand edit inside node_modules is not seen (the caches' users say how to rebuild).
+ */
+const INSTALLED_PACKAGES_STATE = ['package-lock.json', path.join('node_modules', '.package-lock.json')];
+
+/**
+ * The files a bundle's key is computed from, given the inputs esbuild reports (relative to `root`):
+ * the project's own inputs, with every file inside node_modules replaced by
+ * {@link INSTALLED_PACKAGES_STATE} (those of them that exist). Checking two files instead of the
+ * 500-odd package files of a bundle saves about a tenth of a synth.
+ *
+ * @param {string} root
+ * @param {readonly string[]} inputs
+ * @returns {string[]} sorted, without duplicates
+ */
+function keyInputs(root, inputs) {
+  const own = inputs.filter((input) => !input.split(/[\\/]/).includes('node_modules'));
+  const state = INSTALLED_PACKAGES_STATE.filter((file) => fs.existsSync(path.join(root, file)));
+  return [...new Set([...own, ...state])].sort();
+}
+
+/**
  * A SHA-256 over every file's path and content digest, in path order, after `salt`: the same
  * contents give the same key wherever the files lie and whatever their times.
  *
@@ -87,4 +110,4 @@ function writeFileAtomically(file, contents) {
   fs.renameSync(temporary, file);
 }
 
-module.exports = { digestFiles, contentKey, readJsonFile, writeFileAtomically };
+module.exports = { digestFiles, keyInputs, contentKey, readJsonFile, writeFileAtomically, INSTALLED_PACKAGES_STATE };

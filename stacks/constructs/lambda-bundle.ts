@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import * as path from 'node:path';
 import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { ZipFile } from 'yazl';
-import { contentKey, digestFiles, readJsonFile, writeFileAtomically, type FileDigest } from '../../tools/file-digests';
+import { contentKey, digestFiles, keyInputs, readJsonFile, writeFileAtomically, type FileDigest } from '../../tools/file-digests';
 
 /** The module esbuild starts from; its `handler` export is the Lambda handler. */
 export const LAMBDA_ENTRY_POINT = 'lambda-src/handler.ts';
@@ -96,9 +96,10 @@ const cache = new Map<string, LambdaBundle>();
  *
  * Results are memoized per `projectRoot` and `target`, so one synth bundles once for all stacks,
  * and cached on disk under `node_modules/.cache/workshop-backend-lambda/` keyed by a SHA-256 of
- * esbuild's version, the options, `package-lock.json` and every input file esbuild read last
- * time: an unchanged source skips esbuild (about 250 ms of each synth) and any edit rebuilds. An
- * input is read again only when its size or modification time changed (tools/file-digests.js).
+ * esbuild's version, the options, the lock files (standing for the installed packages) and every
+ * project file esbuild read last time: an unchanged source skips esbuild (about 250 ms of each
+ * synth) and any edit rebuilds. An input is read again only when its size or modification time
+ * changed (tools/file-digests.js). After a hand edit inside node_modules, delete the cache folder.
  *
  * @throws Error from esbuild, naming the file and line, when the sources do not compile.
  */
@@ -155,7 +156,7 @@ function cachedBuild(projectRoot: string, target: string): Buffer {
     }
   }
   const { code, inputs } = build(projectRoot, target);
-  const current = digestFiles(projectRoot, ['package-lock.json', ...inputs]);
+  const current = digestFiles(projectRoot, keyInputs(projectRoot, inputs));
   if (current) {
     writeCacheFile(path.join(cacheDir, `${buildKey(target, current.digests)}.js`), code);
     writeCacheFile(manifestFile, JSON.stringify(current.digests));
