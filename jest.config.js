@@ -45,6 +45,9 @@ const common = {
 module.exports = {
   // A global option: jest-circus reads the run's value, not a project's.
   testTimeout: 120000,
+  // One worker per core. jest's default (cores - 1) runs everything in one process on a 2-core
+  // machine, while the integration tests spend much of their time waiting for child processes.
+  maxWorkers: '100%',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION] },
     {
