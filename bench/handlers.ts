@@ -10,8 +10,9 @@
  * `require`, then `handler(event, context)`, trusting the test CA only through NODE_EXTRA_CA_CERTS,
  * against the same embedded PostgreSQL with TLS and the same local Secrets Manager stand-in, which
  * holds each answer back {@link SECRETS_MANAGER_LATENCY_MILLIS} ms like an endpoint inside a VPC.
- * Handlers take turns, so a change of the machine's load hits all three alike. Prints a Markdown
- * table; asserts nothing. `npm run bench` runs it with the others; `npx tsx bench/handlers.ts` alone.
+ * Handlers take turns, each round starting with the next one, so a change of the machine's load
+ * hits all three alike and none always goes first. Prints a Markdown table; asserts nothing.
+ * `npm run bench` runs it with the others; `npx tsx bench/handlers.ts` alone.
  *
  * - module load: `require` of the bundle, median over {@link COLD_RUNS} processes, in ms;
  * - first invocation: secret fetch, TLS connect and query in the same processes, median, in ms;
@@ -159,6 +160,12 @@ function lambdaEnvironment(fixture: LambdaFixture, dbPort?: number): Record<stri
   };
 }
 
+/** `items` rotated by `round`, so no contender always goes first (right after another's process). */
+function inTurn<T>(items: readonly T[], round: number): T[] {
+  const shift = round % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
 /** The `fraction` quantile of `values` (nearest rank); NaN for none. */
 export function quantile(values: readonly number[], fraction: number): number {
   if (values.length === 0) return NaN;
@@ -188,7 +195,7 @@ export async function main(): Promise<HandlerFigures[]> {
 
     const cold = new Map<Contender, { load: number; first: number }[]>(contenders.map((c) => [c, []]));
     for (let run = 0; run < COLD_RUNS; run += 1) {
-      for (const contender of contenders) {
+      for (const contender of inTurn(contenders, run)) {
         const child = startChild(files.get(contender)!, 'cold', env);
         cold.get(contender)!.push((await child.next()) as { load: number; first: number });
         await child.exited;
@@ -197,7 +204,7 @@ export async function main(): Promise<HandlerFigures[]> {
 
     const warm = new Map<Contender, number[]>(contenders.map((c) => [c, []]));
     for (let run = 0; run < WARM_RUNS; run += 1) {
-      for (const contender of contenders) {
+      for (const contender of inTurn(contenders, run)) {
         const child = startChild(files.get(contender)!, 'warm', env);
         warm.get(contender)!.push(...((await child.next()) as { times: number[] }).times);
         await child.exited;
