@@ -1,6 +1,9 @@
 /**
- * Jest runs the TypeScript sources through ts-jest in transpile-only mode (tsconfig has
- * isolatedModules); `npm test` type-checks the whole project once with `tsc --noEmit` first.
+ * Jest runs the TypeScript sources through esbuild (esbuild-jest-transform), which only strips
+ * types (tsconfig has isolatedModules); `npm test` type-checks the whole project once with `tsc -b`
+ * first, incrementally (its build info is in node_modules/.cache/tsc/). esbuild does not hoist
+ * `jest.mock` calls above the imports as babel and ts-jest do: put a module mock in a setup file, or
+ * require the mocked module after the `jest.mock` call.
  *
  * Two projects: `unit` (synthesized JSON, pure functions; `npm run test:unit`) and `integration`
  * (a real PostgreSQL, the real terraform binary, an S3-compatible server, child processes). The
@@ -23,25 +26,49 @@ const INTEGRATION = [
   '<rootDir>/__tests__/main.test.ts',
   '<rootDir>/__tests__/workflows.test.ts',
   '<rootDir>/__tests__/jest-config.test.ts',
+  '<rootDir>/__tests__/synth.test.ts',
 ];
 
+/**
+ * esbuild's options for each test and source file: CommonJS for jest's module registry, the
+ * language level of the Node.js that runs the tests, inline source maps so stack traces name the
+ * TypeScript lines, and tsconfig.json itself (esbuild reads its class-field and import settings).
+ */
+const ESBUILD_TRANSFORM = {
+  format: 'cjs',
+  target: `node${process.versions.node.split('.')[0]}`,
+  sourcemap: 'inline',
+  tsconfigRaw: require('node:fs').readFileSync(require('node:path').join(__dirname, 'tsconfig.json'), 'utf8'),
+};
+
 const common = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/__tests__/support/node-environment.js',
   roots: ['<rootDir>/__tests__'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    '^.+\\.ts$': ['esbuild-jest-transform', ESBUILD_TRANSFORM],
     // github-slugger 2 is ESM-only and jest's module runtime loads CommonJS on Node 20, so its one
-    // file goes through ts-jest as well (Node 24.9+ would load it natively).
-    '/node_modules/github-slugger/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
+    // file is transformed to CommonJS as well (Node 24.9+ would load it natively).
+    '/node_modules/github-slugger/.+\\.js$': ['esbuild-jest-transform', ESBUILD_TRANSFORM],
   },
   transformIgnorePatterns: ['/node_modules/(?!github-slugger/)'],
   setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
 };
 
 module.exports = {
+  // A global option: jest-circus reads the run's value, not a project's.
   testTimeout: 120000,
+  // One worker per core. jest's default (cores - 1) runs everything in one process on a 2-core
+  // machine, while the integration tests spend much of their time waiting for child processes.
+  maxWorkers: '100%',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION] },
-    { ...common, displayName: 'integration', testMatch: INTEGRATION },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: INTEGRATION,
+      // One PostgreSQL for the run, each test file in its own role and database (support/postgres.ts).
+      globalSetup: '<rootDir>/__tests__/support/postgres-global-setup.ts',
+      globalTeardown: '<rootDir>/__tests__/support/postgres-global-teardown.ts',
+    },
   ],
 };

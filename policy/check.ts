@@ -29,8 +29,27 @@ export interface PolicyCheckOptions {
 
 /** Evaluates one stack: its synthesized JSON and the suppressions declared in it. */
 export function evaluateStack(stack: TerraformStack, rules?: readonly Rule[]): PolicyReport {
-  const doc = stack.toTerraform() as TerraformDocument;
+  return evaluateDocument(stack, stack.toTerraform() as TerraformDocument, rules);
+}
+
+function evaluateDocument(stack: TerraformStack, doc: TerraformDocument, rules?: readonly Rule[]): PolicyReport {
   return evaluatePolicy(doc, collectSuppressions(stack), { rules, stackPath: stack.node.path });
+}
+
+/**
+ * Makes the stack's next `toTerraform()` return `doc` instead of resolving every token again, then
+ * forget it. cdktf's StackSynthesizer calls `stack.toTerraform()` to write the stack right after
+ * the validations (only file-copying custom synthesis and annotations come between, which do not
+ * change the document), so the validation's document is the one it would compute: resolving each
+ * stack once instead of twice saves about a tenth of a synth. A test checks the written JSON is
+ * the same with and without the policy check.
+ */
+function reuseOnceForWriting(stack: TerraformStack, doc: TerraformDocument): void {
+  const target = stack as unknown as { toTerraform?: () => unknown };
+  target.toTerraform = () => {
+    delete target.toTerraform;
+    return doc;
+  };
 }
 
 function findConstruct(stack: TerraformStack, path: string | undefined): IConstruct {
@@ -74,7 +93,9 @@ class PolicyAspect implements IAspect {
     this.registered.add(stack);
     stack.node.addValidation({
       validate: () => {
-        enforceReport(stack, evaluateStack(stack, this.options.rules), this.options.log ?? ((l: string) => console.warn(l)));
+        const doc = stack.toTerraform() as TerraformDocument;
+        enforceReport(stack, evaluateDocument(stack, doc, this.options.rules), this.options.log ?? ((l: string) => console.warn(l)));
+        reuseOnceForWriting(stack, doc);
         return [];
       },
     });

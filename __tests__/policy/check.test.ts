@@ -3,9 +3,11 @@
  * CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS set, the bypass cdktf's own error message suggests.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { App, TerraformStack } from 'cdktf';
+import { addPolicyChecks } from '../../policy';
 import { compliantFixture } from '../support/policy-fixture';
 import { removeScratch } from '../support/scratch';
 
@@ -50,5 +52,32 @@ describe('the compliant fixture', () => {
     expect(existsSync(app.outdir)).toBe(true);
     removeScratch();
     expect(existsSync(app.outdir)).toBe(false);
+  });
+});
+
+describe('the policy check inside synth', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** Every stack's cdk.tf.json after `app.synth()`, by stack folder. */
+  function written(app: App): Map<string, string> {
+    app.synth();
+    const stacks = path.join(app.outdir, 'stacks');
+    return new Map(readdirSync(stacks).map((name) => [name, readFileSync(path.join(stacks, name, 'cdk.tf.json'), 'utf8')]));
+  }
+
+  it('writes the JSON a synth without it writes, resolving each stack once for both the check and the file', () => {
+    const checked = compliantFixture();
+    addPolicyChecks(checked.app, { log: () => undefined });
+    const toTerraform = jest.spyOn(TerraformStack.prototype, 'toTerraform');
+
+    const withCheck = written(checked.app);
+    const resolutions = toTerraform.mock.calls.length;
+    const withoutCheck = written(compliantFixture().app);
+
+    expect(withCheck).toEqual(withoutCheck);
+    expect(resolutions).toBe(1);
+    // The document is handed over once: a later call resolves again.
+    expect(checked.stack.toTerraform()).toEqual(JSON.parse(withCheck.get('fixture')!));
+    expect(toTerraform.mock.calls.length).toBe(resolutions + 2);
   });
 });

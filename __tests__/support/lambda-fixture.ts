@@ -2,12 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { startTlsPostgres, type TlsPostgres } from './postgres';
-import { startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager-server';
+import { testPostgres, type TlsPostgres } from './postgres';
+import { startLocalSecretsManager, type LocalSecretsManager, type LocalSecretsManagerOptions } from './secrets-manager-server';
 
-/** The role and database the Lambda uses in tests. */
-export const APP_USER = 'app_user';
-export const APP_DATABASE = 'appdb';
+/**
+ * A suffix new in every module instance: jest loads this module afresh for each test file, so each
+ * file's role and database are its own on the server the run's files share (postgres.ts).
+ */
+const FILE_SUFFIX = randomBytes(4).toString('hex');
+
+/** The role and database the Lambda uses in tests, one pair per test file (one fixture per file). */
+export const APP_USER = `app_user_${FILE_SUFFIX}`;
+export const APP_DATABASE = `appdb_${FILE_SUFFIX}`;
 export const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-test-AbCdEf';
 
 /** Embedded TLS PostgreSQL plus a local Secrets Manager holding the app role's credentials. */
@@ -35,14 +41,20 @@ export function newPassword(): string {
   return 'pw-' + randomBytes(18).toString('base64url');
 }
 
-export async function startLambdaFixture(): Promise<LambdaFixture> {
-  const pg = await startTlsPostgres();
+/**
+ * Starts the fixture: the run's shared PostgreSQL under jest (a server of its own elsewhere), with
+ * this file's role and database, and a local Secrets Manager holding the role's credentials. One per
+ * test file: {@link APP_USER} and {@link APP_DATABASE} are the file's. `options` go to the local
+ * Secrets Manager (its latency).
+ */
+export async function startLambdaFixture(options: LocalSecretsManagerOptions = {}): Promise<LambdaFixture> {
+  const pg = await testPostgres();
   let secretsManager: LocalSecretsManager | undefined;
   try {
     let password = newPassword();
     const passwords = [password];
     await pg.createAppDatabase(APP_USER, password, APP_DATABASE);
-    secretsManager = await startLocalSecretsManager(SECRET_ARN, { username: APP_USER, password });
+    secretsManager = await startLocalSecretsManager(SECRET_ARN, { username: APP_USER, password }, options);
     const sm = secretsManager;
     const changeDatabasePassword = async (): Promise<string> => {
       password = newPassword();

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { createServerCertificate, createTestCa, type TestCa } from './certificates';
 import type { PostgresProcessConfig } from './postgres-process';
+import { writeFileAtomically } from '../../tools/file-digests';
 
 /** A running embedded PostgreSQL that accepts only TLS, with the CA that signed its certificate. */
 export interface TlsPostgres {
@@ -21,12 +23,37 @@ export interface TlsPostgres {
   readonly admin: Client;
   /** Creates a login role owning a new database, for the Lambda to connect as. */
   createAppDatabase(username: string, password: string, database: string): Promise<void>;
-  /** Stops the server and removes its files. */
+  /**
+   * Releases the server: stops it and removes its files when this handle started it; on the
+   * run's shared server, drops the databases and roles this handle created and disconnects.
+   */
   stop(): Promise<void>;
 }
 
+/**
+ * Where a server is and how to log in as its superuser, as JSON in {@link SHARED_POSTGRES_VARIABLE}:
+ * what the integration project's global setup hands every test file.
+ */
+export interface PostgresServerInfo {
+  readonly port: number;
+  readonly ca: TestCa;
+  readonly caFile: string;
+  readonly superPassword: string;
+  /**
+   * A file the process that started the server writes once it is ready
+   * (`{"ready": true}`) or failed (`{"ready": false, "message": "..."}`).
+   */
+  readonly statusFile: string;
+}
+
+/** The environment variable that holds the shared server's {@link PostgresServerInfo}. */
+export const SHARED_POSTGRES_VARIABLE = 'WORKSHOP_BACKEND_TEST_POSTGRES';
+
 /** Milliseconds to wait for initdb and the first start. */
 const START_TIMEOUT_MILLIS = 90_000;
+
+/** Milliseconds between two looks at the shared server's status file. */
+const STATUS_POLL_MILLIS = 50;
 
 /** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -38,18 +65,26 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** A server this process started: where it is, when it is ready, and how to stop it. */
+export interface LaunchedPostgres {
+  readonly info: PostgresServerInfo;
+  /** Settles when the server accepts connections, or rejects with its output when it failed. */
+  readonly ready: Promise<void>;
+  /** Stops the server and removes its files. */
+  stop(): Promise<void>;
+}
+
 /**
  * Starts PostgreSQL (initdb, TLS with a certificate from a new test CA, `hostssl` only) on a free
- * port of 127.0.0.1, in a child process (see postgres-process.ts).
+ * port of 127.0.0.1, in a child process (see postgres-process.ts), and returns at once: port, CA
+ * and password are chosen before the server starts, so they can be handed on while it does.
  */
-export async function startTlsPostgres(): Promise<TlsPostgres> {
+export async function launchTlsPostgres(): Promise<LaunchedPostgres> {
   // mkdtemp makes a 0700 folder; the server's user (postgres, when running as root) must enter it.
   const baseDir = await mkdtemp(path.join(tmpdir(), 'lambda-pg-'));
   await chmod(baseDir, 0o755);
   let child: ChildProcess | undefined;
-  let admin: Client | undefined;
   const stop = async (): Promise<void> => {
-    await admin?.end().catch(() => undefined);
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child!.once('exit', resolve));
       child.stdin?.end();
@@ -59,7 +94,6 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
     }
     await rm(baseDir, { recursive: true, force: true });
   };
-
   try {
     const ca = createTestCa();
     const server = createServerCertificate(ca);
@@ -78,34 +112,96 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
       env: { ...process.env, PG_FIXTURE_CONFIG: JSON.stringify(config) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    await waitForReady(child);
-
-    admin = new Client({
-      host: '127.0.0.1',
-      port,
-      user: 'postgres',
-      password: superPassword,
-      database: 'postgres',
-      ssl: { rejectUnauthorized: true, ca: ca.certPem },
-    });
-    await admin.connect();
-    const adminClient = admin;
-    return {
-      host: '127.0.0.1',
-      port,
-      ca,
-      caFile,
-      admin: adminClient,
-      async createAppDatabase(username, password, database) {
-        await adminClient.query(`CREATE ROLE ${adminClient.escapeIdentifier(username)} LOGIN PASSWORD ${adminClient.escapeLiteral(password)}`);
-        await adminClient.query(`CREATE DATABASE ${adminClient.escapeIdentifier(database)} OWNER ${adminClient.escapeIdentifier(username)}`);
+    const info: PostgresServerInfo = { port, ca, caFile, superPassword, statusFile: path.join(baseDir, 'status.json') };
+    // Written aside and renamed: the workers polling for the file never read half of it.
+    const ready = waitForReady(child).then(
+      () => writeFileAtomically(info.statusFile, JSON.stringify({ ready: true })),
+      (err: Error) => {
+        writeFileAtomically(info.statusFile, JSON.stringify({ ready: false, message: err.message }));
+        throw err;
       },
-      stop,
-    };
+    );
+    // Whoever awaits `ready` sees a failure; the status file carries it to the other processes.
+    ready.catch(() => undefined);
+    return { info, ready, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Starts a server of this process's own (see {@link launchTlsPostgres}) and connects to it. */
+export async function startTlsPostgres(): Promise<TlsPostgres> {
+  const launched = await launchTlsPostgres();
+  try {
+    await launched.ready;
+    return await connect(launched.info, { stopServer: launched.stop });
+  } catch (err) {
+    await launched.stop();
+    throw err;
+  }
+}
+
+/**
+ * The run's shared server when the integration project's global setup started one (jest), else a
+ * server of this process's own (a benchmark, a script). On the shared server each test file works
+ * in its own role and database (lambda-fixture.ts names them per file), so files running at the
+ * same time in other workers never see each other's data.
+ */
+export async function testPostgres(): Promise<TlsPostgres> {
+  const shared = process.env[SHARED_POSTGRES_VARIABLE];
+  if (!shared) return startTlsPostgres();
+  const info = JSON.parse(shared) as PostgresServerInfo;
+  await waitForStatusFile(info.statusFile);
+  return connect(info, {});
+}
+
+/** Connects a superuser session over verified TLS to the server `info` describes. */
+async function connect(info: PostgresServerInfo, options: { stopServer?: () => Promise<void> }): Promise<TlsPostgres> {
+  const admin = new Client({
+    host: '127.0.0.1',
+    port: info.port,
+    user: 'postgres',
+    password: info.superPassword,
+    database: 'postgres',
+    ssl: { rejectUnauthorized: true, ca: info.ca.certPem },
+  });
+  await admin.connect();
+  const created: { role: string; database: string }[] = [];
+  return {
+    host: '127.0.0.1',
+    port: info.port,
+    ca: info.ca,
+    caFile: info.caFile,
+    admin,
+    async createAppDatabase(username, password, database) {
+      await admin.query(`CREATE ROLE ${admin.escapeIdentifier(username)} LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+      created.push({ role: username, database });
+      await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)} OWNER ${admin.escapeIdentifier(username)}`);
+    },
+    async stop() {
+      if (options.stopServer === undefined) {
+        // The shared server outlives this file: leave it as this file found it.
+        for (const { role, database } of created.reverse()) {
+          await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(database)} WITH (FORCE)`).catch(() => undefined);
+          await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(role)}`).catch(() => undefined);
+        }
+      }
+      await admin.end().catch(() => undefined);
+      await options.stopServer?.();
+    },
+  };
+}
+
+/** Waits until the shared server's status file says it is ready; throws its failure or a timeout. */
+async function waitForStatusFile(statusFile: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MILLIS;
+  while (!existsSync(statusFile)) {
+    if (Date.now() > deadline) throw new Error(`the shared PostgreSQL did not start within ${START_TIMEOUT_MILLIS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MILLIS));
+  }
+  const status = JSON.parse(readFileSync(statusFile, 'utf8')) as { ready: boolean; message?: string };
+  if (!status.ready) throw new Error(`the shared PostgreSQL failed to start: ${status.message}`);
 }
 
 function waitForReady(child: ChildProcess): Promise<void> {

@@ -27,15 +27,35 @@ export interface LocalSecretsManager {
   close(): Promise<void>;
 }
 
+/** Options of {@link startLocalSecretsManager}. */
+export interface LocalSecretsManagerOptions {
+  /**
+   * How long each answer is held back, in milliseconds, to stand for the round trip to a real
+   * endpoint (about 20 ms through an interface endpoint inside a VPC).
+   * @default 0
+   */
+  readonly latencyMillis?: number;
+}
+
 /** Starts the server on a free port of 127.0.0.1 holding `secretArn` = `value`. */
-export async function startLocalSecretsManager(secretArn: string, value: DbSecretValue): Promise<LocalSecretsManager> {
+export async function startLocalSecretsManager(
+  secretArn: string,
+  value: DbSecretValue,
+  options: LocalSecretsManagerOptions = {},
+): Promise<LocalSecretsManager> {
+  const latencyMillis = options.latencyMillis ?? 0;
   let current = { versionId: randomUUID(), secretString: JSON.stringify(value), created: Date.now() / 1000 };
   let calls = 0;
   let allSigned = true;
 
-  const reply = (res: ServerResponse, status: number, body: unknown): void => {
+  const send = (res: ServerResponse, status: number, body: string): void => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-    res.end(JSON.stringify(body));
+    res.end(body);
+  };
+  const reply = (res: ServerResponse, status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    if (latencyMillis > 0) setTimeout(() => send(res, status, text), latencyMillis);
+    else send(res, status, text);
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];

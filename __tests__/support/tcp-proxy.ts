@@ -3,6 +3,8 @@ import { connect, createServer, type Socket } from 'node:net';
 /** A TCP relay to a local port that can drop or stall its sessions the way an idle NAT or a freeze does. */
 export interface TcpProxy {
   readonly port: number;
+  /** How many connections it accepted so far. */
+  readonly connections: number;
   /**
    * Closes every upstream connection without telling the client; the client learns of it only
    * when it next sends, as a Lambda thawed after the server closed its session does.
@@ -20,7 +22,9 @@ export interface TcpProxy {
 /** Starts a relay on a free port of 127.0.0.1 to 127.0.0.1:`targetPort`. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket; doomed: boolean; stalled: boolean }>();
+  let connections = 0;
   const server = createServer((client) => {
+    connections += 1;
     const upstream = connect(targetPort, '127.0.0.1');
     const pair = { client, upstream, doomed: false, stalled: false };
     pairs.add(pair);
@@ -46,6 +50,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   if (address === null || typeof address === 'string') throw new Error('no port assigned');
   return {
     port: address.port,
+    get connections() {
+      return connections;
+    },
     dropSilently() {
       for (const pair of pairs) {
         pair.doomed = true;

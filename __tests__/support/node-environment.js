@@ -1,0 +1,30 @@
+'use strict';
+/**
+ * jest's `node` test environment, with one change that saves about a sixth of the time of a test
+ * that synthesizes stacks.
+ *
+ * cdktf records a full stack trace for every token it creates (`Intrinsic` and `Lazy` keep a
+ * `creationStack` for the message of a token that fails to resolve) by reading the stack of a plain
+ * object (`Error.captureStackTrace(object)` with an unlimited depth). Under jest every such read goes
+ * through jest's source-map support, which maps each frame through the source maps of the test's
+ * files and of cdktf's own. Here the test file's realm gets an `Error.prepareStackTrace` that keeps
+ * jest's mapping for errors, so failure messages still name TypeScript lines, and formats the stacks
+ * of plain objects as V8 does, without mapping.
+ */
+const { TestEnvironment } = require('jest-environment-node');
+const { isNativeError } = require('node:util').types;
+
+class NodeEnvironment extends TestEnvironment {
+  async setup() {
+    await super.setup();
+    const workerError = Error;
+    this.global.Error.prepareStackTrace = (target, frames) => {
+      // jest installs its formatter on the worker's Error after the environment is set up: look it up per call.
+      const map = workerError.prepareStackTrace;
+      if (isNativeError(target) && typeof map === 'function') return map(target, frames);
+      return [String(target), ...frames.map((frame) => `    at ${frame}`)].join('\n');
+    };
+  }
+}
+
+module.exports = NodeEnvironment;

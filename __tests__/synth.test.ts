@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { scratchDir } from './support/scratch';
+// synth.js is plain CommonJS (it runs before any TypeScript tooling); tsc checks it with checkJs.
+import { appBundle, CACHE_DIR, loadBundle, main } from '../synth';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** Every file under `dir`, by path relative to it, with its bytes. */
+function tree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (relative: string): void => {
+    for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
+      const child = path.join(relative, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else files.set(child, readFileSync(path.join(dir, child)));
+    }
+  };
+  walk('');
+  return files;
+}
+
+function run(argv: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string } {
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(clean)) if (name.startsWith('TF_STATE_')) delete clean[name];
+  const result = spawnSync(process.execPath, argv, { cwd: PROJECT_ROOT, env: { ...clean, ...env }, encoding: 'utf8' });
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe('synth.js, the synth entry point (npm run synth, the cdktf.json app)', () => {
+  it('writes byte for byte what main.ts run through tsx writes: every stack, asset and the manifest', () => {
+    const slow = scratchDir('slow-synth-');
+    const fast = scratchDir('fast-synth-');
+
+    expect(run(['--require', 'tsx/cjs', 'main.ts'], { CDKTF_OUTDIR: slow }).status).toBe(0);
+    expect(run(['synth.js'], { CDKTF_OUTDIR: fast }).status).toBe(0);
+
+    const expected = tree(slow);
+    const actual = tree(fast);
+    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+    expect([...expected.keys()]).toEqual(expect.arrayContaining([path.join('stacks', 'dev', 'cdk.tf.json'), 'manifest.json']));
+    for (const [file, bytes] of expected) expect({ file, same: actual.get(file)!.equals(bytes) }).toEqual({ file, same: true });
+  });
+
+  it('prints a user error as its message alone and exits 1, as main.ts does', () => {
+    const outdir = scratchDir('fast-synth-error-');
+
+    const result = run(['synth.js'], { CDKTF_OUTDIR: outdir, TF_STATE_BUCKET: 'Not_A_Bucket', TF_STATE_REGION: 'ap-southeast-1' });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Not_A_Bucket');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(outdir, 'stacks'))).toBe(false);
+  });
+});
+
+describe('the app bundle cache', () => {
+  /** A two-file project whose synthApp writes where `lib/where.ts` thinks it is, and its message. */
+  function fakeProject(): string {
+    const root = scratchDir('fake-project-');
+    mkdirSync(path.join(root, 'lib'));
+    writeFileSync(
+      path.join(root, 'main.ts'),
+      [
+        "import { writeFileSync } from 'node:fs';",
+        "import * as path from 'node:path';",
+        "import { MESSAGE, where } from './lib/where';",
+        'export function synthApp(): number {',
+        "  writeFileSync(path.join(where(), '..', 'out.json'), JSON.stringify({ where: where(), message: MESSAGE }));",
+        '  return 0;',
+        '}',
+      ].join('\n'),
+    );
+    writeMessage(root, 'one');
+    return root;
+  }
+
+  function writeMessage(root: string, message: string): void {
+    writeFileSync(path.join(root, 'lib', 'where.ts'), `export const where = (): string => __dirname;\nexport const MESSAGE = ${JSON.stringify(message)};\n`);
+  }
+
+  function output(root: string): { where: string; message: string } {
+    return JSON.parse(readFileSync(path.join(root, 'out.json'), 'utf8'));
+  }
+
+  it('bundles on the first synth, then reuses the bundle while no input changed, also after a file was touched', async () => {
+    const root = fakeProject();
+
+    const first = await appBundle(root);
+    const second = await appBundle(root);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(path.join(root, 'main.ts'), later, later);
+    const touched = await appBundle(root);
+
+    expect(first.built).toBe(true);
+    expect(second).toEqual({ ...first, built: false });
+    expect(touched).toEqual({ ...first, built: false });
+    expect(path.dirname(first.file)).toBe(path.join(root, CACHE_DIR));
+  });
+
+  it('bundles again when an input changes, runs the new code, and keeps at most three bundles', async () => {
+    const root = fakeProject();
+    const keys = new Set<string>();
+
+    for (const message of ['one', 'two', 'three', 'four', 'five']) {
+      writeMessage(root, message);
+      const bundle = await appBundle(root);
+      expect(bundle.built).toBe(true);
+      keys.add(bundle.key);
+      expect(await main(root, [])).toBe(0);
+      expect(output(root).message).toBe(message);
+    }
+
+    expect(keys.size).toBe(5);
+    expect(readdirSync(path.join(root, CACHE_DIR)).filter((name) => name.endsWith('.js'))).toHaveLength(3);
+  });
+
+  it("resolves a project file's __dirname to its folder in the project, not to the bundle's", async () => {
+    const root = fakeProject();
+
+    expect(await main(root, [])).toBe(0);
+
+    expect(output(root).where).toBe(path.join(root, 'lib'));
+  });
+
+  it('saves V8 code cache after the first synth and loads the bundle with it on the next', async () => {
+    const root = fakeProject();
+    const bundle = await appBundle(root);
+
+    const first = loadBundle(bundle, root);
+    first.exports.synth(root);
+    first.saveCodeCache();
+    const second = loadBundle(bundle, root);
+
+    expect(first.codeCache).toBe('absent');
+    expect(statSync(bundle.codeCacheFile).size).toBeGreaterThan(0);
+    expect(second.codeCache).toBe('accepted');
+  });
+
+  it('exits 1 naming the file and line when the sources do not compile, and runs nothing', async () => {
+    const root = fakeProject();
+    writeFileSync(path.join(root, 'lib', 'where.ts'), 'export const where = (: string => __dirname;\n');
+    const written: string[] = [];
+
+    const code = await main(root, [], (text) => written.push(text));
+
+    expect(code).toBe(1);
+    expect(written.join('')).toMatch(/lib\/where\.ts:1:\d+: ERROR/);
+    expect(existsSync(path.join(root, 'out.json'))).toBe(false);
+  });
+});
