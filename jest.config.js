@@ -5,13 +5,22 @@
  * `jest.mock` calls above the imports as babel and ts-jest do: put a module mock in a setup file, or
  * require the mocked module after the `jest.mock` call.
  *
- * Two projects: `unit` (synthesized JSON, pure functions; `npm run test:unit`) and `integration`
- * (a real PostgreSQL, the real terraform binary, an S3-compatible server, child processes). The
- * integration list below is the one place that says which is which; `npm test` runs both.
+ * Three projects; the two lists below are the one place that says which file is in which:
+ * - `unit`: synthesized JSON and pure functions (`npm run test:unit`);
+ * - `integration`: a real PostgreSQL, the real terraform binary, an S3-compatible server, child
+ *   processes. `npm test` runs these two;
+ * - `terraform`: the real Terraform AWS provider validating and planning our stacks
+ *   (`npm run test:terraform`). Every run of the provider loads its 700 MB binary and its whole schema,
+ *   4 to 7 s of CPU per terraform command, so these alone outlast the rest of the suite several
+ *   times; CI (.ci/run and the pull request workflow) runs them after `npm test`. A test file that
+ *   plans with the provider (it imports support/offline-terraform) belongs here, which
+ *   __tests__/jest-config.test.ts checks.
  *
  * `testTimeout` sits at the top level: Jest reads it from the global configuration only, and ignores
  * it inside a project (where it left every hook and test at the 5000 ms default).
  */
+const TERRAFORM_PROVIDER = ['<rootDir>/__tests__/tools/validate.test.ts', '<rootDir>/__tests__/stacks/change-impact.test.ts'];
+
 const INTEGRATION = [
   '<rootDir>/__tests__/lambda-src/db.test.ts',
   '<rootDir>/__tests__/lambda-src/handler.test.ts',
@@ -21,8 +30,6 @@ const INTEGRATION = [
   '<rootDir>/__tests__/stacks/state-backend.test.ts',
   '<rootDir>/__tests__/policy/check.test.ts',
   '<rootDir>/__tests__/tools/plan-review.test.ts',
-  '<rootDir>/__tests__/tools/validate.test.ts',
-  '<rootDir>/__tests__/stacks/change-impact.test.ts',
   '<rootDir>/__tests__/main.test.ts',
   '<rootDir>/__tests__/workflows.test.ts',
   '<rootDir>/__tests__/jest-config.test.ts',
@@ -61,7 +68,7 @@ module.exports = {
   // machine, while the integration tests spend much of their time waiting for child processes.
   maxWorkers: '100%',
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION] },
+    { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION, ...TERRAFORM_PROVIDER] },
     {
       ...common,
       displayName: 'integration',
@@ -70,5 +77,6 @@ module.exports = {
       globalSetup: '<rootDir>/__tests__/support/postgres-global-setup.ts',
       globalTeardown: '<rootDir>/__tests__/support/postgres-global-teardown.ts',
     },
+    { ...common, displayName: 'terraform', testMatch: TERRAFORM_PROVIDER },
   ],
 };

@@ -65,7 +65,7 @@ describe('GitHub Actions workflows', () => {
     const scripts = Object.keys(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts);
     const called = allSteps()
       .flatMap((s) => [...(s.run ?? '').matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((m) => m[1]));
-    expect(new Set(called)).toEqual(new Set(['synth', 'policy', 'plan:review', 'cost']));
+    expect(new Set(called)).toEqual(new Set(['synth', 'policy', 'plan:review', 'cost', 'test:terraform']));
     for (const name of called) expect(scripts).toContain(name);
     expect(allSteps().filter((s) => /\bnpm test\b/.test(s.run ?? ''))).toHaveLength(1);
   });
