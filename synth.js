@@ -23,6 +23,7 @@
  */
 const fs = require('node:fs');
 const Module = require('node:module');
+const os = require('node:os');
 const path = require('node:path');
 const vm = require('node:vm');
 const { contentKey, digestFiles, keyInputs, readJsonFile, writeFileAtomically } = require('./tools/file-digests');
@@ -85,6 +86,9 @@ const BUILD_OPTIONS = {
  * @property {string} codeCacheFile Absolute path of the V8 code cache beside it (present or not).
  * @property {string} key SHA-256 of its inputs, hex: the bundle's file name without `.js`.
  * @property {boolean} built Whether this call ran esbuild (false: the cached bundle was current).
+ * @property {string} [temporaryDir] Set when the cache folder could not be written (a read-only
+ *   node_modules): the bundle lies in this folder under the system's temp folder instead, and
+ *   `main` removes it after the synth.
  */
 
 /**
@@ -105,7 +109,7 @@ async function appBundle(projectRoot, options = {}) {
       const located = locate(cacheDir, manifest.key, false);
       if (fs.existsSync(located.file)) {
         // Touched but unchanged files: remember their new times, so the next check is a stat again.
-        if (current.hashed > 0) writeFileAtomically(manifestFile, JSON.stringify({ key: manifest.key, inputs: current.digests }));
+        if (current.hashed > 0) writeCacheFile(() => writeFileAtomically(manifestFile, JSON.stringify({ key: manifest.key, inputs: current.digests })));
         return located;
       }
     }
@@ -139,12 +143,38 @@ async function build(projectRoot, cacheDir, manifestFile) {
   const current = digestFiles(projectRoot, [...new Set(inputs)].sort());
   if (!current) throw new Error('synth.js: an input of the app bundle vanished while it was being bundled; run the synth again');
   const key = contentKey(current.digests);
+  const contents = /** @type {import('esbuild').OutputFile[]} */ (result.outputFiles)[0].contents;
   const located = locate(cacheDir, key, true);
-  fs.mkdirSync(cacheDir, { recursive: true });
-  writeFileAtomically(located.file, /** @type {import('esbuild').OutputFile[]} */ (result.outputFiles)[0].contents);
-  writeFileAtomically(manifestFile, JSON.stringify({ key, inputs: current.digests }));
-  pruneBundles(cacheDir, KEPT_BUNDLES);
+  const cached = writeCacheFile(() => {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    writeFileAtomically(located.file, contents);
+  });
+  if (!cached) {
+    const temporaryDir = fs.mkdtempSync(path.join(os.tmpdir(), 'workshop-backend-synth-'));
+    const temporary = { ...locate(temporaryDir, key, true), temporaryDir };
+    fs.writeFileSync(temporary.file, contents);
+    return temporary;
+  }
+  writeCacheFile(() => {
+    writeFileAtomically(manifestFile, JSON.stringify({ key, inputs: current.digests }));
+    pruneBundles(cacheDir, KEPT_BUNDLES);
+  });
   return located;
+}
+
+/**
+ * Runs `write`, a write to the cache folder; a folder that cannot be written (a read-only
+ * node_modules) only costs later synths the work the cache would have saved.
+ * @param {() => void} write
+ * @returns {boolean} whether the write succeeded
+ */
+function writeCacheFile(write) {
+  try {
+    write();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -258,11 +288,7 @@ function loadBundle(bundle, projectRoot) {
     codeCache,
     saveCodeCache: () => {
       if (!stale) return;
-      try {
-        writeFileAtomically(bundle.codeCacheFile, script.createCachedData());
-      } catch {
-        // A read-only node_modules only costs the next synth the compile.
-      }
+      writeCacheFile(() => writeFileAtomically(bundle.codeCacheFile, script.createCachedData()));
     },
   };
 }
@@ -283,10 +309,14 @@ async function main(projectRoot = __dirname, argv = process.argv.slice(2), stder
     stderr(`${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  const loaded = loadBundle(bundle, projectRoot);
-  const code = loaded.exports.synth(projectRoot);
-  loaded.saveCodeCache();
-  return code;
+  try {
+    const loaded = loadBundle(bundle, projectRoot);
+    const code = loaded.exports.synth(projectRoot);
+    loaded.saveCodeCache();
+    return code;
+  } finally {
+    if (bundle.temporaryDir !== undefined) fs.rmSync(bundle.temporaryDir, { recursive: true, force: true });
+  }
 }
 
 module.exports = { appBundle, loadBundle, main, CACHE_DIR };

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { scratchDir } from './support/scratch';
 // synth.js is plain CommonJS (it runs before any TypeScript tooling); tsc checks it with checkJs.
@@ -136,6 +137,25 @@ describe('the app bundle cache', () => {
     expect(first.codeCache).toBe('absent');
     expect(statSync(bundle.codeCacheFile).size).toBeGreaterThan(0);
     expect(second.codeCache).toBe('accepted');
+  });
+
+  it('synthesizes from a temporary bundle, and removes it, when the cache folder cannot be written', async () => {
+    const root = fakeProject();
+    // What a read-only node_modules does to the writes (root ignores file modes): the cache folder is a file.
+    mkdirSync(path.dirname(path.join(root, CACHE_DIR)), { recursive: true });
+    writeFileSync(path.join(root, CACHE_DIR), 'not a folder');
+
+    const bundle = await appBundle(root);
+    expect(bundle.temporaryDir).toBeDefined();
+    expect(path.dirname(bundle.file)).toBe(bundle.temporaryDir);
+    rmSync(bundle.temporaryDir!, { recursive: true });
+
+    const temporaryDirs = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('workshop-backend-synth-')).sort();
+    const before = temporaryDirs();
+    expect(await main(root, [])).toBe(0);
+    expect(output(root).message).toBe('one');
+    expect(temporaryDirs()).toEqual(before);
+    expect(readFileSync(path.join(root, CACHE_DIR), 'utf8')).toBe('not a folder');
   });
 
   it('exits 1 naming the file and line when the sources do not compile, and runs nothing', async () => {
