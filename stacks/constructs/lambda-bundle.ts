@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { ZipFile } from 'yazl';
@@ -136,9 +136,9 @@ export function writeLambdaZip(bundle: LambdaBundle, outDir?: string): string {
   const file = path.join(dir, 'lambda.zip');
   if (outDir === undefined && existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
-  // Written aside and renamed, so a synth interrupted mid-write never leaves a short zip to reuse.
-  writeFileSync(`${file}.tmp`, bundle.zip);
-  renameSync(`${file}.tmp`, file);
+  // Written aside under this process's own name and renamed, so a synth interrupted mid-write never
+  // leaves a short zip to reuse, and two synths writing the same zip at once do not collide.
+  writeFileAtomically(file, bundle.zip);
   return file;
 }
 

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor } from '../../../stacks/constructs/lambda-bundle';
+import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor, writeLambdaZip } from '../../../stacks/constructs/lambda-bundle';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -61,5 +61,15 @@ describe('bundleLambda', () => {
     expect(esbuildTargetFor('nodejs24.x')).toBe('node24');
     expect(esbuildTargetFor('nodejs22.x')).toBe('node22');
     expect(() => esbuildTargetFor('python3.13')).toThrow('runtime: received "python3.13"; allowed: a Lambda Node.js runtime');
+  });
+
+  it("writes the zip under a temporary name of its own, so another synth's temporary file does not stop it", () => {
+    const outDir = path.join(scratch, 'zip-beside-another-writer');
+    // Where a concurrent writer that used a shared temporary name would be writing.
+    mkdirSync(path.join(outDir, 'lambda.zip.tmp'), { recursive: true });
+    const bundle = bundleLambda();
+    const file = writeLambdaZip(bundle, outDir);
+    expect(file).toBe(path.join(outDir, 'lambda.zip'));
+    expect(readFileSync(file)).toEqual(bundle.zip);
   });
 });
