@@ -73,11 +73,25 @@ const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, w
  * (JSON escapes a control character as six bytes), then only level, message and time.
  */
 function serialize(line: Record<string, unknown>): string {
+  if (!hasStringLongerThan(line, MAX_LOG_FIELD_CHARS)) {
+    // The usual line: nothing to cut, so no replacer, and a line short enough that even at three
+    // bytes of UTF-8 per UTF-16 code unit it fits needs no byte count.
+    const text = JSON.stringify(line);
+    if (text.length * 3 <= MAX_LOG_LINE_BYTES || Buffer.byteLength(text) <= MAX_LOG_LINE_BYTES) return text;
+  }
   for (const maxChars of [MAX_LOG_FIELD_CHARS, SHORT_FIELD_CHARS]) {
     const text = JSON.stringify(line, (_key, value: unknown) => (typeof value === 'string' ? cut(value, maxChars) : value));
     if (Buffer.byteLength(text) <= MAX_LOG_LINE_BYTES) return text;
   }
   return JSON.stringify({ level: line.level, message: cut(String(line.message), SHORT_FIELD_CHARS), time: line.time, truncated: true });
+}
+
+function hasStringLongerThan(line: Record<string, unknown>, maxChars: number): boolean {
+  for (const key in line) {
+    const value = line[key];
+    if (typeof value === 'string' && value.length > maxChars) return true;
+  }
+  return false;
 }
 
 function cut(value: string, maxChars: number): string {
