@@ -4,7 +4,7 @@ import type { ClientBase, ClientConfig } from 'pg';
 // and the native driver's wrapper, which this function never uses (lambda-src/pg-client.d.ts).
 import Client from 'pg/lib/client';
 import { DatabaseConnectError, DatabaseQueryError, LambdaError, describeError, errorCode, isServerError, messages } from './errors';
-import type { Logger } from './log';
+import { elapsedMillis, type Logger } from './log';
 import type { CredentialSource, DbCredentials } from './secrets';
 
 /** Props of {@link DatabaseSession}. */
@@ -250,7 +250,7 @@ export class DatabaseSession {
     this.session = session;
     log.info('database session opened', {
       versionId: credentials.versionId,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      durationMs: elapsedMillis(started),
     });
     return session;
   }

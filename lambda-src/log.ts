@@ -17,15 +17,13 @@ export type LogFields = Readonly<Record<string, string | number | boolean | unde
 /** Receives each finished line (without the newline). */
 export type LogSink = (line: string) => void;
 
-/** A logger bound to some fields (e.g. `requestId`) added to every line. */
+/** Writes log lines at a level. */
 export interface Logger {
   log(level: LogLevel, message: string, fields?: LogFields): void;
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every line. */
-  child(fields: LogFields): Logger;
 }
 
 /** Keys whose values are never written, whatever a caller passes. */
@@ -46,12 +44,11 @@ export const stdoutSink: LogSink = (line) => {
 };
 
 /** Creates a logger writing JSON lines to `sink`; lines below `minLevel` are dropped. */
-export function createLogger(sink: LogSink = stdoutSink, minLevel: LogLevel = 'info', bound: LogFields = {}): Logger {
+export function createLogger(sink: LogSink = stdoutSink, minLevel: LogLevel = 'info'): Logger {
   const threshold = LEVEL_ORDER[minLevel];
   const log = (level: LogLevel, message: string, fields?: LogFields): void => {
     if (LEVEL_ORDER[level] < threshold) return;
     const line: Record<string, unknown> = { level, message, time: new Date().toISOString() };
-    copyFields(line, bound);
     if (fields) copyFields(line, fields);
     sink(serialize(line));
   };
@@ -61,8 +58,12 @@ export function createLogger(sink: LogSink = stdoutSink, minLevel: LogLevel = 'i
     info: (message, fields) => log('info', message, fields),
     warn: (message, fields) => log('warn', message, fields),
     error: (message, fields) => log('error', message, fields),
-    child: (fields) => createLogger(sink, minLevel, { ...bound, ...fields }),
   };
+}
+
+/** Milliseconds since `startedMillis` (a `performance.now()` reading), to the microsecond: a line's `durationMs`. */
+export function elapsedMillis(startedMillis: number): number {
+  return Math.round((performance.now() - startedMillis) * 1000) / 1000;
 }
 
 const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
