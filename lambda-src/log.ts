@@ -20,7 +20,6 @@ export type LogSink = (line: string) => void;
 /** Writes log lines at a level. */
 export interface Logger {
   log(level: LogLevel, message: string, fields?: LogFields): void;
-  debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
@@ -54,7 +53,6 @@ export function createLogger(sink: LogSink = stdoutSink, minLevel: LogLevel = 'i
   };
   return {
     log,
-    debug: (message, fields) => log('debug', message, fields),
     info: (message, fields) => log('info', message, fields),
     warn: (message, fields) => log('warn', message, fields),
     error: (message, fields) => log('error', message, fields),
