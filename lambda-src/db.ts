@@ -1,7 +1,10 @@
 import { isIP } from 'node:net';
-import { Client, type ClientBase, type ClientConfig } from 'pg';
+import type { ClientBase, ClientConfig } from 'pg';
+// The class `pg` exports as `Client`, from its own module: importing `pg` would also bundle pg-pool
+// and the native driver's wrapper, which this function never uses (lambda-src/pg-client.d.ts).
+import Client from 'pg/lib/client';
 import { DatabaseConnectError, DatabaseQueryError, LambdaError, describeError, errorCode, isServerError, messages } from './errors';
-import type { Logger } from './log';
+import { elapsedMillis, type Logger } from './log';
 import type { CredentialSource, DbCredentials } from './secrets';
 
 /** Props of {@link DatabaseSession}. */
@@ -247,7 +250,7 @@ export class DatabaseSession {
     this.session = session;
     log.info('database session opened', {
       versionId: credentials.versionId,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      durationMs: elapsedMillis(started),
     });
     return session;
   }

@@ -2,7 +2,7 @@ import { ACTION_SPECS, health, parseRequest, tables, type ActionRequest } from '
 import { loadConfig, type Env, type HandlerConfig } from './config';
 import { DatabaseSession, type RunOptions } from './db';
 import { LambdaError, boundedText, describeError, messages } from './errors';
-import { createLogger, type LogSink } from './log';
+import { createLogger, elapsedMillis, type LogSink } from './log';
 import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
 
 /** What a test or benchmark may inject; production uses every default. */
@@ -160,10 +160,6 @@ function toErrorResponse(err: unknown, requestId: string): ErrorResponse {
   }
   // An unexpected error's message is not vetted, so it goes to the logs only.
   return { statusCode: 500, error: { type: 'Internal', message: messages.internal(requestId) } };
-}
-
-function elapsedMillis(startedMillis: number): number {
-  return Math.round((performance.now() - startedMillis) * 1000) / 1000;
 }
 
 /** The Lambda entry point (`index.handler` in the bundle). */

@@ -17,15 +17,12 @@ export type LogFields = Readonly<Record<string, string | number | boolean | unde
 /** Receives each finished line (without the newline). */
 export type LogSink = (line: string) => void;
 
-/** A logger bound to some fields (e.g. `requestId`) added to every line. */
+/** Writes log lines at a level. */
 export interface Logger {
   log(level: LogLevel, message: string, fields?: LogFields): void;
-  debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every line. */
-  child(fields: LogFields): Logger;
 }
 
 /** Keys whose values are never written, whatever a caller passes. */
@@ -46,23 +43,25 @@ export const stdoutSink: LogSink = (line) => {
 };
 
 /** Creates a logger writing JSON lines to `sink`; lines below `minLevel` are dropped. */
-export function createLogger(sink: LogSink = stdoutSink, minLevel: LogLevel = 'info', bound: LogFields = {}): Logger {
+export function createLogger(sink: LogSink = stdoutSink, minLevel: LogLevel = 'info'): Logger {
   const threshold = LEVEL_ORDER[minLevel];
   const log = (level: LogLevel, message: string, fields?: LogFields): void => {
     if (LEVEL_ORDER[level] < threshold) return;
     const line: Record<string, unknown> = { level, message, time: new Date().toISOString() };
-    copyFields(line, bound);
     if (fields) copyFields(line, fields);
     sink(serialize(line));
   };
   return {
     log,
-    debug: (message, fields) => log('debug', message, fields),
     info: (message, fields) => log('info', message, fields),
     warn: (message, fields) => log('warn', message, fields),
     error: (message, fields) => log('error', message, fields),
-    child: (fields) => createLogger(sink, minLevel, { ...bound, ...fields }),
   };
+}
+
+/** Milliseconds since `startedMillis` (a `performance.now()` reading), to the microsecond: a line's `durationMs`. */
+export function elapsedMillis(startedMillis: number): number {
+  return Math.round((performance.now() - startedMillis) * 1000) / 1000;
 }
 
 const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -73,11 +72,25 @@ const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, w
  * (JSON escapes a control character as six bytes), then only level, message and time.
  */
 function serialize(line: Record<string, unknown>): string {
+  if (!hasStringLongerThan(line, MAX_LOG_FIELD_CHARS)) {
+    // The usual line: nothing to cut, so no replacer, and a line short enough that even at three
+    // bytes of UTF-8 per UTF-16 code unit it fits needs no byte count.
+    const text = JSON.stringify(line);
+    if (text.length * 3 <= MAX_LOG_LINE_BYTES || Buffer.byteLength(text) <= MAX_LOG_LINE_BYTES) return text;
+  }
   for (const maxChars of [MAX_LOG_FIELD_CHARS, SHORT_FIELD_CHARS]) {
     const text = JSON.stringify(line, (_key, value: unknown) => (typeof value === 'string' ? cut(value, maxChars) : value));
     if (Buffer.byteLength(text) <= MAX_LOG_LINE_BYTES) return text;
   }
   return JSON.stringify({ level: line.level, message: cut(String(line.message), SHORT_FIELD_CHARS), time: line.time, truncated: true });
+}
+
+function hasStringLongerThan(line: Record<string, unknown>, maxChars: number): boolean {
+  for (const key in line) {
+    const value = line[key];
+    if (typeof value === 'string' && value.length > maxChars) return true;
+  }
+  return false;
 }
 
 function cut(value: string, maxChars: number): string {

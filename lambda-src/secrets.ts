@@ -4,7 +4,7 @@ import {
   SecretsManagerServiceException,
 } from '@aws-sdk/client-secrets-manager';
 import { SecretFetchError, describeError, messages } from './errors';
-import type { Logger } from './log';
+import { elapsedMillis, type Logger } from './log';
 
 /** Database credentials read from the RDS-managed secret, with where they came from. */
 export interface DbCredentials {
@@ -130,7 +130,7 @@ export class SecretCache implements CredentialSource {
       const error = toSecretFetchError(err, secretArn, fetchBudgetMillis);
       log.error('secret fetch failed', {
         secretArn,
-        durationMs: elapsed(started),
+        durationMs: elapsedMillis(started),
         errorType: error.type,
         errorMessage: error.message,
       });
@@ -141,7 +141,7 @@ export class SecretCache implements CredentialSource {
       credentials,
       expiresAtMillis: this.now() + this.props.ttlSeconds * 1000,
     };
-    log.info('secret fetched', { secretArn, versionId: credentials.versionId, durationMs: elapsed(started) });
+    log.info('secret fetched', { secretArn, versionId: credentials.versionId, durationMs: elapsedMillis(started) });
     return credentials;
   }
 }
@@ -183,8 +183,4 @@ function toSecretFetchError(err: unknown, secretArn: string, budgetMillis: numbe
   return new SecretFetchError(messages.secretsManagerUnreachable(secretArn, budgetMillis, describeError(err)), {
     cause: err,
   });
-}
-
-function elapsed(startedMillis: number): number {
-  return Math.round((performance.now() - startedMillis) * 1000) / 1000;
 }

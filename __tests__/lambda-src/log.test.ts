@@ -25,6 +25,16 @@ describe('createLogger', () => {
     expect(JSON.parse(line)).toMatchObject({ level: 'error' });
   });
 
+  it('keeps the line under 16 KiB when every field is short but JSON escaping inflates them sixfold', () => {
+    // Each field fits MAX_LOG_FIELD_CHARS, so only the byte count of the whole line catches it.
+    const fields = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`field${i}`, '\u0000'.repeat(MAX_LOG_FIELD_CHARS)]));
+
+    const [line] = linesOf((log) => log.warn('invocation failed', fields));
+
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+    expect(JSON.parse(line)).toMatchObject({ level: 'warn', message: 'invocation failed' });
+  });
+
   it('writes short fields unchanged and still redacts credential keys', () => {
     const [line] = linesOf((log) => log.info('database session opened', { versionId: 'v1', password: 'hunter2', durationMs: 1.5 }));
 
