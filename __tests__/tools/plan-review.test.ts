@@ -13,6 +13,7 @@ import {
   reviewPlan,
 } from '../../tools/plan-review';
 import { makeTempDir, removeTempDirs, terraformOk } from '../support/terraform';
+import { bundledEntry } from '../support/test-bundle';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -60,10 +61,11 @@ function npmPlanReview(args: string[]): Promise<{ exitCode: number; stdout: stri
   });
 }
 
-/** Runs tools/plan-review.ts as a process (its `require.main` block) in node with tsx, without npm. */
-function nodePlanReview(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+/** Runs tools/plan-review.ts as a process (its `require.main` block), bundled (support/test-bundle.ts), without npm. */
+async function nodePlanReview(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const script = await bundledEntry('tools/plan-review.ts');
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--require', 'tsx/cjs', 'tools/plan-review.ts', ...args], { cwd: PROJECT_ROOT }, (error, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], { cwd: PROJECT_ROOT }, (error, stdout, stderr) => {
       resolve({ exitCode: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
     });
   });
