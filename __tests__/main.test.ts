@@ -8,6 +8,7 @@ import { StateBootstrapStack } from '../stacks/state-bootstrap-stack';
 import { dev, prod } from '../config/environments';
 import type { EnvironmentConfig } from '../config/schema';
 import { withField } from './support/synth';
+import { bundledEntry } from './support/test-bundle';
 
 const projectRoot = path.resolve(__dirname, '..');
 
@@ -39,8 +40,10 @@ describe('main', () => {
     expect(existsSync(path.join(outdir, 'stacks'))).toBe(false);
   });
 
-  it('fails a real synth on a bad state backend variable with exit code 1 and only the message', () => {
-    const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts'], {
+  it('fails a real synth on a bad state backend variable with exit code 1 and only the message', async () => {
+    // main.ts run directly (its `require.main === module` block), bundled as synth.js bundles it:
+    // synth.test.ts runs it through tsx and compares what it writes with synth.js.
+    const result = spawnSync(process.execPath, [await bundledEntry('main.ts')], {
       cwd: projectRoot,
       env: { ...process.env, CDKTF_OUTDIR: outdir, TF_STATE_BUCKET: 'Not_A_Bucket', TF_STATE_REGION: 'ap-southeast-1' },
       encoding: 'utf8',

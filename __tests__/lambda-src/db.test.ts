@@ -25,18 +25,6 @@ afterAll(async () => {
 /** The statement timeout of the timeout tests, in milliseconds: short, so a stalled query fails fast. */
 const QUERY_TIMEOUT_MILLIS = 300;
 
-/** Turns TLS on or off in the test server (ssl is reloadable) and waits until new sessions see it. */
-async function setServerTls(on: boolean): Promise<void> {
-  await fixture.pg.admin.query(on ? 'ALTER SYSTEM RESET ssl' : 'ALTER SYSTEM SET ssl = off');
-  await fixture.pg.admin.query('SELECT pg_reload_conf()');
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const { rows } = await fixture.pg.admin.query("SELECT setting FROM pg_settings WHERE name = 'ssl'");
-    if (rows[0].setting === (on ? 'on' : 'off')) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`ssl did not turn ${on ? 'on' : 'off'}`);
-}
-
 function track(instance: HandlerInstance): HandlerInstance {
   handlers.push(instance);
   return instance;
@@ -59,20 +47,24 @@ describe('TLS', () => {
     for (const password of fixture.passwords) expect(logs.text()).not.toContain(password);
   });
 
-  it('says the server does not offer TLS when it declines the TLS request, rather than pointing at the security group', async () => {
-    const { handler } = track(createHandler({ env: fixture.lambdaEnv(), ca: fixture.pg.ca.certPem, logSink: () => undefined }));
-    // The same PostgreSQL with ssl off: it answers the TLS request with N, as a server without TLS does.
-    await setServerTls(false);
+  it('says the server does not offer TLS when it declines the TLS request (a relay answers it with N for the shared server), rather than pointing at the security group', async () => {
+    // The test server with ssl off would answer the TLS request with N, as a server without TLS does;
+    // but other test files use it at the same time, so a relay in front of it answers for it.
+    const relay = await startTcpProxy(fixture.pg.port, { declineTls: true });
     try {
+      const { handler } = track(
+        createHandler({ env: fixture.lambdaEnv({ DB_PORT: String(relay.port) }), ca: fixture.pg.ca.certPem, logSink: () => undefined }),
+      );
       const response = await handler({ action: 'health' });
 
       expect(response).toEqual({
         statusCode: 502,
-        error: { type: 'DatabaseConnect', message: messages.dbNoTls(fixture.pg.host, fixture.pg.port) },
+        error: { type: 'DatabaseConnect', message: messages.dbNoTls(fixture.pg.host, relay.port) },
       });
       expect((response as ErrorResponse).error.message).not.toContain('security group');
+      expect(relay.connections).toBe(1);
     } finally {
-      await setServerTls(true);
+      await relay.close();
     }
   });
 

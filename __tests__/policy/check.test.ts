@@ -10,14 +10,18 @@ import { App, TerraformStack } from 'cdktf';
 import { addPolicyChecks } from '../../policy';
 import { compliantFixture } from '../support/policy-fixture';
 import { removeScratch } from '../support/scratch';
+import { bundledEntry, PROJECT_ROOT } from '../support/test-bundle';
 
-const APP = path.join(__dirname, '..', 'support', 'policy-synth-app.ts');
+const APP = path.join('__tests__', 'support', 'policy-synth-app.ts');
 
-/** Runs policy-synth-app.ts as `npm run synth` runs main.ts (node with tsx), with `env` added. */
+/** policy-synth-app.ts bundled by esbuild (support/test-bundle.ts), as `npm run synth` runs main.ts (synth.js). */
+let appBundle: string;
+
+/** Runs policy-synth-app.ts in a node process of its own, with `env` added. */
 function synth(mode: 'compliant' | 'violating', env: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string } {
   const { CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: _inherited, ...base } = process.env;
-  const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', APP, mode], {
-    cwd: path.join(__dirname, '..', '..'),
+  const run = spawnSync(process.execPath, [appBundle, mode], {
+    cwd: PROJECT_ROOT,
     env: { ...base, ...env },
     encoding: 'utf8',
     timeout: 60_000,
@@ -26,6 +30,10 @@ function synth(mode: 'compliant' | 'violating', env: NodeJS.ProcessEnv = {}): { 
 }
 
 describe('policy check in a synth process', () => {
+  beforeAll(async () => {
+    appBundle = await bundledEntry(APP);
+  });
+
   it.each([
     ['with CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS set', { CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: '1' }],
     ['without that variable', {}],

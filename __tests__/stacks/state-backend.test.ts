@@ -165,11 +165,20 @@ function copyProject(prefix: string): string {
   return dir;
 }
 
-/** Runs `npm run synth` in `projectDir` and returns every stack's cdk.tf.json text by stack name. */
-async function synthProject(projectDir: string, env: NodeJS.ProcessEnv): Promise<{ stacks: Map<string, string>; output: string }> {
+/**
+ * Synthesizes the project in `projectDir` and returns every stack's cdk.tf.json text by stack name:
+ * through `npm run synth`, as the workflows run it, or with `node synth.js`, the command that npm
+ * script runs, without npm's start-up.
+ */
+async function synthProject(
+  projectDir: string,
+  env: NodeJS.ProcessEnv,
+  via: 'npm' | 'node',
+): Promise<{ stacks: Map<string, string>; output: string }> {
   const clean: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(clean)) if (name.startsWith('TF_STATE_')) delete clean[name];
-  const { stdout, stderr } = await promisify(execFile)('npm', ['run', '--silent', 'synth'], {
+  const [command, args] = via === 'npm' ? ['npm', ['run', '--silent', 'synth']] : [process.execPath, ['synth.js']];
+  const { stdout, stderr } = await promisify(execFile)(command, args, {
     cwd: projectDir,
     env: { ...clean, ...env },
     maxBuffer: 64 * 1024 * 1024,
@@ -195,8 +204,8 @@ describe('the synthesized app (main.ts)', () => {
   beforeAll(async () => {
     copyA = copyProject('synth-a');
     copyB = copyProject('another-folder-entirely');
-    [shared, sharedB] = await Promise.all([synthProject(copyA, sharedStateEnv), synthProject(copyB, sharedStateEnv)]);
-    local = await synthProject(copyA, {});
+    [shared, sharedB] = await Promise.all([synthProject(copyA, sharedStateEnv, 'npm'), synthProject(copyB, sharedStateEnv, 'node')]);
+    local = await synthProject(copyA, {}, 'node');
   }, 240_000);
 
   it('synthesizes the dev and prod stacks with the shared S3 backend, one key each', () => {

@@ -1,5 +1,5 @@
 /**
- * The app __tests__/policy/check.test.ts runs in a child process, as `npm run synth` runs main.ts: the
+ * The app __tests__/policy/check.test.ts runs in a child process, bundled as `npm run synth` bundles main.ts: the
  * compliant fixture with the policy check, and with unencrypted database storage when the first
  * argument is `violating`, reporting errors as `main.ts` does. The exit code and stderr are what the test asserts.
  */

