@@ -42,7 +42,10 @@ export interface PlanScenario {
   readonly planArgs?: readonly string[];
 }
 
-/** Plans stacks offline; one per test file, started in beforeAll and closed in afterAll. */
+/**
+ * Plans stacks offline; one per test file: {@link start} before the first plan, {@link close}
+ * in afterAll.
+ */
 export class OfflinePlanner {
   private sts?: StsStandIn;
   private schemaCache?: Promise<Record<string, ResourceSchema>>;
@@ -50,8 +53,10 @@ export class OfflinePlanner {
   private readonly waiting: (() => void)[] = [];
 
   /**
-   * @param concurrency how many plans run at once: the provider spends most of a plan starting up
-   *   and loading its schema, so two overlap well even on two cores
+   * @param concurrency how many terraform runs (each a whole init-plan-show sequence, or a
+   *   schema read) go at once: the provider spends most of a plan starting up and loading its
+   *   schema, so two overlap well even on two cores, and the change-impact file never has more
+   *   than two to run at a time (the scenario batch and the plan expected to fail)
    */
   constructor(
     private readonly source: ProviderSource,
@@ -69,10 +74,12 @@ export class OfflinePlanner {
     }
   }
 
+  /** Starts the STS stand-in the plans use (tools/sts-stand-in.ts). */
   async start(): Promise<void> {
     this.sts = await startStsStandIn();
   }
 
+  /** Stops the STS stand-in; nothing to do when it was never started. */
   async close(): Promise<void> {
     await this.sts?.close();
   }
