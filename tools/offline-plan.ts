@@ -336,11 +336,25 @@ export interface PlanOfflineOptions {
  * with the provider's errors.
  */
 export async function planOffline(doc: StackDocument, options: PlanOfflineOptions): Promise<OfflinePlanResult> {
+  const { doc: copy, mapped } = offlineCopy(doc, options.source.version, options.stsEndpoint);
+  return planConfiguration({ 'main.tf.json': copy }, mapped, options);
+}
+
+/**
+ * Writes a root configuration that is already offline (`files`: each path relative to `workDir`,
+ * such as `main.tf.json` or `<module>/main.tf.json`, and its JSON document), the CLI configuration
+ * and the prior state to `workDir`, then runs init, validate (unless `options.validate` is false),
+ * `plan -refresh=false` and `show -json` as {@link planOffline} does. `mapped` is returned as is.
+ * Every terraform command runs once, in `workDir`.
+ */
+export async function planConfiguration(files: Readonly<Record<string, object>>, mapped: readonly string[], options: PlanOfflineOptions): Promise<OfflinePlanResult> {
   const { source } = options;
   const workDir = path.resolve(options.workDir);
   mkdirSync(workDir, { recursive: true });
-  const { doc: copy, mapped } = offlineCopy(doc, source.version, options.stsEndpoint);
-  writeFileSync(path.join(workDir, 'main.tf.json'), JSON.stringify(copy, null, 2));
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(workDir, file)), { recursive: true });
+    writeFileSync(path.join(workDir, file), JSON.stringify(content, null, 2));
+  }
   const cliConfigFile = path.join(workDir, 'offline.tfrc');
   const pluginCache = path.join(os.homedir(), '.terraform.d', 'plugin-cache');
   if (source.kind === 'registry') mkdirSync(pluginCache, { recursive: true });

@@ -5,6 +5,12 @@
  * would have returned). The provider's ForceNew and CustomizeDiff decide replace or update. The
  * provider is the mirror's when one is found (5.100.0 here, older than our 6.25.0 pin), else the
  * registry's; docs/day-2.md lists the changes and what each plan shows.
+ *
+ * Each terraform command that loads the provider costs seconds of CPU, so the plans are batched
+ * (support/batched-plan.ts): one plan for the baselines (dev, the stack deployed before the day-2
+ * changes, prod), one for every scenario against them, each a child module of one root
+ * configuration; only the managed-password switch, whose plan is expected to fail, is a plan of
+ * its own.
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -39,49 +45,84 @@ function stateResource(state: any, address: string): { attributes: Record<string
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 const change = (plan: FullPlan, address: string) => plan.resource_changes.find((rc) => rc.address === address)!.change as any;
 
-describeWithProvider(`change impact on dev, planned by the real provider against a mocked AWS (${PROVIDER_SOURCE?.version ?? 'none'})`, () => {
-  const planner = new OfflinePlanner(PROVIDER_SOURCE!);
-  const devDoc = docOf(dev);
-  const instance = addressOf(devDoc, 'aws_db_instance');
-  const parameterGroup = addressOf(devDoc, 'aws_db_parameter_group');
-  const dbSecurityGroup = addressOf(devDoc, 'aws_security_group', /^database_/);
-  let applied: object;
-  /** Plans started together in beforeAll, so two run at once; each test awaits its own. */
-  const plans: Record<string, Promise<{ plan: FullPlan }>> = {};
-  const start = (name: string, doc: Record<string, any>, options: { priorState?: object; planArgs?: string[] } = {}) => {
-    plans[name] = planner.plan(doc, { priorState: applied, ...options });
-    plans[name].catch(() => undefined);
-  };
+const planner = PROVIDER_SOURCE ? new OfflinePlanner(PROVIDER_SOURCE) : undefined;
+afterAll(() => planner?.close());
 
-  beforeAll(async () => {
-    await planner.start();
-    applied = (await planner.appliedState(devDoc)).state;
-    const minorMoved = copy(applied);
-    stateResource(minorMoved, instance).attributes.engine_version_actual = '17.7';
-    const passwordSwitch = copy(applied);
-    Object.assign(stateResource(passwordSwitch, instance).attributes, { manage_master_user_password: null, password: 'an-old-password', master_user_secret: [] });
-    start('noChange', devDoc);
-    start('minorMoved', devDoc, { priorState: minorMoved });
-    start('major', docOf(changed('database.engineVersion', '18')));
-    start('port', docOf(changed('database.port', 5433)));
-    start('replaceGroup', devDoc, { planArgs: [`-replace=${parameterGroup}`] });
-    start('passwordSwitch', devDoc, { priorState: passwordSwitch });
-    // What a refresh reads after step 1 (the AWS CLI switched the instance): the secret exists;
-    // the old password stays in the state, since AWS never returns it.
-    const afterStep1 = copy(applied);
-    stateResource(afterStep1, instance).attributes.password = 'an-old-password';
-    start('passwordStep2', devDoc, { priorState: afterStep1 });
-    start('replaceSecurityGroup', devDoc, { planArgs: [`-replace=${dbSecurityGroup}`] });
-  }, SLOW);
-  afterAll(() => planner.close());
+const devDoc = docOf(dev);
+const prodDoc = docOf(prod);
+const instance = addressOf(devDoc, 'aws_db_instance');
+const parameterGroup = addressOf(devDoc, 'aws_db_parameter_group');
+const dbSecurityGroup = addressOf(devDoc, 'aws_security_group', /^database_/);
+
+/** dev as deployed before the day-2 changes: a fixed parameter group name, the port in the security group's description. */
+function deployedBeforeDoc(): Record<string, any> {
+  const old = copy(devDoc);
+  const [groupType, groupName] = parameterGroup.split('.');
+  const group = old.resource[groupType][groupName];
+  delete group.name_prefix;
+  group.name = 'workshop-backend-postgres17';
+  group.parameter = [{ name: 'rds.force_ssl', value: '1', apply_method: 'immediate' }];
+  const [sgType, sgName] = dbSecurityGroup.split('.');
+  old.resource[sgType][sgName].description = 'RDS PostgreSQL: admits 5432 only from the Lambda security group';
+  return old;
+}
+
+/**
+ * Every plan of this file: the baselines (applied as prior states) in one batch, then every
+ * scenario in one batch against them, and beside it the managed-password switch on its own.
+ * Started by the first describe that needs it, at most once.
+ */
+async function planAll() {
+  await planner!.start();
+  const baselines = await planner!.appliedStates({ dev: devDoc, deployedBefore: deployedBeforeDoc(), prod: prodDoc });
+  const applied = baselines.dev.state;
+  const minorMoved = copy(applied);
+  stateResource(minorMoved, instance).attributes.engine_version_actual = '17.7';
+  const passwordSwitch = copy(applied);
+  Object.assign(stateResource(passwordSwitch, instance).attributes, { manage_master_user_password: null, password: 'an-old-password', master_user_secret: [] });
+  // What a refresh reads after step 1 (the AWS CLI switched the instance): the secret exists;
+  // the old password stays in the state, since AWS never returns it.
+  const afterStep1 = copy(applied);
+  stateResource(afterStep1, instance).attributes.password = 'an-old-password';
+  // Its own plan: the error it is expected to end with would fail a batch.
+  const passwordSwitchPlan = planner!.plan(devDoc, { priorState: passwordSwitch });
+  passwordSwitchPlan.catch(() => undefined);
+  const { plans } = await planner!.planEach({
+    noChange: { doc: devDoc, priorState: applied },
+    minorMoved: { doc: devDoc, priorState: minorMoved },
+    major: { doc: docOf(changed('database.engineVersion', '18')), priorState: applied },
+    port: { doc: docOf(changed('database.port', 5433)), priorState: applied },
+    replaceGroup: { doc: devDoc, priorState: applied, planArgs: [`-replace=${parameterGroup}`] },
+    passwordStep2: { doc: devDoc, priorState: afterStep1 },
+    replaceSecurityGroup: { doc: devDoc, priorState: applied, planArgs: [`-replace=${dbSecurityGroup}`] },
+    deployedBefore: { doc: devDoc, priorState: baselines.deployedBefore.state },
+    prod: { doc: prodDoc, priorState: baselines.prod.state },
+  });
+  return { baselines, plans, passwordSwitch: passwordSwitchPlan };
+}
+let all: ReturnType<typeof planAll> | undefined;
+const plansOfFile = (): ReturnType<typeof planAll> => {
+  if (all === undefined) {
+    all = planAll();
+    all.catch(() => undefined);
+  }
+  return all;
+};
+/** The plan of one scenario of the batch. */
+const scenario = async (name: keyof Awaited<ReturnType<typeof planAll>>['plans']) => (await plansOfFile()).plans[name];
+
+describeWithProvider(`change impact on dev, planned by the real provider against a mocked AWS (${PROVIDER_SOURCE?.version ?? 'none'})`, () => {
+  beforeAll(() => {
+    plansOfFile();
+  });
 
   it('plans no change against the state of its own applied baseline (the prior state is faithful)', async () => {
-    const { plan } = await plans.noChange;
+    const { plan } = await scenario('noChange');
     expect(changesOf(plan)).toEqual([]);
   }, SLOW);
 
   it('a major engineVersion with auto minor upgrades stays settled after RDS moves the instance to a new minor', async () => {
-    const { plan } = await plans.minorMoved;
+    const { plan } = await scenario('minorMoved');
     expect(changesOf(plan)).toEqual([]);
   }, SLOW);
 
@@ -91,7 +132,7 @@ describeWithProvider(`change impact on dev, planned by the real provider against
   });
 
   it('upgrades a major version in place: a new parameter group first, allow_major_version_upgrade, needs attention but is not blocked', async () => {
-    const { plan } = await plans.major;
+    const { plan } = await scenario('major');
     expect(changesOf(plan).sort()).toEqual([
       ['create,delete', parameterGroup],
       ['update', instance],
@@ -114,7 +155,7 @@ describeWithProvider(`change impact on dev, planned by the real provider against
   }, SLOW);
 
   it('changes the port without replacing any security group: the instance and the two rules update in place', async () => {
-    const { plan } = await plans.port;
+    const { plan } = await scenario('port');
     const changes = changesOf(plan);
     expect(changes.filter(([, address]) => address.startsWith('aws_security_group.'))).toEqual([]);
     expect(changes.filter(([actions]) => actions !== 'update')).toEqual([]);
@@ -126,7 +167,7 @@ describeWithProvider(`change impact on dev, planned by the real provider against
   }, SLOW);
 
   it('replaces the parameter group for any reason without a name collision: create first, under a new generated name', async () => {
-    const { plan } = await plans.replaceGroup;
+    const { plan } = await scenario('replaceGroup');
     expect(changesOf(plan).sort()).toEqual([
       ['create,delete', parameterGroup],
       ['update', instance],
@@ -138,7 +179,7 @@ describeWithProvider(`change impact on dev, planned by the real provider against
   }, SLOW);
 
   it('switching an existing instance to the managed password fails in one plan (empty master_user_secret), and plans cleanly after the documented first step', async () => {
-    const failure = await plans.passwordSwitch.then(
+    const failure = await (await plansOfFile()).passwordSwitch.then(
       () => undefined,
       (error: OfflinePlanError) => error,
     );
@@ -147,7 +188,7 @@ describeWithProvider(`change impact on dev, planned by the real provider against
       expect.stringMatching(/^Invalid index: The given key does not identify an element in this collection value: the collection has no elements\. \(aws_iam_policy\.database_secret-read-policy_/),
     );
     // Step 2, after step 1: the full plan resolves every reference; it only drops the old password from the state.
-    const { plan: step2 } = await plans.passwordStep2;
+    const { plan: step2 } = await scenario('passwordStep2');
     expect(changesOf(step2)).toEqual([['update', instance]]);
     const db = change(step2, instance);
     const differing = Object.keys(db.after).filter((k) => JSON.stringify(db.after[k]) !== JSON.stringify(db.before[k]));
@@ -156,7 +197,7 @@ describeWithProvider(`change impact on dev, planned by the real provider against
   }, SLOW);
 
   it('plan:review blocks a plan that replaces the database security group (delete, then create) while the instance updates in place', async () => {
-    const { plan } = await plans.replaceSecurityGroup;
+    const { plan } = await scenario('replaceSecurityGroup');
     expect(plan.resource_changes.find((rc) => rc.address === dbSecurityGroup)?.change.actions).toEqual(['delete', 'create']);
     expect(changesOf(plan)).toContainEqual(['update', instance]);
     const review = reviewPlan(plan);
@@ -171,16 +212,8 @@ describeWithProvider(`change impact on dev, planned by the real provider against
   }, SLOW);
 
   it('the day-2 change itself applies to a stack deployed before it: the parameter group moves to a generated name, no security group is replaced', async () => {
-    const old = copy(devDoc);
-    const [groupType, groupName] = parameterGroup.split('.');
-    const group = old.resource[groupType][groupName];
-    delete group.name_prefix;
-    group.name = 'workshop-backend-postgres17';
-    group.parameter = [{ name: 'rds.force_ssl', value: '1', apply_method: 'immediate' }];
-    const [sgType, sgName] = dbSecurityGroup.split('.');
-    old.resource[sgType][sgName].description = 'RDS PostgreSQL: admits 5432 only from the Lambda security group';
-    const deployed = (await planner.appliedState(old)).state;
-    const { plan } = await planner.plan(devDoc, { priorState: deployed });
+    // Planned against the applied baseline of deployedBeforeDoc() (above).
+    const { plan } = await scenario('deployedBefore');
     expect(changesOf(plan).filter(([actions]) => actions !== 'update')).toEqual([['create,delete', parameterGroup]]);
     expect(changesOf(plan).map(([, address]) => address)).not.toContain(dbSecurityGroup);
     expect(DATABASE_SECURITY_GROUP_DESCRIPTION).not.toContain('5432');
@@ -189,18 +222,18 @@ describeWithProvider(`change impact on dev, planned by the real provider against
 });
 
 describeWithProvider('change impact on prod: the final snapshot name', () => {
-  const planner = new OfflinePlanner(PROVIDER_SOURCE!);
-  const prodDoc = docOf(prod);
-  const instance = addressOf(prodDoc, 'aws_db_instance');
-  beforeAll(() => planner.start());
-  afterAll(() => planner.close());
+  const prodInstance = addressOf(prodDoc, 'aws_db_instance');
+  beforeAll(() => {
+    plansOfFile();
+  });
 
   it('is computed when the instance is created, and later plans keep it (no change every plan)', async () => {
-    const { state, baseline } = await planner.appliedState(prodDoc);
-    expect(change(baseline, instance).after_unknown.final_snapshot_identifier).toBe(true);
-    const identifier = stateResource(state, instance).attributes.final_snapshot_identifier;
+    const { state, baseline } = (await plansOfFile()).baselines.prod;
+    expect(change(baseline, prodInstance).after_unknown.final_snapshot_identifier).toBe(true);
+    const identifier = stateResource(state, prodInstance).attributes.final_snapshot_identifier;
     expect(identifier).toMatch(/^workshop-prod-backend-db-final-\d{14}$/);
-    const { plan } = await planner.plan(prodDoc, { priorState: state });
+    // Planned against that state, in the batch of scenarios.
+    const { plan } = await scenario('prod');
     expect(changesOf(plan)).toEqual([]);
   }, SLOW);
 });

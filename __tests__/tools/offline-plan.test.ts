@@ -11,7 +11,7 @@ import {
   terraformPlatform,
 } from '../../tools/offline-plan';
 import { AWS_PROVIDER_VERSION } from '../../stacks/provider';
-import { hint } from '../../tools/validate';
+import { hint, inPool } from '../../tools/validate';
 import { scratchDir } from '../support/scratch';
 
 /** A fake mirror with the given provider versions (empty binaries: only the layout matters here). */
@@ -111,5 +111,33 @@ describe('validate hints', () => {
     const invalidIndex = { summary: 'Invalid index', detail: 'the collection has no elements.', code: '"value": "${aws_db_instance.db.master_user_secret[0].secret_arn}"' };
     expect(hint([invalidIndex])).toContain('docs/day-2.md');
     expect(hint([{ ...invalidIndex, code: '"value": "${aws_subnet.a[0].id}"' }])).toBe('');
+  });
+});
+
+describe('validate pool', () => {
+  it('runs at most the limit at once, starting in order, and resolves each item in its own place', async () => {
+    const started: string[] = [];
+    let running = 0;
+    let most = 0;
+    const finish: Record<string, () => void> = {};
+    const results = inPool(['dev', 'prod', 'state-bootstrap'], 2, async (stack) => {
+      started.push(stack);
+      most = Math.max(most, ++running);
+      await new Promise<void>((resolve) => (finish[stack] = resolve));
+      running--;
+      if (stack === 'prod') throw new Error('prod failed');
+      return stack.toUpperCase();
+    });
+    await Promise.resolve();
+    expect(started).toEqual(['dev', 'prod']);
+    finish.prod();
+    await expect(results[1]).rejects.toThrow('prod failed');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['dev', 'prod', 'state-bootstrap']);
+    finish.dev();
+    finish['state-bootstrap']();
+    expect(await results[0]).toBe('DEV');
+    expect(await results[2]).toBe('STATE-BOOTSTRAP');
+    expect(most).toBe(2);
   });
 });
