@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import pLimit from 'p-limit';
 import { synthApp } from '../main';
 import {
   describeProviderSource,
@@ -133,22 +134,12 @@ export async function validate(options: ValidateOptions, io: ValidateIo): Promis
 }
 
 /**
- * Runs `work` on each of `items`, at most `limit` at once, starting them in order; returns one
- * promise per item, in the order of `items`. A rejected `work` rejects only its own promise.
+ * Runs `work` on each of `items`, at most `limit` at once (p-limit), starting them in order; returns
+ * one promise per item, in the order of `items`. A rejected `work` rejects only its own promise.
  */
 export function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R>[] {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return items.map(async (item) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await work(item);
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  });
+  const run = pLimit(limit);
+  return items.map((item) => run(() => work(item)));
 }
 
 /** Validates and plans one stack folder and reviews its plan. */

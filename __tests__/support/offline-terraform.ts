@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import pLimit from 'p-limit';
 import { findProviderSource, offlineEnv, planConfiguration, planOffline, runTerraform, type ProviderSource, type StackDocument } from '../../tools/offline-plan';
 import { parsePlan, type PlanJson } from '../../tools/plan-review';
 import { startStsStandIn, type StsStandIn } from '../../tools/sts-stand-in';
@@ -49,8 +50,9 @@ export interface PlanScenario {
 export class OfflinePlanner {
   private sts?: StsStandIn;
   private schemaCache?: Promise<Record<string, ResourceSchema>>;
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+
+  /** Runs `work` when fewer than the constructor's `concurrency` plans are running (p-limit). */
+  private readonly slot: <T>(work: () => Promise<T>) => Promise<T>;
 
   /**
    * @param concurrency how many terraform runs (each a whole init-plan-show sequence, or a
@@ -60,18 +62,9 @@ export class OfflinePlanner {
    */
   constructor(
     private readonly source: ProviderSource,
-    private readonly concurrency = 2,
-  ) {}
-
-  private async slot<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
-    try {
-      return await work();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
+    concurrency = 2,
+  ) {
+    this.slot = pLimit(concurrency);
   }
 
   /** Starts the STS stand-in the plans use (tools/sts-stand-in.ts). */
