@@ -200,11 +200,13 @@ function pruneBundles(cacheDir, keep) {
  * or `__filename`: in one bundle every module would otherwise see the bundle's folder. Each use
  * becomes the module's original path, joined at run time to the root `synth(projectRoot)` was given,
  * so the bundle does not depend on where it or the project lies (the tests synthesize copies of
- * the project that share one node_modules).
+ * the project that share one node_modules). The test bundles (__tests__/support/test-bundle.ts) use
+ * it too, with a root variable of their own.
  * @param {string} projectRoot
+ * @param {string} [rootVariable] The bundle's variable that holds the project root at run time.
  * @returns {import('esbuild').Plugin}
  */
-function projectPathsPlugin(projectRoot) {
+function projectPathsPlugin(projectRoot, rootVariable = '__projectRoot') {
   return {
     name: 'project-paths',
     setup(pluginBuild) {
@@ -214,7 +216,7 @@ function projectPathsPlugin(projectRoot) {
         const source = fs.readFileSync(args.path, 'utf8');
         if (!/\b__(dirname|filename)\b/.test(source)) return { contents: source, loader: 'ts' };
         const posix = relative.split(path.sep).join('/');
-        const at = (/** @type {string} */ p) => `require("node:path").join(__projectRoot, ${JSON.stringify(p)})`;
+        const at = (/** @type {string} */ p) => `require("node:path").join(${rootVariable}, ${JSON.stringify(p)})`;
         const contents = source
           .replace(/\b__dirname\b/g, at(path.posix.dirname(posix)))
           .replace(/\b__filename\b/g, at(posix));
@@ -319,7 +321,7 @@ async function main(projectRoot = __dirname, argv = process.argv.slice(2), stder
   }
 }
 
-module.exports = { appBundle, loadBundle, main, CACHE_DIR };
+module.exports = { appBundle, loadBundle, main, projectPathsPlugin, CACHE_DIR };
 
 if (require.main === module) {
   main().then((code) => {

@@ -8,15 +8,16 @@
  *
  * Bundles are kept in `node_modules/.cache/workshop-backend-test-bundles/`, named by a SHA-256 of
  * every project file esbuild read for them, the lock files (standing for the installed packages,
- * tools/file-digests.js), this file and esbuild's version, so an edit to any input builds the bundle
+ * tools/file-digests.js), this file, synth.js (whose plugin it uses) and esbuild's version, so an edit
+ * to any input builds the bundle
  * again and an unchanged input costs a `stat`. Two workers building the same bundle at the same time
  * both write the same bytes, each through a rename.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { build, version as esbuildVersion, type BuildOptions, type Plugin } from 'esbuild';
+import { build, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { contentKey, digestFiles, keyInputs, readJsonFile, writeFileAtomically, type FileDigest } from '../../tools/file-digests';
+import { projectPathsPlugin } from '../../synth';
 
 /** The project root: the folder that holds main.ts and node_modules. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -86,9 +87,11 @@ export async function bundledEntry(entry: string): Promise<string> {
     absWorkingDir: PROJECT_ROOT,
     entryPoints: [relativeEntry],
     outfile: `${slug}.js`,
-    plugins: [projectPathsPlugin()],
+    // synth.js's plugin: project files' `__dirname` and `__filename` name their folder in the project.
+    plugins: [projectPathsPlugin(PROJECT_ROOT, '__testBundleProjectRoot')],
   });
-  const inputs = keyInputs(PROJECT_ROOT, Object.keys(result.metafile!.inputs)).concat(path.relative(PROJECT_ROOT, __filename));
+  // This file and synth.js (its plugin) shape the bundle's bytes too.
+  const inputs = keyInputs(PROJECT_ROOT, Object.keys(result.metafile!.inputs)).concat(path.relative(PROJECT_ROOT, __filename), 'synth.js');
   const current = digestFiles(PROJECT_ROOT, [...new Set(inputs)].sort());
   if (!current) throw new Error(`bundledEntry: an input of ${relativeEntry} vanished while it was being bundled`);
   const key = contentKey(current.digests, salt());
@@ -112,29 +115,4 @@ function pruneBundles(cacheDir: string, slug: string): void {
     .map((name) => ({ name, mtimeMs: statSync(path.join(cacheDir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
   for (const { name } of bundles.slice(KEPT_BUNDLES)) rmSync(path.join(cacheDir, name), { force: true });
-}
-
-/**
- * Gives the project's own TypeScript files (not node_modules) the `__dirname` and `__filename` they
- * have under tsx: in one bundle every module would otherwise see the cache folder. As in synth.js,
- * each use becomes the module's path relative to the project root, joined at run time to the root.
- */
-function projectPathsPlugin(): Plugin {
-  return {
-    name: 'test-bundle-project-paths',
-    setup(pluginBuild) {
-      pluginBuild.onLoad({ filter: /\.ts$/ }, async (args) => {
-        const relative = path.relative(PROJECT_ROOT, args.path);
-        if (relative.startsWith('..') || relative.split(path.sep).includes('node_modules')) return undefined;
-        const source = await readFile(args.path, 'utf8');
-        if (!/\b__(dirname|filename)\b/.test(source)) return { contents: source, loader: 'ts' };
-        const posix = relative.split(path.sep).join('/');
-        const at = (p: string): string => `require("node:path").join(__testBundleProjectRoot, ${JSON.stringify(p)})`;
-        return {
-          contents: source.replace(/\b__dirname\b/g, at(path.posix.dirname(posix))).replace(/\b__filename\b/g, at(posix)),
-          loader: 'ts',
-        };
-      });
-    },
-  };
 }
