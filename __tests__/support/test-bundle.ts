@@ -9,8 +9,7 @@
  * Bundles are kept in `node_modules/.cache/workshop-backend-test-bundles/`, named by a SHA-256 of
  * every project file esbuild read for them, the lock files (standing for the installed packages,
  * tools/file-digests.js), this file, synth.js (whose plugin it uses) and esbuild's version, so an edit
- * to any input builds the bundle
- * again and an unchanged input costs a `stat`. Two workers building the same bundle at the same time
+ * to any input builds the bundle again and an unchanged input costs a `stat`. Two workers building the same bundle at the same time
  * both write the same bytes, each through a rename.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
