@@ -55,3 +55,19 @@ describe('jest.config.js', () => {
     expect(ci).toMatch(/^npm test\nnpm run test:terraform$/m);
   });
 });
+
+describe('the test environment (support/node-environment.js)', () => {
+  it("maps an error's stack to the TypeScript line that threw", () => {
+    const error = new Error('here');
+    expect(error.stack?.split('\n')[1]).toMatch(/__tests__\/jest-config\.test\.ts:\d+:\d+\)$/);
+  });
+
+  it("keeps the top ten frames of a cdktf token's creation stack, the first of them in cdktf", () => {
+    const { Lazy, Tokenization } = require('cdktf') as typeof import('cdktf');
+    // A token made 30 calls down: its full creation stack would be over 40 frames.
+    const deep = (depth: number): unknown => (depth === 0 ? Tokenization.reverseString(Lazy.stringValue({ produce: () => 'x' })).tokens[0] : deep(depth - 1));
+    const token = deep(30) as { creationStack: string[] };
+    expect(token.creationStack).toHaveLength(10);
+    expect(token.creationStack[0]).toMatch(/node_modules\/cdktf\//);
+  });
+});

@@ -9,10 +9,19 @@
  * through jest's source-map support, which maps each frame through the source maps of the test's
  * files and of cdktf's own. Here the test file's realm gets an `Error.prepareStackTrace` that keeps
  * jest's mapping for errors, so failure messages still name TypeScript lines, and formats the stacks
- * of plain objects as V8 does, without mapping.
+ * of plain objects as V8 does, without mapping, and only their first {@link CREATION_STACK_FRAMES}
+ * frames.
  */
 const { TestEnvironment } = require('jest-environment-node');
 const { isNativeError } = require('node:util').types;
+
+/**
+ * How many frames of a plain object's stack are formatted. A cdktf token's creation stack is some
+ * 25 frames deep under jest, the lower half jest's own; the top ten reach from cdktf into the
+ * construct and the test that made the token. Formatting every frame cost about a tenth of the
+ * CPU of `npm run test:unit` (1.6 of 18.7 s, measured in band).
+ */
+const CREATION_STACK_FRAMES = 10;
 
 class NodeEnvironment extends TestEnvironment {
   async setup() {
@@ -22,7 +31,7 @@ class NodeEnvironment extends TestEnvironment {
       // jest installs its formatter on the worker's Error after the environment is set up: look it up per call.
       const map = workerError.prepareStackTrace;
       if (isNativeError(target) && typeof map === 'function') return map(target, frames);
-      return [String(target), ...frames.map((frame) => `    at ${frame}`)].join('\n');
+      return [String(target), ...frames.slice(0, CREATION_STACK_FRAMES).map((frame) => `    at ${frame}`)].join('\n');
     };
   }
 }
