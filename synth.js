@@ -1,9 +1,10 @@
 'use strict';
 /**
  * The synth entry point: `npm run synth`, and through `cdktf.json`'s `app` also `cdktf synth`,
- * `cdktf deploy` and `cdktf diff`. It synthesizes exactly what `node --require tsx/cjs main.ts` does
- * (byte-identical output, the same messages and exit codes; a test compares the two), in a fraction
- * of the time, by not redoing work whose inputs did not change:
+ * `cdktf deploy` and `cdktf diff`. It synthesizes exactly what main.ts run from source does (with
+ * `node --require tsx/cjs main.ts`, say): byte-identical output, the same messages and exit codes
+ * (__tests__/synth.test.ts compares its output with main.ts's `synthApp` run from the sources). It
+ * takes a fraction of the time by not redoing work whose inputs did not change:
  *
  * 1. **The app is bundled once.** esbuild bundles `main.ts` and everything it imports (node_modules
  *    included, except esbuild itself) into one CommonJS file under

@@ -42,7 +42,7 @@ describe('main', () => {
 
   it('fails a real synth on a bad state backend variable with exit code 1 and only the message', async () => {
     // main.ts run directly (its `require.main === module` block), bundled as synth.js bundles it:
-    // synth.test.ts runs it through tsx and compares what it writes with synth.js.
+    // synth.test.ts compares what synth.js writes with main.ts's synthApp run from the sources.
     const result = spawnSync(process.execPath, [await bundledEntry('main.ts')], {
       cwd: projectRoot,
       env: { ...process.env, CDKTF_OUTDIR: outdir, TF_STATE_BUCKET: 'Not_A_Bucket', TF_STATE_REGION: 'ap-southeast-1' },
