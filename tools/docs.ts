@@ -98,13 +98,36 @@ export function declarationDoc(file: string, name: string): string {
 
 const programs = new Map<string, { checker: ts.TypeChecker; source: ts.SourceFile | undefined }>();
 
+/**
+ * The options of every program here. noResolve: only the file's own declarations are needed, and
+ * skipping its imports (zod's types among them) keeps this at a fraction of a full type-check.
+ * ES2022 is the project's lib.
+ */
+const PROGRAM_OPTIONS: ts.CompilerOptions = { strict: true, noEmit: true, noResolve: true, types: [], lib: ['lib.es2022.d.ts'] };
+
+/**
+ * A compiler host that parses TypeScript's own lib files once per process: they are most of what
+ * a program here parses (lib.es2022.d.ts and the files it references), and they do not change.
+ */
+const host = ((): ts.CompilerHost => {
+  const base = ts.createCompilerHost(PROGRAM_OPTIONS);
+  const libDir = path.dirname(ts.getDefaultLibFilePath(PROGRAM_OPTIONS));
+  const libFiles = new Map<string, ts.SourceFile | undefined>();
+  return {
+    ...base,
+    getSourceFile(fileName, languageVersion, onError, shouldCreate) {
+      if (path.dirname(fileName) !== libDir) return base.getSourceFile(fileName, languageVersion, onError, shouldCreate);
+      if (!libFiles.has(fileName)) libFiles.set(fileName, base.getSourceFile(fileName, languageVersion, onError, shouldCreate));
+      return libFiles.get(fileName);
+    },
+  };
+})();
+
 /** One program per file, read once per process. */
 function compiled(file: string): { checker: ts.TypeChecker; source: ts.SourceFile | undefined } {
   let entry = programs.get(file);
   if (entry === undefined) {
-    // noResolve: only this file's own declarations are needed, and skipping its imports (zod's
-    // types among them) keeps this at a fraction of a full type-check. ES2022 is the project's lib.
-    const program = ts.createProgram([file], { strict: true, noEmit: true, noResolve: true, types: [], lib: ['lib.es2022.d.ts'] });
+    const program = ts.createProgram([file], PROGRAM_OPTIONS, host);
     entry = { checker: program.getTypeChecker(), source: program.getSourceFile(file) };
     programs.set(file, entry);
   }
