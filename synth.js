@@ -22,6 +22,7 @@
  * `node --require tsx/cjs main.ts` stays the slow path that needs no cache, e.g. to debug with source
  * stack traces. Run `node synth.js --rebuild` to bundle again whatever the cache holds.
  */
+const { isAscii } = require('node:buffer');
 const fs = require('node:fs');
 const Module = require('node:module');
 const os = require('node:os');
@@ -272,7 +273,11 @@ function loadBundle(bundle, projectRoot) {
     moduleApi.enableCompileCache(path.join(path.dirname(bundle.file), 'node-compile-cache'));
     return { exports: require(bundle.file), codeCache: 'node', saveCodeCache: () => undefined };
   }
-  const source = fs.readFileSync(bundle.file, 'utf8');
+  const bytes = fs.readFileSync(bundle.file);
+  // esbuild writes ASCII (its default charset escapes everything else), and decoding ASCII as
+  // Latin-1 gives the same string without UTF-8's validation: about 20 ms less of a 500 ms synth
+  // for the 2.4 MB bundle.
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   /** @type {Buffer | undefined} */
   let cachedData;
   try {

@@ -129,6 +129,16 @@ describe('the app bundle cache', () => {
     expect(output(root).where).toBe(path.join(root, 'lib'));
   });
 
+  it('reads a bundle that is not ASCII (esbuild escapes the rest, by default) as UTF-8', () => {
+    const dir = scratchDir('utf8-bundle-');
+    const file = path.join(dir, 'bundle.js');
+    writeFileSync(file, 'exports.synth = () => "Zürich, 東京";\n', 'utf8');
+
+    const loaded = loadBundle({ file, codeCacheFile: `${file}.v8-cache`, key: 'k', built: false }, dir);
+
+    expect((loaded.exports.synth as unknown as () => string)()).toBe('Zürich, 東京');
+  });
+
   it('saves V8 code cache after the first synth and loads the bundle with it on the next', async () => {
     const root = fakeProject();
     const bundle = await appBundle(root);
