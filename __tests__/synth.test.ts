@@ -139,6 +139,13 @@ describe('the app bundle cache', () => {
     expect((loaded.exports.synth as unknown as () => string)()).toBe('Zürich, 東京');
   });
 
+  it("leaves zod's other locales out of the app bundle: config/schema.ts imports zod as a namespace", async () => {
+    const bundle = await appBundle(PROJECT_ROOT);
+    // esbuild marks where each module starts with a comment naming its file.
+    const locales = new Set(readFileSync(bundle.file, 'latin1').match(/node_modules\/zod\/v4\/locales\/[\w-]+\.js/g));
+    expect([...locales].sort()).toEqual(['node_modules/zod/v4/locales/en.js', 'node_modules/zod/v4/locales/index.js']);
+  });
+
   it('saves V8 code cache after the first synth and loads the bundle with it on the next', async () => {
     const root = fakeProject();
     const bundle = await appBundle(root);
