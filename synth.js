@@ -17,12 +17,14 @@
  *    modification time, as git's index does; a file is read and hashed again only when those changed.
  * 3. **V8 does not compile the bundle again.** Its code cache, taken after the first synth that ran the
  *    bundle (so it covers the functions that synth compiled, not only the top level), is kept beside it:
- *    `module.enableCompileCache` where Node.js has it (22.1 and later), `vm.Script` cached data before.
+ *    `module.enableCompileCache` where Node.js has it (22.1 and later), `vm.Script` cached data before;
+ *    one per set of node flags (`cdktf synth` sets NODE_OPTIONS, `npm run synth` does not).
  *
  * `node --require tsx/cjs main.ts` stays the slow path that needs no cache, e.g. to debug with source
  * stack traces. Run `node synth.js --rebuild` to bundle again whatever the cache holds.
  */
 const { isAscii } = require('node:buffer');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const Module = require('node:module');
 const os = require('node:os');
@@ -85,7 +87,8 @@ const BUILD_OPTIONS = {
 /**
  * @typedef {object} AppBundle The bundled app, ready to load.
  * @property {string} file Absolute path of the bundle.
- * @property {string} codeCacheFile Absolute path of the V8 code cache beside it (present or not).
+ * @property {string} codeCacheFile Absolute path of the V8 code cache beside it for this process's V8
+ *   flags (present or not), see {@link v8FlagsKey}.
  * @property {string} key SHA-256 of its inputs, hex: the bundle's file name without `.js`.
  * @property {boolean} built Whether this call ran esbuild (false: the cached bundle was current).
  * @property {string} [temporaryDir] Set when the cache folder could not be written (a read-only
@@ -193,7 +196,9 @@ function pruneBundles(cacheDir, keep) {
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
   for (const { name } of bundles.slice(keep)) {
     fs.rmSync(path.join(cacheDir, name), { force: true });
-    fs.rmSync(path.join(cacheDir, `${name}.v8-cache`), { force: true });
+    for (const file of fs.readdirSync(cacheDir)) {
+      if (file.startsWith(`${name}.`) && file.endsWith('.v8-cache')) fs.rmSync(path.join(cacheDir, file), { force: true });
+    }
   }
 }
 
@@ -236,7 +241,22 @@ function projectPathsPlugin(projectRoot, rootVariable = '__projectRoot') {
  */
 function locate(cacheDir, key, built) {
   const file = path.join(cacheDir, `${key}.js`);
-  return { file, codeCacheFile: `${file}.v8-cache`, key, built };
+  return { file, codeCacheFile: `${file}.${v8FlagsKey()}.v8-cache`, key, built };
+}
+
+/**
+ * A short hash of what V8 checks a code cache against besides the source and its own version: the
+ * flags given to node, on its command line and in NODE_OPTIONS. `cdktf synth` runs the app with
+ * NODE_OPTIONS=--max-old-space-size=4096, `npm run synth` without it: with one cache for both, each
+ * switch between them had V8 reject the cache and the synth compile and save it again (about
+ * 100 ms). Each set of flags keeps a cache of its own.
+ * @returns {string}
+ */
+function v8FlagsKey() {
+  return createHash('sha256')
+    .update(JSON.stringify([process.execArgv, process.env.NODE_OPTIONS ?? '']))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -270,7 +290,7 @@ function loadBundle(bundle, projectRoot) {
   const moduleApi = /** @type {typeof Module & { enableCompileCache?: (dir: string) => unknown }} */ (Module);
   if (typeof moduleApi.enableCompileCache === 'function') {
     // Node.js 22.1+: its own cache, keyed by content and flushed at exit.
-    moduleApi.enableCompileCache(path.join(path.dirname(bundle.file), 'node-compile-cache'));
+    moduleApi.enableCompileCache(path.join(path.dirname(bundle.file), 'node-compile-cache', v8FlagsKey()));
     return { exports: require(bundle.file), codeCache: 'node', saveCodeCache: () => undefined };
   }
   const bytes = fs.readFileSync(bundle.file);

@@ -160,6 +160,25 @@ describe('the app bundle cache', () => {
     expect(second.codeCache).toBe('accepted');
   });
 
+  it("keeps one code cache per set of node flags, so cdktf synth's NODE_OPTIONS do not make V8 reject npm run synth's", async () => {
+    const root = fakeProject();
+    const saved = process.env.NODE_OPTIONS;
+    try {
+      delete process.env.NODE_OPTIONS;
+      const plain = await appBundle(root);
+      // What the cdktf CLI sets for the app it runs (cdktf.json's `app`: node synth.js).
+      process.env.NODE_OPTIONS = '--max-old-space-size=4096';
+      const underCdktf = await appBundle(root);
+
+      expect(underCdktf.file).toBe(plain.file);
+      expect(underCdktf.codeCacheFile).not.toBe(plain.codeCacheFile);
+      expect(path.dirname(underCdktf.codeCacheFile)).toBe(path.dirname(plain.file));
+    } finally {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
+    }
+  });
+
   it('synthesizes from a temporary bundle, and removes it, when the cache folder cannot be written', async () => {
     const root = fakeProject();
     // What a read-only node_modules does to the writes (root ignores file modes): the cache folder is a file.
