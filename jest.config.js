@@ -50,7 +50,6 @@ const ESBUILD_TRANSFORM = {
 
 const common = {
   testEnvironment: '<rootDir>/__tests__/support/node-environment.js',
-  runtime: '<rootDir>/__tests__/support/code-cache-runtime.js',
   roots: ['<rootDir>/__tests__'],
   transform: {
     '^.+\\.ts$': ['esbuild-jest-transform', ESBUILD_TRANSFORM],

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
@@ -40,14 +39,6 @@ describe('jest.config.js', () => {
     expect(integration.filter((f) => terraform.includes(f))).toEqual([]);
     const unit = config.projects.find((p) => p.displayName === 'unit')!;
     for (const file of [...integration, ...terraform]) expect(unit.testPathIgnorePatterns).toContain(`<rootDir>/${file}`);
-  });
-
-  it("keeps V8's code cache of each dependency this file loaded on disk, keyed by file name and source (support/code-cache-runtime.js)", () => {
-    for (const project of config.projects) expect(project).toHaveProperty('runtime', '<rootDir>/__tests__/support/code-cache-runtime.js');
-    const file = require.resolve('yaml');
-    require('yaml');
-    const key = createHash('sha1').update(file).update('\0').update(readFileSync(file, 'utf8')).digest('hex');
-    expect(existsSync(path.join(PROJECT_ROOT, 'node_modules', '.cache', 'jest-code-cache', key))).toBe(true);
   });
 
   it('has CI run the terraform project after npm test', () => {

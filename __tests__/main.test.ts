@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
-import { buildApp, exitCodeOf, synthApp } from '../main';
+import { buildApp, exitCodeOf, synthApp } from '../stacks/app';
 import { StateBootstrapStack } from '../stacks/state-bootstrap-stack';
 import { dev, prod } from '../config/environments';
-import type { EnvironmentConfig } from '../config/schema';
+import type { EnvironmentConfig } from '../config/types';
 import { withField } from './support/synth';
-import { bundledEntry } from './support/test-bundle';
+import { bundleEntry } from '../build/bundle-cache';
 
 const projectRoot = path.resolve(__dirname, '..');
 
@@ -43,7 +43,7 @@ describe('main', () => {
   it('fails a real synth on a bad state backend variable with exit code 1 and only the message', async () => {
     // main.ts run directly (its `require.main === module` block), bundled as synth.js bundles it:
     // synth.test.ts compares what synth.js writes with main.ts's synthApp run from the sources.
-    const result = spawnSync(process.execPath, [await bundledEntry('main.ts')], {
+    const result = spawnSync(process.execPath, [(await bundleEntry(projectRoot, 'main.ts')).file], {
       cwd: projectRoot,
       env: { ...process.env, CDKTF_OUTDIR: outdir, TF_STATE_BUCKET: 'Not_A_Bucket', TF_STATE_REGION: 'ap-southeast-1' },
       encoding: 'utf8',

@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { scratchDir } from './support/scratch';
 // synth.js is plain CommonJS (it runs before any TypeScript tooling); tsc checks it with checkJs.
-import { appBundle, CACHE_DIR, loadBundle, main } from '../synth';
-import { synthApp } from '../main';
+import { appBundle, compileCacheDir, main } from '../synth';
+import { synthApp } from '../stacks/app';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -60,17 +59,18 @@ describe('synth.js, the synth entry point (npm run synth, the cdktf.json app)', 
   });
 });
 
-describe('the app bundle cache', () => {
-  /** A two-file project whose synthApp writes where `lib/where.ts` thinks it is, and its message. */
+describe('the app bundle', () => {
+  /** A small project whose synthApp writes where `lib/where.ts` thinks it is, and its message. */
   function fakeProject(): string {
     const root = scratchDir('fake-project-');
     mkdirSync(path.join(root, 'lib'));
+    mkdirSync(path.join(root, 'stacks'));
     writeFileSync(
-      path.join(root, 'main.ts'),
+      path.join(root, 'stacks', 'app.ts'),
       [
         "import { writeFileSync } from 'node:fs';",
         "import * as path from 'node:path';",
-        "import { MESSAGE, where } from './lib/where';",
+        "import { MESSAGE, where } from '../lib/where';",
         'export function synthApp(): number {',
         "  writeFileSync(path.join(where(), '..', 'out.json'), JSON.stringify({ where: where(), message: MESSAGE }));",
         '  return 0;',
@@ -95,48 +95,30 @@ describe('the app bundle cache', () => {
     const first = await appBundle(root);
     const second = await appBundle(root);
     const later = new Date(Date.now() + 60_000);
-    utimesSync(path.join(root, 'main.ts'), later, later);
+    utimesSync(path.join(root, 'stacks', 'app.ts'), later, later);
     const touched = await appBundle(root);
 
     expect(first.built).toBe(true);
     expect(second).toEqual({ ...first, built: false });
     expect(touched).toEqual({ ...first, built: false });
-    expect(path.dirname(first.file)).toBe(path.join(root, CACHE_DIR));
   });
 
-  it('bundles again when an input changes, runs the new code, and keeps at most three bundles', async () => {
+  it('bundles again when an input changes and runs the new code', async () => {
     const root = fakeProject();
-    const keys = new Set<string>();
-
-    for (const message of ['one', 'two', 'three', 'four', 'five']) {
+    for (const message of ['one', 'two']) {
       writeMessage(root, message);
-      const bundle = await appBundle(root);
-      expect(bundle.built).toBe(true);
-      keys.add(bundle.key);
-      expect(await main(root, [])).toBe(0);
+      expect((await appBundle(root)).built).toBe(true);
+      expect(await main(root)).toBe(0);
       expect(output(root).message).toBe(message);
     }
-
-    expect(keys.size).toBe(5);
-    expect(readdirSync(path.join(root, CACHE_DIR)).filter((name) => name.endsWith('.js'))).toHaveLength(3);
   });
 
   it("resolves a project file's __dirname to its folder in the project, not to the bundle's", async () => {
     const root = fakeProject();
 
-    expect(await main(root, [])).toBe(0);
+    expect(await main(root)).toBe(0);
 
     expect(output(root).where).toBe(path.join(root, 'lib'));
-  });
-
-  it('reads a bundle that is not ASCII (esbuild escapes the rest, by default) as UTF-8', () => {
-    const dir = scratchDir('utf8-bundle-');
-    const file = path.join(dir, 'bundle.js');
-    writeFileSync(file, 'exports.synth = () => "Zürich, 東京";\n', 'utf8');
-
-    const loaded = loadBundle({ file, codeCacheFile: `${file}.v8-cache`, key: 'k', built: false }, dir);
-
-    expect((loaded.exports.synth as unknown as () => string)()).toBe('Zürich, 東京');
   });
 
   it("leaves zod's other locales out of the app bundle: config/schema.ts imports zod as a namespace", async () => {
@@ -146,56 +128,17 @@ describe('the app bundle cache', () => {
     expect([...locales].sort()).toEqual(['node_modules/zod/v4/locales/en.js', 'node_modules/zod/v4/locales/index.js']);
   });
 
-  it('saves V8 code cache after the first synth and loads the bundle with it on the next', async () => {
+  it("fills Node.js's compile cache, one per set of node flags, so cdktf synth's NODE_OPTIONS do not make V8 reject npm run synth's", () => {
     const root = fakeProject();
-    const bundle = await appBundle(root);
+    const synthOf = `require(${JSON.stringify(path.join(PROJECT_ROOT, 'synth.js'))}).main(${JSON.stringify(root)})`;
+    const plain = run(['-e', synthOf], { NODE_OPTIONS: '' });
+    // What the cdktf CLI sets for the app it runs (cdktf.json's `app`: node synth.js).
+    const underCdktf = run(['-e', synthOf], { NODE_OPTIONS: '--max-old-space-size=4096' });
+    expect([plain.status, underCdktf.status]).toEqual([0, 0]);
 
-    const first = loadBundle(bundle, root);
-    first.exports.synth(root);
-    first.saveCodeCache();
-    const second = loadBundle(bundle, root);
-
-    expect(first.codeCache).toBe('absent');
-    expect(statSync(bundle.codeCacheFile).size).toBeGreaterThan(0);
-    expect(second.codeCache).toBe('accepted');
-  });
-
-  it("keeps one code cache per set of node flags, so cdktf synth's NODE_OPTIONS do not make V8 reject npm run synth's", async () => {
-    const root = fakeProject();
-    const saved = process.env.NODE_OPTIONS;
-    try {
-      delete process.env.NODE_OPTIONS;
-      const plain = await appBundle(root);
-      // What the cdktf CLI sets for the app it runs (cdktf.json's `app`: node synth.js).
-      process.env.NODE_OPTIONS = '--max-old-space-size=4096';
-      const underCdktf = await appBundle(root);
-
-      expect(underCdktf.file).toBe(plain.file);
-      expect(underCdktf.codeCacheFile).not.toBe(plain.codeCacheFile);
-      expect(path.dirname(underCdktf.codeCacheFile)).toBe(path.dirname(plain.file));
-    } finally {
-      if (saved === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = saved;
-    }
-  });
-
-  it('synthesizes from a temporary bundle, and removes it, when the cache folder cannot be written', async () => {
-    const root = fakeProject();
-    // What a read-only node_modules does to the writes (root ignores file modes): the cache folder is a file.
-    mkdirSync(path.dirname(path.join(root, CACHE_DIR)), { recursive: true });
-    writeFileSync(path.join(root, CACHE_DIR), 'not a folder');
-
-    const bundle = await appBundle(root);
-    expect(bundle.temporaryDir).toBeDefined();
-    expect(path.dirname(bundle.file)).toBe(bundle.temporaryDir);
-    rmSync(bundle.temporaryDir!, { recursive: true });
-
-    const temporaryDirs = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('workshop-backend-synth-')).sort();
-    const before = temporaryDirs();
-    expect(await main(root, [])).toBe(0);
-    expect(output(root).message).toBe('one');
-    expect(temporaryDirs()).toEqual(before);
-    expect(readFileSync(path.join(root, CACHE_DIR), 'utf8')).toBe('not a folder');
+    const dirs = readdirSync(path.dirname(compileCacheDir(root)));
+    expect(dirs).toHaveLength(2);
+    for (const dir of dirs) expect(readdirSync(path.join(path.dirname(compileCacheDir(root)), dir), { recursive: true }).length).toBeGreaterThan(0);
   });
 
   it('exits 1 naming the file and line when the sources do not compile, and runs nothing', async () => {
@@ -203,7 +146,7 @@ describe('the app bundle cache', () => {
     writeFileSync(path.join(root, 'lib', 'where.ts'), 'export const where = (: string => __dirname;\n');
     const written: string[] = [];
 
-    const code = await main(root, [], (text) => written.push(text));
+    const code = await main(root, (text) => written.push(text));
 
     expect(code).toBe(1);
     expect(written.join('')).toMatch(/lib\/where\.ts:1:\d+: ERROR/);

@@ -121,14 +121,14 @@ describe('GitHub Actions workflows', () => {
     expect([...versions].filter(([, v]) => v.size > 1)).toEqual([]);
   });
 
-  it('runs Node 24 in every job that sets up Node, and no workflow uses Node 21 or older', () => {
+  it("runs every job that sets up Node on the project's Node.js major (.nvmrc), the one engines.node asks for", () => {
     const setups = allSteps().filter((s) => s.uses?.startsWith('actions/setup-node@'));
     expect(setups.length).toBeGreaterThanOrEqual(4);
-    for (const s of setups) expect(String(s.with?.['node-version'])).toBe('24');
-    const text = files.map(source).join('\n');
-    expect([...text.matchAll(/node-version:\s*['"]?(\d+)/g)].map((m) => Number(m[1])).filter((v) => v <= 21)).toEqual([]);
-    // engines keeps >= 20 while the machines that run the tests locally have Node 20 (docs/operations.md).
-    expect(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).engines.node).toBe('>=20');
+    for (const s of setups) expect(s.with).toEqual(expect.objectContaining({ 'node-version-file': '.nvmrc' }));
+    for (const s of setups) expect(s.with).not.toHaveProperty('node-version');
+    const major = readFileSync(path.join(PROJECT_ROOT, '.nvmrc'), 'utf8').trim();
+    expect(major).toMatch(/^\d+$/);
+    expect(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).engines.node).toBe(`>=${major}`);
   });
 
   it('has Dependabot update npm and the actions weekly, minor and patch updates grouped', () => {

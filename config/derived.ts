@@ -3,7 +3,7 @@
  * database connection budget, the Lambda's derived timeouts and the alarm thresholds. The stacks,
  * the validation and the docs (`npm run docs`) all read them from this module.
  */
-import type { DatabaseConfig, LambdaConfig } from './schema';
+import type { DatabaseConfig, LambdaConfig } from './types';
 
 /**
  * Memory of common RDS instance classes, in GiB, to bound `database.maxConnections`.

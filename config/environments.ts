@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from './schema';
+import type { EnvironmentConfig } from './types';
 
 /**
  * The workshop as the seed builds it, at the lowest cost: region `ap-southeast-1`, the seed's

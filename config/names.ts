@@ -7,7 +7,7 @@
  * /work/shared/seed/secrets-manager-workshop.md). Its readers find these resources by name in the
  * console in the next chapter, so `dev` uses them letter for letter, the seed's `lamda` included.
  */
-import type { EnvironmentConfig } from './schema';
+import type { EnvironmentConfig } from './types';
 
 /** How the constructs name what the seed names; each takes the environment's `namePrefix`. */
 export const resourceNames = {

@@ -16,7 +16,7 @@
  */
 import awsCronParser from 'aws-cron-parser';
 import { invalidField } from './errors';
-import type { SecretRotationConfig } from './schema';
+import type { SecretRotationConfig } from './types';
 
 /** `AutomaticallyAfterDays`: from 1 to 1000 days (RotationRulesType, "Valid Range"). */
 export const AUTOMATICALLY_AFTER_DAYS = { min: 1, max: 1000 } as const;

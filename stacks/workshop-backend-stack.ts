@@ -5,7 +5,7 @@ import { Alarms } from './constructs/alarms';
 import { addAwsProvider } from './provider';
 import { BackendFunction } from './constructs/backend-function';
 import { alarmThresholds } from '../config/derived';
-import { validateEnvironmentConfig, type EnvironmentConfig } from '../config/schema';
+import type { ValidatedEnvironmentConfig } from '../config/types';
 import { Database, POSTGRES_LOG_EXPORTS } from './constructs/database';
 import { EncryptionKey } from './constructs/encryption-key';
 import { resourceNames } from '../config/names';
@@ -15,16 +15,17 @@ import { SecretsManagerEndpoint } from './constructs/secrets-endpoint';
 
 /** Props of {@link WorkshopBackendStack}. */
 export interface WorkshopBackendStackProps {
-  /** The environment's configuration; validated before any resource is built. */
-  readonly config: EnvironmentConfig;
+  /**
+   * The environment's configuration, as `validateEnvironmentConfigs` (config/schema.ts) returned it:
+   * the app validates every environment once, before any stack is built.
+   */
+  readonly config: ValidatedEnvironmentConfig;
 }
 
 /**
  * One environment of the workshop backend: network, encryption key (when configured), database,
  * Secrets Manager endpoint, Lambda and (when alerts are enabled) alarms and rotation-failure
  * alerts, with the outputs a deployer needs to check them.
- *
- * @throws UserError when `config` is invalid, before anything is added to the app.
  */
 export class WorkshopBackendStack extends TerraformStack {
   readonly network: Network;
@@ -36,8 +37,8 @@ export class WorkshopBackendStack extends TerraformStack {
   readonly alarms?: Alarms;
 
   constructor(scope: Construct, id: string, props: WorkshopBackendStackProps) {
-    const config = validateEnvironmentConfig(props.config);
     super(scope, id);
+    const { config } = props;
 
     addAwsProvider(this, { region: config.region, tags: config.tags });
     AccountContext.create(this, config.region);

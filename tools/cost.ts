@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { errors, invalidField } from '../config/errors';
 import { DEFAULT_USAGE, USAGE, USAGE_FIELDS, type UsageAssumptions } from '../config/usage';
-import { buildApp, exitCodeOf } from '../main';
+import { buildApp, exitCodeOf } from '../stacks/app';
 import type { TerraformDocument } from '../policy/types';
 import { EstimateProblems, estimateStack, providerRegion, type StackEstimate } from './cost/estimate';
 import { PRICE_REGION } from './cost/prices';

@@ -16,7 +16,8 @@ import * as ts from 'typescript';
 import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../config/derived';
 import { environments } from '../config/environments';
 import { UserError } from '../config/errors';
-import { validateEnvironmentConfig, type EnvironmentConfig } from '../config/schema';
+import { validateEnvironmentConfig } from '../config/schema';
+import type { EnvironmentConfig } from '../config/types';
 import { STATE_BACKEND_ENV } from '../config/state-backend';
 import { TUNING_VARIABLES } from '../lambda-src/config';
 import { LAMBDA_ENV } from '../lambda-src/environment';
@@ -28,7 +29,7 @@ import { brokenLinks, formatBrokenLink, markdownFiles } from './doc-links';
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** The file whose interfaces document the configuration, and the interface of one environment. */
-export const CONFIG_SCHEMA_FILE = 'config/schema.ts';
+export const CONFIG_TYPES_FILE = 'config/types.ts';
 const CONFIG_ROOT_INTERFACE = 'EnvironmentConfig';
 /** The file that computes every derived number, and documents each in its interfaces. */
 export const DERIVED_FILE = 'config/derived.ts';
@@ -193,17 +194,17 @@ function valueAt(config: EnvironmentConfig, dotted: string): unknown {
 
 /**
  * The configuration fields: dotted name, type, unit, description (the interfaces' docstrings in
- * config/schema.ts) and one column per environment (config/environments.ts).
+ * config/types.ts) and one column per environment (config/environments.ts).
  *
  * @throws Error when a field has no docstring: the table is the reference, so every field needs one
  */
 export function renderConfigFields(
   configs: readonly EnvironmentConfig[] = environments,
-  schemaFile: string = path.join(PROJECT_ROOT, CONFIG_SCHEMA_FILE),
+  schemaFile: string = path.join(PROJECT_ROOT, CONFIG_TYPES_FILE),
 ): string {
   const fields = documentedFields(schemaFile, CONFIG_ROOT_INTERFACE);
   const undocumented = fields.filter((f) => f.description === '').map((f) => f.path);
-  if (undocumented.length > 0) throw new Error(`${CONFIG_SCHEMA_FILE}: document ${undocumented.join(', ')} (the configuration table shows each field's docstring)`);
+  if (undocumented.length > 0) throw new Error(`${CONFIG_TYPES_FILE}: document ${undocumented.join(', ')} (the configuration table shows each field's docstring)`);
   return table(
     ['Field', 'Type', 'Unit', 'Description', ...configs.map((c) => `\`${c.environment}\``)],
     fields.map((f) => [`\`${f.path}\``, `\`${f.type}\``, unitOf(f.path), f.description, ...configs.map((c) => formatValue(valueAt(c, f.path)))]),

@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TerraformStack } from 'cdktf';
-import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
-import { buildApp } from '../main';
-import type { EnvironmentConfig } from '../config/schema';
+import { buildApp } from '../stacks/app';
+import { invokeAspects } from '../stacks/cdktf-internals';
+import type { EnvironmentConfig } from '../config/types';
 import { evaluateStack, isClean, type PolicyReport, type PolicyResult, type ResultStatus } from '../policy';
 
 /** Bucket used to include the state-bootstrap stack when TF_STATE_BUCKET is not set. */

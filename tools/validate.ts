@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import pLimit from 'p-limit';
-import { synthApp } from '../main';
+import { synthApp } from '../stacks/app';
 import {
   describeProviderSource,
   findProviderSource,

@@ -1,6 +1,6 @@
 import { FREEABLE_MEMORY_FLOOR_BYTES, alarmThresholds } from '../../config/derived';
 import { dev, prod } from '../../config/environments';
-import type { DatabaseConfig, LambdaConfig } from '../../config/schema';
+import type { DatabaseConfig, LambdaConfig } from '../../config/types';
 
 const GiB = 1024 ** 3;
 

@@ -1,6 +1,6 @@
 import { dev, prod } from '../../config/environments';
 import { parseWindowDuration } from '../../config/rotation';
-import type { SecretRotationConfig } from '../../config/schema';
+import type { SecretRotationConfig } from '../../config/types';
 import { withField } from '../support/synth';
 import { problemsOf } from '../support/config';
 

@@ -10,11 +10,13 @@ import { App, TerraformStack } from 'cdktf';
 import { addPolicyChecks } from '../../policy';
 import { compliantFixture } from '../support/policy-fixture';
 import { removeScratch } from '../support/scratch';
-import { bundledEntry, PROJECT_ROOT } from '../support/test-bundle';
+import { bundleEntry } from '../../build/bundle-cache';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 const APP = path.join('__tests__', 'support', 'policy-synth-app.ts');
 
-/** policy-synth-app.ts bundled by esbuild (support/test-bundle.ts), as `npm run synth` runs main.ts (synth.js). */
+/** policy-synth-app.ts bundled by esbuild (build/bundle-cache.js, bundleEntry), as `npm run synth` runs main.ts (synth.js). */
 let appBundle: string;
 
 /** Runs policy-synth-app.ts in a node process of its own, with `env` added. */
@@ -31,7 +33,7 @@ function synth(mode: 'compliant' | 'violating', env: NodeJS.ProcessEnv = {}): { 
 
 describe('policy check in a synth process', () => {
   beforeAll(async () => {
-    appBundle = await bundledEntry(APP);
+    appBundle = (await bundleEntry(PROJECT_ROOT, APP)).file;
   });
 
   it.each([

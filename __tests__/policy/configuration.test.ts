@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { addPolicyChecks } from '../../policy';
 import { dev, prod } from '../../config/environments';
-import { environmentSchema, type EnvironmentConfig } from '../../config/schema';
+import { environmentSchema, validateEnvironmentConfig } from '../../config/schema';
+import type { EnvironmentConfig } from '../../config/types';
 import { POLICY_EXCEPTION_REASONS } from '../../stacks/constructs/policy-exceptions';
 import { WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
 import { policyReports, summaryLine, tableRows } from '../../tools/policy';
@@ -42,7 +43,7 @@ function valueAt(config: EnvironmentConfig, field: string): unknown {
  */
 function synthWithPolicyCheck(config: EnvironmentConfig): { warnings: string[]; doc: TerraformDocument } {
   const app = testApp();
-  new WorkshopBackendStack(app, config.environment, { config });
+  new WorkshopBackendStack(app, config.environment, { config: validateEnvironmentConfig(config) });
   const warnings: string[] = [];
   addPolicyChecks(app, { log: (line) => warnings.push(line) });
   app.synth();

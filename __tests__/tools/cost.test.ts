@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { environments, prod } from '../../config/environments';
 import { USAGE } from '../../config/usage';
-import { buildApp } from '../../main';
+import { buildApp } from '../../stacks/app';
 import type { TerraformDocument } from '../../policy/types';
 import { estimateAll, readSynthesizedStacks, runCost } from '../../tools/cost';
 import { estimateStack } from '../../tools/cost/estimate';

@@ -2,10 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../../config/derived';
 import { dev, environments } from '../../config/environments';
-import type { EnvironmentConfig } from '../../config/schema';
+import type { EnvironmentConfig } from '../../config/types';
 import { RULES } from '../../policy/registry';
 import {
-  CONFIG_SCHEMA_FILE,
+  CONFIG_TYPES_FILE,
   documentedFields,
   main,
   PROJECT_ROOT,
@@ -26,7 +26,7 @@ function leafPaths(value: unknown, prefix = ''): string[] {
 
 /** A copy of config/schema.ts with `extra` inserted at the top of `interface LambdaConfig`. */
 function schemaWith(extra: string): string {
-  const schema = readFileSync(path.join(PROJECT_ROOT, CONFIG_SCHEMA_FILE), 'utf8');
+  const schema = readFileSync(path.join(PROJECT_ROOT, CONFIG_TYPES_FILE), 'utf8');
   const anchor = 'export interface LambdaConfig {\n';
   expect(schema).toContain(anchor);
   const file = path.join(scratchDir('schema-'), 'schema.ts');
@@ -108,7 +108,7 @@ describe('the configuration table', () => {
 
   it('fails when a field has no docstring', () => {
     const file = schemaWith('  readonly undocumentedMiB: number;');
-    expect(() => renderConfigFields(environments, file)).toThrow('config/schema.ts: document lambda.undocumentedMiB');
+    expect(() => renderConfigFields(environments, file)).toThrow('config/types.ts: document lambda.undocumentedMiB');
   });
 
   it('shows the message validation prints for a bad value', () => {

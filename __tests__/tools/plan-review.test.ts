@@ -13,7 +13,7 @@ import {
   reviewPlan,
 } from '../../tools/plan-review';
 import { makeTempDir, removeTempDirs, terraformOk } from '../support/terraform';
-import { bundledEntry } from '../support/test-bundle';
+import { bundleEntry } from '../../build/bundle-cache';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -61,9 +61,9 @@ function npmPlanReview(args: string[]): Promise<{ exitCode: number; stdout: stri
   });
 }
 
-/** Runs tools/plan-review.ts as a process (its `require.main` block), bundled (support/test-bundle.ts), without npm. */
+/** Runs tools/plan-review.ts as a process (its `require.main` block), bundled (build/bundle-cache.js, bundleEntry), without npm. */
 async function nodePlanReview(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const script = await bundledEntry('tools/plan-review.ts');
+  const script = (await bundleEntry(PROJECT_ROOT, 'tools/plan-review.ts')).file;
   return new Promise((resolve) => {
     execFile(process.execPath, [script, ...args], { cwd: PROJECT_ROOT }, (error, stdout, stderr) => {
       resolve({ exitCode: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });

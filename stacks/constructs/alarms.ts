@@ -7,7 +7,7 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { AccountContext } from './account-context';
 import { ALARM_FREE_FRACTION, ALARM_LIMIT_FRACTION, ALARM_PERIOD_SECONDS, type AlarmThresholds } from '../../config/derived';
-import type { AlertsConfig } from '../../config/schema';
+import type { AlertsConfig } from '../../config/types';
 import type { BackendFunction } from './backend-function';
 import type { Database } from './database';
 import type { EncryptionKey } from './encryption-key';

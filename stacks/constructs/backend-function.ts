@@ -9,7 +9,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AccountContext } from './account-context';
 import { lambdaTimeouts } from '../../config/derived';
 import { LAMBDA_ROLE_DESCRIPTION, resourceNames } from '../../config/names';
-import type { LambdaConfig } from '../../config/schema';
+import type { LambdaConfig } from '../../config/types';
 import { LAMBDA_ENV } from '../../lambda-src/environment';
 import type { Database } from './database';
 import type { EncryptionKey } from './encryption-key';

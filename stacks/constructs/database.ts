@@ -11,7 +11,7 @@ import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsman
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AccountContext } from './account-context';
 import { forceSslEngineDefault, postgresMajorVersion } from '../../config/derived';
-import type { DatabaseConfig } from '../../config/schema';
+import type { DatabaseConfig } from '../../config/types';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
 import { suppressWhen } from './policy-exceptions';

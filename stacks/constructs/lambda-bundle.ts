@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { ZipFile } from 'yazl';
-import { contentKey, digestFiles, keyInputs, readJsonFile, writeFileAtomically, type FileDigest } from '../../tools/file-digests';
+import { cachedBundleSync, writeFileAtomically } from '../../build/bundle-cache';
 
 /** The module esbuild starts from; its `handler` export is the Lambda handler. */
 export const LAMBDA_ENTRY_POINT = 'lambda-src/handler.ts';
@@ -54,7 +54,7 @@ export interface BundleLambdaOptions {
    */
   readonly target?: string;
   /**
-   * Whether to reuse and keep bundles in `node_modules/.cache/workshop-backend-lambda/`.
+   * Whether to reuse and keep bundles in the project's bundle cache (build/bundle-cache.js).
    * @default true
    */
   readonly diskCache?: boolean;
@@ -79,9 +79,6 @@ export const BUILD_OPTIONS: BuildOptions = {
   logLevel: 'silent',
 };
 
-/** Where bundles are kept between synths, keyed by a hash of everything that goes into them. */
-const CACHE_DIR = path.join('node_modules', '.cache', 'workshop-backend-lambda');
-
 const cache = new Map<string, LambdaBundle>();
 
 /**
@@ -95,11 +92,9 @@ const cache = new Map<string, LambdaBundle>();
  * runtime, so the version that runs is the one the lock file pins.
  *
  * Results are memoized per `projectRoot` and `target`, so one synth bundles once for all stacks,
- * and cached on disk under `node_modules/.cache/workshop-backend-lambda/` keyed by a SHA-256 of
- * esbuild's version, the options, the lock files (standing for the installed packages) and every
- * project file esbuild read last time: an unchanged source skips esbuild (about 250 ms of each
- * synth) and any edit rebuilds. An input is read again only when its size or modification time
- * changed (tools/file-digests.js). After a hand edit inside node_modules, delete the cache folder.
+ * and kept in the project's bundle cache (build/bundle-cache.js), keyed by esbuild's version, the
+ * options and the content of every input: an unchanged source skips esbuild (about 250 ms of each
+ * synth) and any edit rebuilds.
  *
  * @throws Error from esbuild, naming the file and line, when the sources do not compile.
  */
@@ -126,61 +121,33 @@ export function bundleLambda(options: BundleLambdaOptions = {}): LambdaBundle {
  * Writes the bundle's zip to `<outDir>/lambda.zip` (creating `outDir`) and returns the file's path.
  * cdktf's `TerraformAsset` then copies it into the stack's output under a content hash.
  *
- * @default outDir - `node_modules/.cache/workshop-backend-lambda/zip/<sha256 of the zip>/` in the
- *   project, so repeated synths reuse one file and nothing is left in the system's temp folder
+ * @default outDir - none: the zip is kept in the project's bundle cache (build/bundle-cache.js),
+ *   named by its content, so repeated synths reuse one file and old zips are pruned
  */
 export function writeLambdaZip(bundle: LambdaBundle, outDir?: string): string {
-  const dir =
-    outDir ??
-    path.join(path.resolve(__dirname, '..', '..'), CACHE_DIR, 'zip', createHash('sha256').update(bundle.zip).digest('hex'));
-  const file = path.join(dir, 'lambda.zip');
-  if (outDir === undefined && existsSync(file)) return file;
-  mkdirSync(dir, { recursive: true });
-  // Written aside under this process's own name and renamed, so a synth interrupted mid-write never
-  // leaves a short zip to reuse, and two synths writing the same zip at once do not collide.
+  if (outDir === undefined) {
+    const projectRoot = path.resolve(__dirname, '..', '..');
+    const salt = createHash('sha256').update(bundle.zip).digest('hex');
+    return cachedBundleSync({ root: projectRoot, entry: 'lambda-zip', salt, fileName: 'lambda.zip' }, () => ({ contents: bundle.zip, inputs: [] })).file;
+  }
+  const file = path.join(outDir, 'lambda.zip');
+  mkdirSync(outDir, { recursive: true });
   writeFileAtomically(file, bundle.zip);
   return file;
 }
 
 function cachedBuild(projectRoot: string, target: string): Buffer {
-  const cacheDir = path.join(projectRoot, CACHE_DIR, target);
-  const manifestFile = path.join(cacheDir, 'inputs.json');
-  // The digests of the last build's inputs, with their sizes and times (tools/file-digests.js).
-  const known = readJsonFile(manifestFile) as Record<string, FileDigest> | undefined;
-  if (known !== undefined && !Array.isArray(known)) {
-    const current = digestFiles(projectRoot, Object.keys(known), known);
-    const cached = current && path.join(cacheDir, `${buildKey(target, current.digests)}.js`);
-    if (current && cached && existsSync(cached)) {
-      if (current.hashed > 0) writeCacheFile(manifestFile, JSON.stringify(current.digests));
-      return readFileSync(cached);
-    }
-  }
-  const { code, inputs } = build(projectRoot, target);
-  const current = digestFiles(projectRoot, keyInputs(projectRoot, inputs));
-  if (current) {
-    writeCacheFile(path.join(cacheDir, `${buildKey(target, current.digests)}.js`), code);
-    writeCacheFile(manifestFile, JSON.stringify(current.digests));
-  }
-  return code;
-}
-
-/** Writes a cache file; a read-only node_modules only costs the next synth a rebuild. */
-function writeCacheFile(file: string, contents: string | Uint8Array): void {
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomically(file, contents);
-  } catch {
-    // Nothing to do: the cache is an optimisation.
-  }
+  const salt = JSON.stringify({ esbuildVersion, target, BUILD_OPTIONS });
+  const bundle = cachedBundleSync({ root: projectRoot, entry: `lambda-${target}`, salt }, () => {
+    const { code, inputs } = build(projectRoot, target);
+    return { contents: code, inputs };
+  });
+  return readFileSync(bundle.file);
 }
 
 function build(projectRoot: string, target: string): { code: Buffer; inputs: string[] } {
   const result = buildSync({ ...BUILD_OPTIONS, absWorkingDir: projectRoot, target, metafile: true });
   return { code: Buffer.from(result.outputFiles![0].contents), inputs: Object.keys(result.metafile!.inputs).sort() };
-}
-
-function buildKey(target: string, digests: Readonly<Record<string, FileDigest>>): string {
-  return contentKey(digests, JSON.stringify({ esbuildVersion, target, BUILD_OPTIONS }));
 }
 
 function zipSingleFile(name: string, contents: Buffer): Buffer {

@@ -8,7 +8,7 @@ import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { AccountContext } from './account-context';
 import { resourceNames } from '../../config/names';
-import type { NetworkConfig } from '../../config/schema';
+import type { NetworkConfig } from '../../config/types';
 import type { EncryptionKey } from './encryption-key';
 import { serviceTrustPolicy } from './iam';
 import { suppressWhen } from './policy-exceptions';

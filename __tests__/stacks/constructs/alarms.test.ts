@@ -1,7 +1,8 @@
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { dev, prod } from '../../../config/environments';
-import type { EnvironmentConfig } from '../../../config/schema';
+import { validateEnvironmentConfig } from '../../../config/schema';
+import type { EnvironmentConfig } from '../../../config/types';
 import { ROTATION_FAILED_EVENT, TREAT_MISSING_DATA_REASONS } from '../../../stacks/constructs/alarms';
 import { Testing } from 'cdktf';
 import { collectSuppressions } from '../../../policy/suppressions';
@@ -139,7 +140,7 @@ describe('Alarms', () => {
 
   it('leaves the topic unencrypted without a customer-managed key, and says why in a suppression', () => {
     const app = testApp();
-    const stack = new WorkshopBackendStack(app, 'dev', { config: withField(dev, 'alerts.enabled', true) as EnvironmentConfig });
+    const stack = new WorkshopBackendStack(app, 'dev', { config: validateEnvironmentConfig(withField(dev, 'alerts.enabled', true)) });
     const devWithAlerts = { doc: JSON.parse(Testing.synth(stack)) as TerraformDocument };
     const body = onlyResource(devWithAlerts.doc, 'aws_sns_topic').body;
     expect(body.kms_master_key_id).toBeUndefined();

@@ -3,7 +3,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { dev, prod } from '../../../config/environments';
 import { bundleLambda } from '../../../stacks/constructs/lambda-bundle';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
-import type { EnvironmentConfig } from '../../../config/schema';
+import type { EnvironmentConfig } from '../../../config/types';
 import { lambdaTimeouts, longestInvocationPathMillis } from '../../../config/derived';
 import { TUNING_VARIABLES, loadConfig } from '../../../lambda-src/config';
 

@@ -1,6 +1,6 @@
 import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation';
 import { dev, prod } from '../../../config/environments';
-import type { EnvironmentConfig } from '../../../config/schema';
+import type { EnvironmentConfig } from '../../../config/types';
 import { onlyResource, synthStack, withField } from '../../support/synth';
 
 describe('Database secret rotation', () => {

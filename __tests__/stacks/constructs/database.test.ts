@@ -3,7 +3,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { dev, prod } from '../../../config/environments';
 import { DATABASE_SECURITY_GROUP_DESCRIPTION } from '../../../stacks/constructs/database';
-import type { EnvironmentConfig } from '../../../config/schema';
+import type { EnvironmentConfig } from '../../../config/types';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
 
 describe('Database', () => {

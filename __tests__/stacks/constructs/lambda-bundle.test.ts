@@ -4,13 +4,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor, writeLambdaZip, type LambdaBundle } from '../../../stacks/constructs/lambda-bundle';
-import { bundledEntry } from '../../support/test-bundle';
+import { bundleEntry } from '../../../build/bundle-cache';
+
+const projectRoot = path.resolve(__dirname, '..', '..', '..');
 
 /** The SHA-256 of `bytes`, hex: how these tests compare whole bundles and zips. */
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /**
- * stacks/constructs/lambda-bundle.ts as one CommonJS file (support/test-bundle.ts), so a child process
+ * stacks/constructs/lambda-bundle.ts as one CommonJS file (build/bundle-cache.js, bundleEntry), so a child process
  * loads it without a TypeScript loader; its esbuild run of the Lambda is the child's own.
  */
 let moduleBundle: string;
@@ -33,7 +35,7 @@ describe('bundleLambda', () => {
   let scratch: string;
   beforeAll(async () => {
     scratch = mkdtempSync(path.join(os.tmpdir(), 'bundle-test-'));
-    moduleBundle = await bundledEntry('stacks/constructs/lambda-bundle.ts');
+    moduleBundle = (await bundleEntry(projectRoot, 'stacks/constructs/lambda-bundle.ts')).file;
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,0 +1,88 @@
+/**
+ * The app: the library that builds and synthesizes every stack. main.ts runs it; the tools
+ * (`npm run policy`, `cost`, `validate`, `docs`) and the tests import it.
+ */
+import { App } from 'cdktf';
+import { addPolicyChecks } from '../policy';
+import { validateEnvironmentConfigs } from '../config/schema';
+import type { EnvironmentConfig } from '../config/types';
+import { environments } from '../config/environments';
+import { UserError } from '../config/errors';
+import { stateBackendSettingsFromEnv } from '../config/state-backend';
+import { configureStateBackend } from './state-backend';
+import { StateBootstrapStack } from './state-bootstrap-stack';
+import { WorkshopBackendStack } from './workshop-backend-stack';
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /**
+   * Folder the synthesized stacks go to.
+   * @default 'cdktf.out' (or what the cdktf CLI passes in CDKTF_OUTDIR)
+   */
+  readonly outdir?: string;
+  /**
+   * The process environment, read here and nowhere else.
+   * @default process.env
+   */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The environments to build, one stack each.
+   * @default the `environments` of config/environments.ts
+   */
+  readonly environments?: readonly EnvironmentConfig[];
+}
+
+/**
+ * Builds the app: one stack per environment, the state backend of each, the state-bootstrap stack
+ * when a state bucket is configured, and the policy check on every stack.
+ *
+ * @throws UserError for invalid configuration or `TF_STATE_*` variables, before any stack is built.
+ */
+export function buildApp(options: BuildAppOptions = {}): App {
+  const env = options.env ?? process.env;
+  const configs = validateEnvironmentConfigs(options.environments ?? environments);
+  const stateBackend = stateBackendSettingsFromEnv(env);
+  const app = new App({ outdir: options.outdir ?? env.CDKTF_OUTDIR ?? 'cdktf.out' });
+  for (const config of configs) {
+    const stack = new WorkshopBackendStack(app, config.environment, { config });
+    configureStateBackend(stack, config.environment, stateBackend);
+  }
+  // The bucket that holds the state, only when one is configured: docs/team-setup.md.
+  if (stateBackend !== undefined) {
+    new StateBootstrapStack(app, 'state-bootstrap', {
+      bucketName: stateBackend.bucket,
+      region: stateBackend.region,
+      stateBackend: stateBackend.bootstrapBackend === 's3' ? stateBackend : undefined,
+    });
+  }
+  // The policy pack runs on every synth: an unsuppressed finding fails it (docs/security.md).
+  addPolicyChecks(app);
+  return app;
+}
+
+/**
+ * Builds and synthesizes the app. A {@link UserError} (configuration, `TF_STATE_*` variables, stack
+ * props, the policy gate) is printed as its message alone (what is wrong, each field with the value
+ * received and what is allowed, and the fix), without a stack trace, and gives exit code 1. Any
+ * other error is a bug and propagates with its trace.
+ *
+ * @returns the process exit code: 0, or 1 for a user error
+ */
+export function synthApp(options: BuildAppOptions = {}, stderr: (text: string) => void = (t) => process.stderr.write(t)): number {
+  return exitCodeOf(() => buildApp(options).synth(), stderr);
+}
+
+/**
+ * Runs `work` and maps a {@link UserError} to its message on `stderr` and exit code 1.
+ * @returns 0 when `work` returns, 1 after a user error; any other error propagates with its trace
+ */
+export function exitCodeOf(work: () => void, stderr: (text: string) => void = (t) => process.stderr.write(t)): number {
+  try {
+    work();
+    return 0;
+  } catch (error) {
+    if (!UserError.is(error)) throw error;
+    stderr(`${error.message}\n`);
+    return 1;
+  }
+}
