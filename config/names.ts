@@ -4,8 +4,8 @@
  * {@link SEED_NAMES}, and docs/rotation.md shows the table (a test keeps it current).
  *
  * The seed is the workshop chapter this project automates ("AWS Secrets Manager Configuration",
- * /work/shared/seed/secrets-manager-workshop.md). Its readers find these resources by name in the
- * console in the next chapter, so `dev` uses them letter for letter, the seed's `lamda` included.
+ * described in docs/seed.md). Its readers find these resources by name in the console in the next
+ * chapter, so `dev` uses them letter for letter, the seed's `lamda` included.
  */
 import type { EnvironmentConfig } from './types';
 

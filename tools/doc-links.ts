@@ -9,9 +9,12 @@
  * - in the code, its messages, the workflows and `help`, every pointer to a Markdown file of the
  *   repository: `README.md` or `docs/<name>.md`, optionally with `#anchor` or followed by a quoted
  *   heading (`docs/team-setup.md, "Team setup"`). The front page's name without `.md` is reported
- *   too: the sections such pointers named now live in docs/, so each must say which file.
+ *   too: the sections such pointers named now live in docs/, so each must say which file;
+ * - in every file of the repository (docs, code, comments, workflows, tests), no pointer to a place
+ *   that only the authors' machine has: the folder next to the repository, or an absolute path into
+ *   it ({@link outsidePointers}).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import GithubSlugger from 'github-slugger';
 import MarkdownIt from 'markdown-it';
@@ -62,7 +65,69 @@ function plainText(inline: Token): string {
 /** Checks pointers of every kind under `root`; an empty list means everything resolves. */
 export function brokenLinks(root: string): BrokenLink[] {
   const resolver = new Resolver(root);
-  return [...markdownFiles(root).flatMap((f) => checkMarkdown(resolver, f)), ...pointerFiles(root).flatMap((f) => checkPointers(resolver, f))];
+  return [
+    ...markdownFiles(root).flatMap((f) => checkMarkdown(resolver, f)),
+    ...pointerFiles(root).flatMap((f) => checkPointers(resolver, f)),
+    ...outsidePointers(root),
+  ];
+}
+
+/**
+ * Places a clone does not have: the `shared` folder next to the repository, absolute paths under
+ * `/work`, the folder of the machine the project was written on, and the style guide that lived
+ * there (`STYLE` and `.md`). The expression is written with escapes, and this comment without the
+ * paths themselves, so that this file does not match it.
+ */
+const OUTSIDE_POINTER = /(?:\.\.\/shared|\/work\/)[^\s`'"()<>[\]]*|\bSTYLE\.md\b/g;
+
+/**
+ * Every pointer, in any file of the repository (see {@link repositoryFiles}), to a place outside it
+ * that only the authors' machine has. Describe what it held in the repository (the seed is
+ * docs/seed.md) or name a file inside the repository instead.
+ */
+export function outsidePointers(root: string): BrokenLink[] {
+  const broken: BrokenLink[] = [];
+  for (const file of repositoryFiles(root)) {
+    const text = readFileSync(path.join(root, file), 'utf8');
+    if (text.search(OUTSIDE_POINTER) < 0) continue;
+    text.split('\n').forEach((line, i) => {
+      for (const [match] of line.matchAll(OUTSIDE_POINTER)) {
+        // A path that ends a sentence or a clause keeps its punctuation out of the message.
+        const target = match.replace(/[.,;:]+$/, '');
+        broken.push({ file, line: i + 1, target, reason: 'points outside the repository, which a clone does not have; describe it in docs/ or name a file of the repository' });
+      }
+    });
+  }
+  return broken;
+}
+
+/**
+ * The files of the repository under `root`, relative to it and sorted: every file except `.git` and
+ * what `.gitignore` ignores. Read without git (no child process): each pattern of `.gitignore` is
+ * matched against the name of a file or folder at any depth, which is what git does for a pattern
+ * without an inner slash, and an ignored folder is not entered. Negated patterns (`!`) are not read,
+ * so at worst a file git ignores is checked too.
+ */
+export function repositoryFiles(root: string): string[] {
+  const gitignore = existsSync(path.join(root, '.gitignore')) ? readFileSync(path.join(root, '.gitignore'), 'utf8') : '';
+  const patterns = gitignore
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('!'))
+    .map((l) => l.replace(/^\//, '').replace(/\/$/, ''))
+    .map((l) => new RegExp(`^${l.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
+  const ignored = (name: string) => name === '.git' || patterns.some((p) => p.test(name));
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true }) as Dirent[]) {
+      if (ignored(entry.name)) continue;
+      const relative = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(relative);
+      else if (entry.isFile()) files.push(relative);
+    }
+  };
+  walk('');
+  return files.sort();
 }
 
 /** README.md and docs/*.md, relative to `root`. */

@@ -1,9 +1,10 @@
 /**
- * Construct ids are a contract (STYLE.md, guideline 7): a resource whose Terraform address changes
- * is destroyed and created again. deployed-addresses.json holds every address dev and prod had
- * before the layout moved from stacks/ to config/ and stacks/constructs/ (commit 10d2992); each
- * must still be synthesized. New resources may be added; one may leave this list only on purpose,
- * with a note in docs on how to move its state (`terraform state mv`).
+ * Construct ids are a contract (docs/architecture.md#construct-ids-are-a-contract): a resource
+ * whose Terraform address changes is destroyed and created again. deployed-addresses.json holds
+ * every address dev and prod had before the layout moved from stacks/ to config/ and
+ * stacks/constructs/ (commit 10d2992); each must still be synthesized. New resources may be added;
+ * one may leave this list only on purpose, with a note in docs on how to move its state
+ * (`terraform state mv`).
  */
 import { dev, prod } from '../../config/environments';
 import { synthStack } from '../support/synth';

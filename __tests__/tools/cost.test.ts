@@ -41,7 +41,7 @@ describe('npm run cost', () => {
   });
 
   describe('reproduces the seed\'s cost section where it still holds', () => {
-    // docs: /work/shared/seed/secrets-manager-workshop.md, "Cost Considerations".
+    // The seed's cost section and step 3.3: docs/seed.md, "The seed's numbers".
     it('"$0.40 per secret per month"', () => {
       expect(PRICES.secretMonth).toMatchObject({ usd: 0.4, unit: 'secret-month', verified: true });
       expect(item('dev', /^Secrets Manager secrets/).monthlyUsd).toBeCloseTo(0.4, 10);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { brokenLinks, formatBrokenLink, headingAnchors } from '../../tools/doc-links';
+import { brokenLinks, formatBrokenLink, headingAnchors, outsidePointers, repositoryFiles } from '../../tools/doc-links';
 import { PROJECT_ROOT } from '../../tools/docs';
 import { scratchDir } from '../support/scratch';
 
@@ -103,5 +103,47 @@ describe('documentation links', () => {
       'stacks/stack.ts:3: docs/security.md#no-such-anchor: docs/security.md has no heading with anchor #no-such-anchor',
       'stacks/stack.ts:4: docs/security.md, "No such heading": docs/security.md has no heading "No such heading"',
     ]);
+  });
+
+  describe('pointers outside the repository', () => {
+    // Joined at run time, so that this file does not point outside the repository itself.
+    const SHARED = ['..', 'shared'].join('/');
+    const WORK = ['', 'work', ''].join('/');
+    const STYLE = ['STYLE', 'md'].join('.');
+
+    it('finds no file of this repository pointing to a place a clone does not have', () => {
+      expect(outsidePointers(PROJECT_ROOT).map(formatBrokenLink)).toEqual([]);
+    });
+
+    it('reads every file of the repository, and none that git ignores', () => {
+      const files = repositoryFiles(PROJECT_ROOT);
+      expect(files).toEqual(expect.arrayContaining(['README.md', 'docs/seed.md', 'config/names.ts', '.gitignore', '.github/workflows/plan.yml']));
+      expect(files.filter((f) => /^(node_modules|cdktf\.out|\.git)(\/|$)/.test(f))).toEqual([]);
+    });
+
+    it('names the file, line and pointer in any file: Markdown, code, comments, tests, workflows; not in ignored folders', () => {
+      const root = project({
+        ...DOCS,
+        '.gitignore': 'node_modules/\ncdktf.out/\n*.tfstate\n',
+        'README.md': `# Front\n\nThe chapter is kept in \`${SHARED}/seed/chapter.md\`.\n`,
+        'docs/guide.md': `# Guide\n\nSee [the style guide](${SHARED}/${STYLE}).\n`,
+        'stacks/stack.ts': `const a = 1;\n// ids are a contract, see ${STYLE}, guideline 7.\n`,
+        '__tests__/x.test.ts': `// docs: ${WORK}shared/seed/chapter.md, "Costs".\n`,
+        '.github/workflows/plan.yml': `run: cat ${WORK}shared/notes\n`,
+        'node_modules/pkg/index.js': `// ${WORK}ignored\n`,
+        'cdktf.out/stacks/dev/cdk.tf.json': `"${WORK}ignored"\n`,
+        'terraform.dev.tfstate': `"${WORK}ignored"\n`,
+      });
+      const reason = 'points outside the repository, which a clone does not have; describe it in docs/ or name a file of the repository';
+      expect(outsidePointers(root).map(formatBrokenLink)).toEqual([
+        `.github/workflows/plan.yml:1: ${WORK}shared/notes: ${reason}`,
+        `README.md:3: ${SHARED}/seed/chapter.md: ${reason}`,
+        `__tests__/x.test.ts:1: ${WORK}shared/seed/chapter.md: ${reason}`,
+        `docs/guide.md:3: ${SHARED}/${STYLE}: ${reason}`,
+        `stacks/stack.ts:2: ${STYLE}: ${reason}`,
+      ]);
+      // npm run docs reports them with the other broken pointers.
+      expect(brokenLinks(root).map(formatBrokenLink)).toEqual(expect.arrayContaining([`stacks/stack.ts:2: ${STYLE}: ${reason}`]));
+    });
   });
 });

@@ -127,7 +127,8 @@ export class BackendFunction extends Construct {
       description: LAMBDA_ROLE_DESCRIPTION,
       assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com'),
     });
-    // The construct id drops the ARN path (`service-role/`): ids are a contract, see STYLE.md.
+    // The construct id drops the ARN path (`service-role/`). Construct ids are part of Terraform
+    // addresses: renaming one replaces the resource (docs/architecture.md#construct-ids-are-a-contract).
     const attach = (name: string) =>
       new IamRolePolicyAttachment(this, `policy-${path.basename(name)}`, {
         role: this.role.name,
