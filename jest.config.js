@@ -22,6 +22,8 @@
 const TERRAFORM_PROVIDER = ['<rootDir>/__tests__/tools/validate.test.ts', '<rootDir>/__tests__/stacks/change-impact.test.ts'];
 
 const INTEGRATION = [
+  '<rootDir>/__tests__/layers.test.ts',
+  '<rootDir>/__tests__/support/requirements.test.ts',
   '<rootDir>/__tests__/lambda-src/db.test.ts',
   '<rootDir>/__tests__/lambda-src/handler.test.ts',
   '<rootDir>/__tests__/lambda-src/secrets.test.ts',
@@ -73,7 +75,7 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: INTEGRATION,
-      // One PostgreSQL for the run, each test file in its own role and database (support/postgres.ts).
+      // One PostgreSQL for the run, each test file in its own role and database (local/postgres.ts).
       globalSetup: '<rootDir>/__tests__/support/postgres-global-setup.ts',
       globalTeardown: '<rootDir>/__tests__/support/postgres-global-teardown.ts',
     },

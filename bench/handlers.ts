@@ -28,8 +28,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { BUILD_OPTIONS, bundleLambda } from '../stacks/constructs/lambda-bundle';
-import { awsEnvironment, startLambdaFixture, type LambdaFixture } from '../__tests__/support/lambda-fixture';
-import { startTcpProxy } from '../__tests__/support/tcp-proxy';
+import { awsEnvironment, startLambdaFixture, type LambdaFixture } from '../local/lambda-fixture';
+import { startTcpProxy } from '../local/tcp-proxy';
 
 /** Added to every Secrets Manager answer, in ms: about a round trip to an interface endpoint in a VPC. */
 export const SECRETS_MANAGER_LATENCY_MILLIS = 20;

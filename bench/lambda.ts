@@ -18,7 +18,7 @@ import { Client } from 'pg';
 import { HEALTH_SQL } from '../lambda-src/actions';
 import { createHandler } from '../lambda-src/handler';
 import { bundleLambda } from '../stacks/constructs/lambda-bundle';
-import { APP_DATABASE, APP_USER, awsEnvironment, startLambdaFixture, useAwsEndpoint } from '../__tests__/support/lambda-fixture';
+import { APP_DATABASE, APP_USER, awsEnvironment, startLambdaFixture, useAwsEndpoint } from '../local/lambda-fixture';
 
 /** Fresh processes for the module load and cold invocation figures. */
 const COLD_RUNS = 11;

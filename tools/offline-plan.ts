@@ -25,16 +25,17 @@ export type ProviderSource =
   | { readonly kind: 'registry'; readonly version: string };
 
 /**
- * Folders searched for a filesystem mirror, in order: `TF_PROVIDER_MIRROR` when set, then the
- * folders Terraform itself treats as implied local mirrors on Linux and macOS
+ * Folders searched for a filesystem mirror: `TF_PROVIDER_MIRROR` alone when set (an explicit
+ * choice, which a test also uses to make sure none is found), else the folders Terraform itself
+ * treats as implied local mirrors on Linux and macOS
  * (https://developer.hashicorp.com/terraform/cli/config/config-file#implied-local-mirror-directories),
  * then /opt/tf-plugins, where this project's development machines carry one.
  */
 export function mirrorCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const home = env.HOME ?? os.homedir();
   const xdgData = env.XDG_DATA_HOME ?? path.join(home, '.local', 'share');
+  if (env.TF_PROVIDER_MIRROR) return [env.TF_PROVIDER_MIRROR];
   return [
-    ...(env.TF_PROVIDER_MIRROR ? [env.TF_PROVIDER_MIRROR] : []),
     path.join(home, '.terraform.d', 'plugins'),
     path.join(xdgData, 'terraform', 'plugins'),
     '/usr/local/share/terraform/plugins',
@@ -89,10 +90,14 @@ export function registryReachable(timeoutMillis = 5000): boolean {
   return probe.status === 0;
 }
 
-/** A mirror when one is found, else the registry when it answers, else undefined. */
+/**
+ * A mirror when one is found, else the registry when it answers, else undefined. With
+ * `TF_PROVIDER_MIRROR` set, that mirror or nothing: naming a mirror asks for an offline run.
+ */
 export function findProviderSource(env: NodeJS.ProcessEnv = process.env): ProviderSource | undefined {
   const mirror = findProviderMirror(env);
   if (mirror !== undefined) return { kind: 'mirror', ...mirror };
+  if (env.TF_PROVIDER_MIRROR) return undefined;
   return registryReachable() ? { kind: 'registry', version: AWS_PROVIDER_VERSION } : undefined;
 }
 

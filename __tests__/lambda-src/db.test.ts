@@ -3,9 +3,9 @@ import { readOnly, type HealthResult } from '../../lambda-src/actions';
 import { clientQueryTimeoutMillis } from '../../lambda-src/db';
 import { DatabaseQueryError, messages } from '../../lambda-src/errors';
 import { createHandler, type ErrorResponse, type HandlerInstance, type SuccessResponse } from '../../lambda-src/handler';
-import { createTestCa } from '../support/certificates';
-import { APP_DATABASE, APP_USER, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../support/lambda-fixture';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { createTestCa } from '../../local/certificates';
+import { APP_DATABASE, APP_USER, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../../local/lambda-fixture';
+import { startTcpProxy, type TcpProxy } from '../../local/tcp-proxy';
 
 let fixture: LambdaFixture;
 let restoreEnv: () => void = () => undefined;

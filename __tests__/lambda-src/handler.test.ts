@@ -1,7 +1,7 @@
 import { ACTIONS, ACTION_SPECS, type HealthResult } from '../../lambda-src/actions';
 import { MAX_ECHO_CHARS, echo, messages } from '../../lambda-src/errors';
 import { createHandler, type ErrorResponse, type HandlerInstance, type SuccessResponse } from '../../lambda-src/handler';
-import { APP_USER, APP_DATABASE, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../support/lambda-fixture';
+import { APP_USER, APP_DATABASE, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../../local/lambda-fixture';
 
 let fixture: LambdaFixture;
 let restoreEnv: () => void = () => undefined;

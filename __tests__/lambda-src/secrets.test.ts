@@ -2,9 +2,9 @@ import { SECRETS_MANAGER_UNREACHABLE_CAUSE, SecretFetchError, messages } from '.
 import { createHandler } from '../../lambda-src/handler';
 import { createLogger } from '../../lambda-src/log';
 import { SecretCache, createSecretsManagerClient } from '../../lambda-src/secrets';
-import { captureLogs, useAwsEndpoint, SECRET_ARN } from '../support/lambda-fixture';
-import { freePort } from '../support/postgres';
-import { startLocalSecretsManager, startSilentServer, type LocalSecretsManager } from '../support/secrets-manager-server';
+import { captureLogs, useAwsEndpoint, SECRET_ARN } from '../../local/lambda-fixture';
+import { freePort } from '../../local/postgres';
+import { startLocalSecretsManager, startSilentServer, type LocalSecretsManager } from '../../local/secrets-manager-server';
 
 /** Environment of a Lambda whose database is never reached: these tests stop at the secret. */
 function lambdaEnv(overrides: Record<string, string> = {}): Record<string, string> {

@@ -21,8 +21,13 @@ import { scratchDir } from './scratch';
 /** The provider the tests plan with, or undefined, found once per test file. */
 export const PROVIDER_SOURCE: ProviderSource | undefined = findProviderSource();
 
-/** Why planning tests are skipped, for the skipped describe's name. */
-export const SKIP_REASON = 'skipped: no hashicorp/aws filesystem mirror was found and the Terraform registry cannot be reached';
+/**
+ * What is missing when {@link PROVIDER_SOURCE} is undefined, for `describeIfAvailable`
+ * (./requirements.ts); undefined when the provider was found.
+ */
+export const PROVIDER_MISSING: string | undefined = PROVIDER_SOURCE
+  ? undefined
+  : 'the hashicorp/aws provider: no filesystem mirror of registry.terraform.io/hashicorp/aws was found (TF_CLI_CONFIG_FILE, ~/.terraformrc, ~/.terraform.d/plugins, /usr/share/terraform/plugins) and the Terraform registry cannot be reached';
 
 /** A plan with the parts tests read: planned values, prior state, configuration. */
 export type FullPlan = PlanJson & BaselinePlan;

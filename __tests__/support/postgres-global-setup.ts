@@ -6,7 +6,7 @@
  * postgres-global-teardown.ts stops it; if jest dies first, the server's process sees its stdin
  * close and stops too (postgres-process.ts).
  */
-import { launchTlsPostgres, SHARED_POSTGRES_VARIABLE, type LaunchedPostgres } from './postgres';
+import { launchTlsPostgres, SHARED_POSTGRES_VARIABLE, type LaunchedPostgres } from '../../local/postgres';
 
 /** Where the teardown finds the server; global setup and teardown share the jest parent's global. */
 export const SHARED_POSTGRES_KEY = Symbol.for('workshop-backend.shared-postgres');

@@ -1,5 +1,5 @@
 /** The integration project's jest global teardown: stops the server postgres-global-setup.ts started. */
-import type { LaunchedPostgres } from './postgres';
+import type { LaunchedPostgres } from '../../local/postgres';
 import { SHARED_POSTGRES_KEY } from './postgres-global-setup';
 
 export default async function globalTeardown(): Promise<void> {

@@ -8,7 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parsePlan, reviewPlan } from '../../tools/plan-review';
 import { VALIDATE_EXIT_CODES, VALIDATE_PLAN_FILE } from '../../tools/validate';
-import { PROVIDER_SOURCE, SKIP_REASON } from '../support/offline-terraform';
+import { PROVIDER_SOURCE, PROVIDER_MISSING } from '../support/offline-terraform';
+import { describeIfAvailable } from '../support/requirements';
 import { scratchDir } from '../support/scratch';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -24,7 +25,7 @@ function npmValidate(args: string[], env: NodeJS.ProcessEnv): Promise<{ exitCode
   });
 }
 
-(PROVIDER_SOURCE ? describe : describe.skip)(`npm run validate (${PROVIDER_SOURCE ? `hashicorp/aws ${PROVIDER_SOURCE.version}` : SKIP_REASON})`, () => {
+describeIfAvailable(`npm run validate (hashicorp/aws ${PROVIDER_SOURCE?.version ?? 'none'})`, PROVIDER_MISSING, () => {
   const outdir = scratchDir('validate-out-');
   let run: { exitCode: number; stdout: string; stderr: string };
 

@@ -18,7 +18,7 @@ import { BUNDLE_FILE_NAME, bundleLambda, esbuildTargetFor, writeLambdaZip } from
 import type { Network } from './network';
 import type { SecretsManagerEndpoint } from './secrets-endpoint';
 import { managedPolicyFinding, NEWEST_NODEJS_RUNTIME, type RuleId } from '../../policy';
-import { suppressWhen } from './policy-exceptions';
+import { suppress, suppressWhen } from './policy-exceptions';
 import { emptySecurityGroup } from './security-groups';
 
 /** Props of {@link BackendFunction}. */
@@ -119,8 +119,8 @@ export class BackendFunction extends Construct {
       description: 'Lambda: no ingress; egress only to the database and the Secrets Manager endpoint',
       vpcId: network.vpcId,
     });
-    database.allowConnectionsFrom(this.securityGroup, 'from the Lambda');
-    endpoint.allowHttpsFrom(this.securityGroup, 'from the Lambda');
+    database.allowConnectionsFrom(this.securityGroup, 'the Lambda');
+    endpoint.allowHttpsFrom(this.securityGroup, 'the Lambda');
 
     this.role = new IamRole(this, 'role', {
       name: props.roleName ?? resourceNames.lambdaRole(namePrefix, false),
@@ -135,7 +135,7 @@ export class BackendFunction extends Construct {
         policyArn: awsManagedPolicyArn(account, name),
       });
     const vpcAccess = attach(LAMBDA_VPC_ACCESS_POLICY);
-    suppressWhen(true, vpcAccess, 'WB-IAM-NO-WILDCARD-RESOURCE', 'lambdaVpcAccess', [managedPolicyFinding(LAMBDA_VPC_ACCESS_POLICY)]);
+    suppress(vpcAccess, 'WB-IAM-NO-WILDCARD-RESOURCE', 'lambdaVpcAccess', [managedPolicyFinding(LAMBDA_VPC_ACCESS_POLICY)]);
     const seedSecretAccess = config.secretAccess === 'SecretsManagerReadWrite';
     const secretAccess = seedSecretAccess ? attach(SECRETS_MANAGER_READ_WRITE_POLICY) : database.grantSecretRead(this.role);
     for (const ruleId of SECRETS_MANAGER_READ_WRITE_FINDINGS) {

@@ -14,7 +14,7 @@ import { forceSslEngineDefault, postgresMajorVersion } from '../../config/derive
 import type { DatabaseConfig } from '../../config/types';
 import type { EncryptionKey } from './encryption-key';
 import type { Network } from './network';
-import { suppressWhen } from './policy-exceptions';
+import { suppress, suppressWhen } from './policy-exceptions';
 import { TcpFlow, emptySecurityGroup } from './security-groups';
 
 /** Props of {@link Database}. */
@@ -198,7 +198,7 @@ export class Database extends Construct {
     suppressWhen(config.skipFinalSnapshot, this.instance, 'WB-RDS-FINAL-SNAPSHOT', 'finalSnapshot');
     suppressWhen(!encryptionKey, this.instance, 'WB-RDS-SECRET-CMK', 'customerManagedKey');
     suppressWhen(!encryptionKey, this.instance, 'WB-RDS-PERFORMANCE-INSIGHTS-CMK', 'customerManagedKey');
-    suppressWhen(true, this.instance, 'WB-RDS-ENHANCED-MONITORING', 'enhancedMonitoring');
+    suppress(this.instance, 'WB-RDS-ENHANCED-MONITORING', 'enhancedMonitoring');
     suppressWhen(!config.autoMinorVersionUpgrade, this.instance, 'WB-RDS-MINOR-VERSION-UPGRADE', 'pinnedMinorVersion');
     for (const group of logGroups) {
       suppressWhen(!encryptionKey, group, 'WB-LOGS-CMK', 'customerManagedKey');
@@ -236,14 +236,18 @@ export class Database extends Construct {
 
   /**
    * Opens the database port to `peer`, and nothing else: an ingress rule on the DB group that
-   * references `peer`, and the matching egress rule on `peer`.
+   * references `peer` ("PostgreSQL (port 5432) from <peerName>"), and the matching egress rule on
+   * `peer` ("... to the database").
+   * @param peerName what `peer` stands for in the rules' descriptions, e.g. `the Lambda`
    */
-  allowConnectionsFrom(peer: SecurityGroup, description: string): TcpFlow {
+  allowConnectionsFrom(peer: SecurityGroup, peerName: string): TcpFlow {
     return new TcpFlow(this, 'allow-from-lambda', {
       from: peer,
       to: this.securityGroup,
       port: this.port,
-      description: `PostgreSQL (port ${this.port}) ${description}`,
+      service: `PostgreSQL (port ${this.port})`,
+      fromName: peerName,
+      toName: 'the database',
     });
   }
 

@@ -41,7 +41,16 @@ export const POLICY_EXCEPTION_REASONS = {
     'This environment sets lambda.secretAccess = "SecretsManagerReadWrite" to reproduce the seed verbatim (step 2.4 attaches this AWS-managed policy), which lets the function read, change and delete every secret in the account; the default, least-privilege, grants read on the one database secret only.',
 } as const;
 
-/** Suppresses `ruleId` on `scope` with the named reason when `when` is true. */
+/**
+ * Suppresses `ruleId` on `scope`, always, with the named reason: for an exception that holds in
+ * every environment (a managed policy AWS requires, say).
+ * @param appliesTo the findings the suppression covers; @default - every finding of the rule on `scope`
+ */
+export function suppress(scope: IConstruct, ruleId: RuleId, reason: keyof typeof POLICY_EXCEPTION_REASONS, appliesTo?: readonly string[]): void {
+  suppressRule(scope, { ruleId, reason: POLICY_EXCEPTION_REASONS[reason], appliesTo });
+}
+
+/** {@link suppress}, only when `when` is true: for an exception that follows a configuration value. */
 export function suppressWhen(
   when: boolean,
   scope: IConstruct,
@@ -49,5 +58,5 @@ export function suppressWhen(
   reason: keyof typeof POLICY_EXCEPTION_REASONS,
   appliesTo?: readonly string[],
 ): void {
-  if (when) suppressRule(scope, { ruleId, reason: POLICY_EXCEPTION_REASONS[reason], appliesTo });
+  if (when) suppress(scope, ruleId, reason, appliesTo);
 }

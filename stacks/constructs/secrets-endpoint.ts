@@ -83,13 +83,19 @@ export class SecretsManagerEndpoint extends Construct {
     return `com.amazonaws.${region}.secretsmanager`;
   }
 
-  /** Opens 443 on the endpoint to `peer`: an ingress rule here and an egress rule on `peer`. */
-  allowHttpsFrom(peer: SecurityGroup, description: string): TcpFlow {
+  /**
+   * Opens 443 on the endpoint to `peer`: an ingress rule here ("HTTPS (port 443) from <peerName>")
+   * and an egress rule on `peer` ("... to the Secrets Manager endpoint").
+   * @param peerName what `peer` stands for in the rules' descriptions, e.g. `the Lambda`
+   */
+  allowHttpsFrom(peer: SecurityGroup, peerName: string): TcpFlow {
     return new TcpFlow(this, 'allow-from-lambda', {
       from: peer,
       to: this.securityGroup,
       port: HTTPS_PORT,
-      description: `HTTPS to Secrets Manager ${description}`,
+      service: `HTTPS (port ${HTTPS_PORT})`,
+      fromName: peerName,
+      toName: 'the Secrets Manager endpoint',
     });
   }
 }

@@ -12,8 +12,12 @@ export interface TcpFlowProps {
   readonly to: SecurityGroup;
   /** The destination TCP port, 1 to 65535. */
   readonly port: number;
-  /** What the flow is for, e.g. `PostgreSQL from the Lambda`; used in both rules' descriptions. */
-  readonly description: string;
+  /** What flows, e.g. `PostgreSQL (port 5432)`: the start of both rules' descriptions. */
+  readonly service: string;
+  /** What `from` stands for, e.g. `the Lambda`: the ingress rule reads `<service> from <fromName>`. */
+  readonly fromName: string;
+  /** What `to` stands for, e.g. `the database`: the egress rule reads `<service> to <toName>`. */
+  readonly toName: string;
 }
 
 /**
@@ -36,7 +40,7 @@ export class TcpFlow extends Construct {
       ipProtocol: 'tcp',
       fromPort: props.port,
       toPort: props.port,
-      description: `${props.description} (to)`,
+      description: `${props.service} to ${props.toName}`,
     });
     this.ingress = new VpcSecurityGroupIngressRule(this, 'ingress', {
       securityGroupId: props.to.id,
@@ -44,7 +48,7 @@ export class TcpFlow extends Construct {
       ipProtocol: 'tcp',
       fromPort: props.port,
       toPort: props.port,
-      description: `${props.description} (from)`,
+      description: `${props.service} from ${props.fromName}`,
     });
   }
 }

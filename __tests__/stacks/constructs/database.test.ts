@@ -136,7 +136,7 @@ describe('Database', () => {
     expect(describe(devStack.doc).description).toBe(DATABASE_SECURITY_GROUP_DESCRIPTION);
     expect(describe(custom.doc).lifecycle).toEqual({ ignore_changes: ['description'] });
     expect(onlyResource(custom.doc, 'aws_db_instance').body.port).toBe(6432);
-    expect(custom.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { description: 'PostgreSQL (port 6432) from the Lambda (from)', from_port: 6432 });
+    expect(custom.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { description: 'PostgreSQL (port 6432) from the Lambda', from_port: 6432 });
   });
 
   it('allows 5432 into the database only from the Lambda security group', () => {
@@ -154,6 +154,9 @@ describe('Database', () => {
       referenced_security_group_id: ref('aws_security_group', dbSg, 'id'),
       from_port: 5432,
     });
-    expect(devStack.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { description: 'PostgreSQL (port 5432) from the Lambda (from)' });
+    expect(devStack.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { description: 'PostgreSQL (port 5432) from the Lambda' });
+    expect(devStack.json).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, { description: 'PostgreSQL (port 5432) to the database' });
+    expect(devStack.json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { description: 'HTTPS (port 443) from the Lambda' });
+    expect(devStack.json).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, { description: 'HTTPS (port 443) to the Secrets Manager endpoint' });
   });
 });

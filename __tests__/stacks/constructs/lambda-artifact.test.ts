@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ACTIONS, ACTION_SPECS } from '../../../lambda-src/actions';
 import { bundleLambda } from '../../../stacks/constructs/lambda-bundle';
-import { awsEnvironment, startLambdaFixture, type LambdaFixture } from '../../support/lambda-fixture';
+import { awsEnvironment, startLambdaFixture, type LambdaFixture } from '../../../local/lambda-fixture';
 
 let fixture: LambdaFixture;
 let dir: string;

