@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { App } from 'cdktf';
 import { buildApp, exitCodeOf, synthApp } from '../stacks/app';
 import { StateBootstrapStack } from '../stacks/state-bootstrap-stack';
-import { dev, prod } from '../config/environments';
+import { dev, prod } from './support/environments';
 import type { EnvironmentConfig } from '../config/types';
 import { withField } from './support/synth';
 import { bundleEntry } from '../build/bundle-cache';

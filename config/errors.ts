@@ -49,6 +49,7 @@ export const errors: {
   readonly invalidProps: (owner: string, problems: readonly string[]) => UserError;
   readonly policyGateFailed: (stack: string, findings: readonly string[]) => UserError;
   readonly costEstimateFailed: (problems: readonly string[]) => UserError;
+  readonly unknownStacks: (command: string, unknown: readonly string[], known: readonly string[]) => UserError;
 } = {
   /** One environment's configuration (config/environments.ts) is invalid. */
   invalidEnvironment: (environment: string, problems: readonly string[]): UserError =>
@@ -87,6 +88,14 @@ export const errors: {
       findings,
       'fix the resource, or suppress the rule next to it with a reason; docs/security.md explains both.',
     ),
+  /** A command was asked for stacks the app does not build. */
+  unknownStacks: (command: string, unknown: readonly string[], known: readonly string[]): UserError =>
+    new UserError(
+      'stack-props',
+      `${command}: no stack named ${unknown.map((s) => `"${s}"`).join(', ')}`,
+      unknown.map((s) => invalidField('STACK', s, `one of the app's stacks: ${known.join(', ')}`)),
+      'name stacks of config/environments.ts (state-bootstrap only exists when TF_STATE_BUCKET is set); `npm run environments` lists them.',
+    ),
   /** `npm run cost` cannot price what it was given: a usage override, a stack, a resource without a price. */
   costEstimateFailed: (problems: readonly string[]): UserError =>
     new UserError(
@@ -104,4 +113,18 @@ function describe(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/**
+ * Why a reason (a policy suppression's or a waiver's) is not acceptable, or undefined when it is one
+ * sentence or more.
+ */
+export function reasonProblem(reason: unknown): string | undefined {
+  if (typeof reason !== 'string' || reason.trim() === '') return 'has no reason';
+  const text = reason.trim();
+  const words = text.split(/\s+/).length;
+  if (text.length < 20 || words < 4 || !/[.!?]$/.test(text)) {
+    return `has a reason that is not a sentence ("${text}"); write at least one full sentence (20+ characters, 4+ words, ending with a period)`;
+  }
+  return undefined;
 }

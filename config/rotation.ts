@@ -170,6 +170,11 @@ function parseScheduleExpression(expression: string): WindowStarts | string {
   for (const [i, spec] of CRON_FIELDS.entries()) {
     if (!spec.pattern.test(fields[i])) return `a cron() expression whose ${spec.name} field (here "${fields[i]}") is ${spec.allowed}`;
   }
+  // "You can't specify the Day-of-month and Day-of-week fields in the same cron expression. If you
+  // specify a value or a * in one of the fields, you must use a ? in the other."
+  if ((fields[2] === '?') === (fields[4] === '?')) {
+    return `a cron() expression with "?" in exactly one of Day-of-month and Day-of-week (here "${fields[2]}" and "${fields[4]}"), ${EXAMPLES}`;
+  }
   let hours: number[];
   try {
     // aws-cron-parser expands lists, ranges and steps and checks each value's range; it assumes

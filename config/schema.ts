@@ -3,22 +3,54 @@ import * as ipaddr from 'ipaddr.js';
 // locales (300 KB, an eighth of synth.js's app bundle) where only English is used.
 import * as z from 'zod';
 import { INSTANCE_CLASS_MEMORY_GIB, RESERVED_DB_CONNECTIONS, defaultMaxConnectionsCeiling, maxLambdaConnections, postgresMajorVersion } from './derived';
-import { errors, invalidField } from './errors';
+import { errors, invalidField, reasonProblem } from './errors';
 import { namesDifferingFromSeed } from './names';
+import { REGIONS, REGION_CODES } from './regions';
 import { AUTOMATICALLY_AFTER_DAYS, secretRotationProblems } from './rotation';
 import {
   LAMBDA_RUNTIMES,
   LOG_RETENTION_DAYS,
   POSTGRES_MAJOR_VERSIONS,
+  PROFILE_NAMES,
   SECRET_ACCESS_MODES,
   type EnvironmentConfig,
   type ValidatedEnvironmentConfig,
 } from './types';
 
 
-const cidr = z.string().refine((v) => ipaddr.IPv4.isValidCIDR(v), {
-  error: 'an IPv4 CIDR block such as "10.0.0.0/16"',
-});
+const cidr = z
+  .string()
+  .refine((v) => ipaddr.IPv4.isValidCIDR(v), { error: 'an IPv4 CIDR block such as "10.0.0.0/16"' })
+  .refine((v) => !ipaddr.IPv4.isValidCIDR(v) || ipaddr.IPv4.networkAddressFromCIDR(v).toString() === v.split('/')[0], {
+    error: 'a CIDR block with no host bits set: its address must be the network address, as AWS requires',
+  });
+
+/**
+ * The account ids of AWS's documentation examples, which a shipped configuration may carry as a
+ * placeholder: synth says so until they are replaced (stacks/app.ts).
+ */
+export const EXAMPLE_ACCOUNT_IDS: readonly string[] = ['111122223333', '123456789012'];
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ACCOUNT_ALLOWED = 'null (not pinned) or an AWS account id of 12 digits, as a string such as "111122223333"';
+/** IAM role names: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html */
+const ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const ROLE_ARN_ALLOWED = 'null, or an IAM role ARN such as "arn:aws:iam::111122223333:role/workshop-backend-deploy"';
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const waiverSchema = z
+  .object({
+    ruleId: z.string().regex(/^WB-[A-Z0-9]+(-[A-Z0-9]+)*$/, { error: 'a policy rule id such as "WB-RDS-MULTI-AZ" (docs/security.md lists them)' }),
+    reason: z.string().refine((v) => reasonProblem(v) === undefined, {
+      error: 'at least one full sentence (20+ characters, 4+ words, ending with a period) saying why, and who accepted it',
+    }),
+    expires: z
+      .string()
+      .refine((v) => ISO_DATE.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
+        error: 'a date "YYYY-MM-DD" (UTC), the last day the waiver holds',
+      }),
+  })
+  .strict();
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `one of ${values.map((v) => `"${v}"`).join(', ')}` });
 const intRange = (min: number, max: number, why = '') =>
@@ -64,7 +96,9 @@ const databaseSchema = z
     }),
     autoMinorVersionUpgrade: z.boolean(),
     applyImmediately: z.boolean(),
-    instanceClass: z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { error: 'an RDS instance class such as "db.t4g.micro"' }),
+    instanceClass: z.string().refine((v) => Object.prototype.hasOwnProperty.call(INSTANCE_CLASS_MEMORY_GIB, v), {
+      error: `a DB instance class RDS for PostgreSQL supports, one of the table INSTANCE_CLASS_MEMORY_GIB (config/derived.ts): ${Object.keys(INSTANCE_CLASS_MEMORY_GIB).join(', ')}`,
+    }),
     allocatedStorageGiB: intRange(20, 65536, ' (gp3 minimum is 20 GiB)'),
     maxAllocatedStorageGiB: intRange(0, 65536, ' (0 turns storage autoscaling off)'),
     databaseName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, {
@@ -130,7 +164,13 @@ export const environmentSchema = z
     environment: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, {
       error: 'a lowercase stack name of 2 to 20 letters, digits or hyphens, such as "dev"',
     }),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'an AWS region code such as "ap-southeast-1"' }),
+    profile: oneOf(PROFILE_NAMES),
+    region: z.string().refine((v) => Object.prototype.hasOwnProperty.call(REGIONS, v), {
+      error: `an AWS Region of the table in config/regions.ts: ${REGION_CODES.join(', ')}`,
+    }),
+    account: z.union([z.string().regex(ACCOUNT_ID, { error: ACCOUNT_ALLOWED }), z.null()], { error: ACCOUNT_ALLOWED }),
+    deployRoleArn: z.union([z.string().regex(ROLE_ARN, { error: ROLE_ARN_ALLOWED }), z.null()], { error: ROLE_ARN_ALLOWED }),
+    waivers: z.array(waiverSchema),
     namePrefix: z.string().regex(/^[a-z](?!.*--)[a-z0-9-]{1,23}[a-z0-9]$/, {
       error: '3 to 25 lowercase letters, digits or single hyphens, starting with a letter (RDS identifier rules)',
     }),
@@ -166,8 +206,8 @@ export const SCHEMA_MATCHES_INTERFACES: Same<Writable<EnvironmentConfig>, z.infe
  * @throws UserError (`errors.invalidEnvironment`) listing every problem, each naming the field,
  *   the value received and what is allowed.
  */
-export function validateEnvironmentConfig(input: unknown): ValidatedEnvironmentConfig {
-  const result = checkEnvironment(input);
+export function validateEnvironmentConfig(input: unknown, options: ValidationOptions = {}): ValidatedEnvironmentConfig {
+  const result = checkEnvironment(input, options);
   if ('problems' in result) throw errors.invalidEnvironment(result.environment, result.problems);
   return result.config;
 }
@@ -177,11 +217,36 @@ export function validateEnvironmentConfig(input: unknown): ValidatedEnvironmentC
  *
  * @throws UserError (`errors.invalidEnvironments`) with the problems of every invalid environment.
  */
-export function validateEnvironmentConfigs(inputs: readonly unknown[]): ValidatedEnvironmentConfig[] {
-  const results = inputs.map(checkEnvironment);
+export function validateEnvironmentConfigs(inputs: readonly unknown[], options: ValidationOptions = {}): ValidatedEnvironmentConfig[] {
+  const results = inputs.map((input) => checkEnvironment(input, options));
   const failures = results.filter((r): r is EnvironmentProblems => 'problems' in r);
+  const names = inputs.map(nameOf);
+  const duplicates = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (duplicates.length > 0) {
+    failures.push({
+      environment: duplicates.join(', '),
+      problems: duplicates.map((name) =>
+        invalidField('environment', name, `a name no other environment has: ${names.filter((n) => n === name).length} environments are named "${name}", and each is one stack`),
+      ),
+    });
+  }
   if (failures.length > 0) throw errors.invalidEnvironments(failures);
   return results.map((r) => (r as { config: ValidatedEnvironmentConfig }).config);
+}
+
+/** Options of {@link validateEnvironmentConfigs}. */
+export interface ValidationOptions {
+  /**
+   * Today, `YYYY-MM-DD` (UTC), against which waivers' `expires` dates are checked.
+   * @default - the current date
+   */
+  readonly today?: string;
+}
+
+function nameOf(input: unknown): string {
+  return typeof input === 'object' && input !== null && typeof (input as { environment?: unknown }).environment === 'string'
+    ? (input as { environment: string }).environment
+    : '<unnamed>';
 }
 
 interface EnvironmentProblems {
@@ -189,11 +254,13 @@ interface EnvironmentProblems {
   readonly problems: readonly string[];
 }
 
-function checkEnvironment(input: unknown): { config: ValidatedEnvironmentConfig } | EnvironmentProblems {
-  const environment =
-    typeof input === 'object' && input !== null && typeof (input as { environment?: unknown }).environment === 'string'
-      ? (input as { environment: string }).environment
-      : '<unnamed>';
+function checkEnvironment(input: unknown, options: ValidationOptions): { config: ValidatedEnvironmentConfig } | EnvironmentProblems {
+  const environment = nameOf(input);
+  const profile = (input as { profile?: unknown } | null)?.profile;
+  if (!(PROFILE_NAMES as readonly unknown[]).includes(profile)) {
+    // Without a profile there are no settings: report that alone, not every field it would have given.
+    return { environment, problems: [invalidField('profile', profile, `one of ${PROFILE_NAMES.map((p) => `"${p}"`).join(', ')} (config/profiles.ts)`)] };
+  }
   const parsed = environmentSchema.safeParse(input);
   if (!parsed.success) {
     return {
@@ -208,13 +275,30 @@ function checkEnvironment(input: unknown): { config: ValidatedEnvironmentConfig 
     };
   }
   const config: EnvironmentConfig = parsed.data;
-  const problems = crossFieldProblems(config);
+  const problems = crossFieldProblems(config, options.today ?? new Date().toISOString().slice(0, 10));
   return problems.length > 0 ? { environment, problems } : { config: config as ValidatedEnvironmentConfig };
 }
 
-function crossFieldProblems(config: EnvironmentConfig): string[] {
+function crossFieldProblems(config: EnvironmentConfig, today: string): string[] {
   const problems: string[] = [];
   const { network, database, lambda } = config;
+
+  if (config.profile === 'production' && config.account === null) {
+    problems.push(
+      invalidField('account', null, 'the 12-digit id of the AWS account this environment deploys to: the production profile pins every stack to its account (allowed_account_ids)'),
+    );
+  }
+  const roleAccount = config.deployRoleArn?.split(':')[4];
+  if (roleAccount !== undefined && config.account !== null && roleAccount !== config.account) {
+    problems.push(invalidField('deployRoleArn', config.deployRoleArn, `a role in the environment's account ${config.account}`));
+  }
+  config.waivers.forEach((waiver, i) => {
+    if (waiver.expires < today) {
+      problems.push(
+        invalidField(`waivers.${i}.expires`, waiver.expires, `a date from today (${today}) on: the waiver of ${waiver.ruleId} has expired; renew it with a new reason and date, or remove it and comply`),
+      );
+    }
+  });
 
   if (config.seedNames) {
     const differing = namesDifferingFromSeed(config);
@@ -233,9 +317,10 @@ function crossFieldProblems(config: EnvironmentConfig): string[] {
   problems.push(...secretRotationProblems(database.secretRotation, 'database.secretRotation'));
   const azCount = network.availabilityZones.length;
 
+  const regionAzs = REGIONS[config.region].availabilityZones;
   network.availabilityZones.forEach((az, i) => {
-    if (!az.startsWith(config.region)) {
-      problems.push(invalidField(`network.availabilityZones.${i}`, az, `an AZ of region "${config.region}", such as "${config.region}a"`));
+    if (!regionAzs.includes(az)) {
+      problems.push(invalidField(`network.availabilityZones.${i}`, az, `an AZ of region "${config.region}" (config/regions.ts): ${regionAzs.join(', ')}`));
     }
   });
   if (new Set(network.availabilityZones).size !== azCount) {

@@ -30,10 +30,35 @@ export const POSTGRES_MAJOR_VERSIONS = [14, 15, 16, 17, 18] as const;
  *   CloudFormation read and tag actions. Use it only to reproduce the workshop verbatim. Synth
  *   attaches it (with `kms:Decrypt` on the secret's key when `customerManagedKey` is set) and
  *   suppresses the four policy findings it causes on the attachment, with the reason
- *   `POLICY_EXCEPTION_REASONS.secretsManagerReadWrite`; `npm run policy` lists them as suppressed.
+ *   the workshop profile's exception (`PROFILE_EXCEPTIONS.workshop.secretsManagerReadWrite`, stacks/constructs/policy-exceptions.ts); the production profile fails the policy gate without a waiver; `npm run policy` lists them as suppressed.
  *   Source: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/SecretsManagerReadWrite.html
  */
 export const SECRET_ACCESS_MODES = ['least-privilege', 'SecretsManagerReadWrite'] as const;
+
+/**
+ * The profiles an environment is built from (config/profiles.ts): `workshop`, the seed's choices at
+ * the lowest cost, with reasoned policy exceptions of its own; `production`, hardened, which the
+ * policy gate holds to every protection unless the environment records a waiver.
+ */
+export const PROFILE_NAMES = ['workshop', 'production'] as const;
+
+/** One of {@link PROFILE_NAMES}. */
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/**
+ * An explicit exception to one policy rule in one environment: who accepted what, why, and until
+ * when. The policy gate suppresses the rule in that environment's stack with this reason; `npm run
+ * policy` and the plan review list it; once `expires` has passed, synth fails until it is renewed
+ * or removed (docs/security.md, "Waivers").
+ */
+export interface PolicyWaiver {
+  /** The rule, e.g. `WB-RDS-MULTI-AZ` (docs/security.md lists them). */
+  readonly ruleId: string;
+  /** Why the finding is acceptable in this environment: at least one full sentence, naming who accepted it. */
+  readonly reason: string;
+  /** The last day the waiver holds, `YYYY-MM-DD` (UTC). */
+  readonly expires: string;
+}
 
 /** Network settings of one environment. */
 export interface NetworkConfig {
@@ -164,7 +189,7 @@ export interface DatabaseConfig {
 export interface LambdaConfig {
   /**
    * Node.js runtime: `nodejs22.x` or `nodejs24.x`. The policy pack asks for the newest; an older one
-   * synthesizes with WB-LAMBDA-LATEST-RUNTIME suppressed (`POLICY_EXCEPTION_REASONS.olderRuntime`).
+   * synthesizes with WB-LAMBDA-LATEST-RUNTIME suppressed (an exception of both profiles, `PROFILE_EXCEPTIONS`).
    */
   readonly runtime: (typeof LAMBDA_RUNTIMES)[number];
   /** `arm64` (Graviton, about 20% cheaper per GB-second) or `x86_64`. */
@@ -182,7 +207,7 @@ export interface LambdaConfig {
   readonly logRetentionDays: number;
   /**
    * X-Ray tracing: `Active` (attaches `AWSXRayDaemonWriteAccess`) or `PassThrough`, which synthesizes
-   * with WB-LAMBDA-TRACING suppressed (`POLICY_EXCEPTION_REASONS.tracingPassThrough`).
+   * with WB-LAMBDA-TRACING suppressed (an exception of both profiles, `PROFILE_EXCEPTIONS`).
    */
   readonly tracingMode: 'Active' | 'PassThrough';
   /** How the role reads the secret; see {@link SECRET_ACCESS_MODES}. */
@@ -208,12 +233,30 @@ export interface AlertsConfig {
   readonly email: string | null;
 }
 
-/** One environment: everything that differs between `dev` and `prod`. */
+/**
+ * One environment, resolved: its profile's settings with its own overrides applied
+ * (config/profiles.ts `resolveEnvironment`), which is what validation and the stacks read.
+ */
 export interface EnvironmentConfig {
   /** The stack name and `Environment` tag, e.g. `dev`. */
   readonly environment: string;
-  /** AWS region code, e.g. `ap-southeast-1`. */
+  /** The profile the settings come from: `workshop` or `production` (see {@link PROFILE_NAMES}). */
+  readonly profile: ProfileName;
+  /** AWS region code, one of config/regions.ts, e.g. `ap-southeast-1`. */
   readonly region: string;
+  /**
+   * The AWS account the stack deploys to, 12 digits. The stack's AWS provider sets
+   * `allowed_account_ids` to it, so credentials for another account fail before any change.
+   * Required by the production profile; `null` leaves a workshop stack unpinned (synth says so).
+   */
+  readonly account: string | null;
+  /**
+   * An IAM role ARN in {@link account} that the stack's AWS provider assumes (`assume_role`), or
+   * `null` to use the caller's credentials as they are.
+   */
+  readonly deployRoleArn: string | null;
+  /** Explicit exceptions to policy rules in this environment; see {@link PolicyWaiver}. */
+  readonly waivers: readonly PolicyWaiver[];
   /** Prefix of every resource name, e.g. `workshop` gives `workshop-backend-vpc`. */
   readonly namePrefix: string;
   /**
@@ -235,6 +278,33 @@ export interface EnvironmentConfig {
   readonly alerts: AlertsConfig;
   /** Tags applied to every resource through the provider's `default_tags`. */
   readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The fields of an environment that a profile sets and an environment may override. */
+export type ProfileSettings = Omit<EnvironmentConfig, 'environment' | 'profile' | 'region' | 'account' | 'deployRoleArn' | 'waivers'>;
+
+/** `T` with every field optional at every depth; arrays are replaced whole, not merged. */
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/**
+ * One environment as `config/environments.ts` declares it: a name, a profile, where it deploys, and
+ * only the settings in which it differs from its profile. No environment reads another's values.
+ */
+export interface EnvironmentDefinition {
+  /** The stack name, e.g. `staging`: 2 to 20 lowercase letters, digits or hyphens. */
+  readonly environment: string;
+  /** The profile that gives every setting not overridden. */
+  readonly profile: ProfileName;
+  /** AWS region code, one of config/regions.ts. */
+  readonly region: string;
+  /** See {@link EnvironmentConfig.account}. @default null (only the workshop profile allows it) */
+  readonly account?: string | null;
+  /** See {@link EnvironmentConfig.deployRoleArn}. @default null */
+  readonly deployRoleArn?: string | null;
+  /** See {@link EnvironmentConfig.waivers}. @default [] */
+  readonly waivers?: readonly PolicyWaiver[];
+  /** Settings that differ from the profile's. @default {} */
+  readonly overrides?: DeepPartial<ProfileSettings>;
 }
 
 declare const VALIDATED: unique symbol;

@@ -93,12 +93,16 @@ export function evaluatePolicy(
         results.push({ ...verdict, status: 'pass' });
         continue;
       }
-      const match = usable.find(
-        (s) =>
-          s.ruleId === rule.id &&
-          covers(s.constructPath, constructPath) &&
-          (s.appliesTo === undefined || (e.finding !== undefined && s.appliesTo.includes(e.finding))),
-      );
+      // The suppression declared closest to the resource wins: a resource's own reason is more
+      // specific than a waiver on its whole stack, and neither is then reported as unused.
+      const match = usable
+        .filter(
+          (s) =>
+            s.ruleId === rule.id &&
+            covers(s.constructPath, constructPath) &&
+            (s.appliesTo === undefined || (e.finding !== undefined && s.appliesTo.includes(e.finding))),
+        )
+        .sort((x, y) => y.constructPath.length - x.constructPath.length)[0];
       if (match) {
         used.add(match);
         if (e.finding) usedAppliesTo.add(`${match.constructPath}\0${match.ruleId}\0${e.finding}`);

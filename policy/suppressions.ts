@@ -48,13 +48,5 @@ export function collectSuppressions(root: IConstruct): RecordedSuppression[] {
   );
 }
 
-/** Why a reason is not acceptable, or undefined when it is one sentence or more. */
-export function reasonProblem(reason: unknown): string | undefined {
-  if (typeof reason !== 'string' || reason.trim() === '') return 'has no reason';
-  const text = reason.trim();
-  const words = text.split(/\s+/).length;
-  if (text.length < 20 || words < 4 || !/[.!?]$/.test(text)) {
-    return `has a reason that is not a sentence ("${text}"); write at least one full sentence (20+ characters, 4+ words, ending with a period)`;
-  }
-  return undefined;
-}
+// One rule for every reason, a suppression's or a waiver's (config/ validates waivers with it).
+export { reasonProblem } from '../config/errors';

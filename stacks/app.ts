@@ -4,7 +4,7 @@
  */
 import { App } from 'cdktf';
 import { addPolicyChecks } from '../policy';
-import { validateEnvironmentConfigs } from '../config/schema';
+import { EXAMPLE_ACCOUNT_IDS, validateEnvironmentConfigs } from '../config/schema';
 import type { EnvironmentConfig } from '../config/types';
 import { environments } from '../config/environments';
 import { UserError } from '../config/errors';
@@ -30,6 +30,17 @@ export interface BuildAppOptions {
    * @default the `environments` of config/environments.ts
    */
   readonly environments?: readonly EnvironmentConfig[];
+  /**
+   * Today, `YYYY-MM-DD` (UTC), against which waivers' expiry dates are checked.
+   * @default - the current date
+   */
+  readonly today?: string;
+  /**
+   * Where notices go that do not stop the synth: a stack not pinned to an account, an example
+   * account id still in place. One line each.
+   * @default - standard error
+   */
+  readonly notice?: (line: string) => void;
 }
 
 /**
@@ -40,8 +51,10 @@ export interface BuildAppOptions {
  */
 export function buildApp(options: BuildAppOptions = {}): App {
   const env = options.env ?? process.env;
-  const configs = validateEnvironmentConfigs(options.environments ?? environments);
+  const configs = validateEnvironmentConfigs(options.environments ?? environments, { today: options.today });
   const stateBackend = stateBackendSettingsFromEnv(env);
+  const notice = options.notice ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  for (const line of accountNotices(configs)) notice(line);
   const app = new App({ outdir: options.outdir ?? env.CDKTF_OUTDIR ?? 'cdktf.out' });
   for (const config of configs) {
     const stack = new WorkshopBackendStack(app, config.environment, { config });
@@ -58,6 +71,26 @@ export function buildApp(options: BuildAppOptions = {}): App {
   // The policy pack runs on every synth: an unsuppressed finding fails it (docs/security.md).
   addPolicyChecks(app);
   return app;
+}
+
+/**
+ * One line per environment whose account a deployer should look at: not pinned (a workshop
+ * environment without `account`), or pinned to an example id of AWS's documentation.
+ */
+export function accountNotices(configs: readonly EnvironmentConfig[]): string[] {
+  return configs.flatMap((config) => {
+    if (config.account === null) {
+      return [
+        `${config.environment}: not pinned to an AWS account; it deploys into whichever account your credentials belong to. Set "account" in config/environments.ts to pin it.`,
+      ];
+    }
+    if (EXAMPLE_ACCOUNT_IDS.includes(config.account)) {
+      return [
+        `${config.environment}: account ${config.account} is an example id from AWS's documentation; replace it in config/environments.ts with your account's before deploying (the provider refuses credentials of any other account).`,
+      ];
+    }
+    return [];
+  });
 }
 
 /**

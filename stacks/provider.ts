@@ -13,6 +13,17 @@ export interface AwsProviderProps {
   readonly region: string;
   /** Tags on every resource of the stack, through the provider's `default_tags`. */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * The only AWS account the provider may act in (`allowed_account_ids`): credentials for any other
+   * account fail at plan, before any change.
+   * @default - not pinned: whatever account the credentials belong to
+   */
+  readonly account?: string | null;
+  /**
+   * A role the provider assumes (`assume_role`) before it acts.
+   * @default - the caller's credentials as they are
+   */
+  readonly assumeRoleArn?: string | null;
 }
 
 /**
@@ -20,7 +31,12 @@ export interface AwsProviderProps {
  * `terraform.required_providers`: the one place every stack gets its provider from.
  */
 export function addAwsProvider(stack: TerraformStack, props: AwsProviderProps): AwsProvider {
-  const provider = new AwsProvider(stack, 'aws', { region: props.region, defaultTags: [{ tags: { ...props.tags } }] });
+  const provider = new AwsProvider(stack, 'aws', {
+    region: props.region,
+    defaultTags: [{ tags: { ...props.tags } }],
+    allowedAccountIds: props.account ? [props.account] : undefined,
+    assumeRole: props.assumeRoleArn ? [{ roleArn: props.assumeRoleArn, sessionName: `${stack.node.id}-terraform` }] : undefined,
+  });
   stack.addOverride('terraform.required_providers.aws', { source: 'hashicorp/aws', version: AWS_PROVIDER_VERSION });
   return provider;
 }

@@ -10,7 +10,7 @@ import { Database, POSTGRES_LOG_EXPORTS } from './constructs/database';
 import { EncryptionKey } from './constructs/encryption-key';
 import { resourceNames } from '../config/names';
 import { Network } from './constructs/network';
-import { suppressWhen } from './constructs/policy-exceptions';
+import { applyWaivers, setPolicyProfile, suppressWhen } from './constructs/policy-exceptions';
 import { SecretsManagerEndpoint } from './constructs/secrets-endpoint';
 
 /** Props of {@link WorkshopBackendStack}. */
@@ -39,8 +39,9 @@ export class WorkshopBackendStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: WorkshopBackendStackProps) {
     super(scope, id);
     const { config } = props;
+    setPolicyProfile(this, config.profile);
 
-    addAwsProvider(this, { region: config.region, tags: config.tags });
+    addAwsProvider(this, { region: config.region, tags: config.tags, account: config.account, assumeRoleArn: config.deployRoleArn });
     AccountContext.create(this, config.region);
     const { namePrefix } = config;
 
@@ -94,6 +95,7 @@ export class WorkshopBackendStack extends TerraformStack {
     }
     suppressWhen(!config.alerts.enabled, this.backendFunction.function, 'WB-CLOUDWATCH-MONITORED', 'alertsOff');
     suppressWhen(!config.alerts.enabled, this.database.instance, 'WB-CLOUDWATCH-MONITORED', 'alertsOff');
+    applyWaivers(this, config.waivers);
 
     const output = (id: string, value: string, description: string) =>
       new TerraformOutput(this, id, { value, description });

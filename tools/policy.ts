@@ -12,7 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TerraformStack } from 'cdktf';
-import { buildApp } from '../stacks/app';
+import { errors } from '../config/errors';
+import { buildApp, exitCodeOf } from '../stacks/app';
+import { WAIVER_REASON_PREFIX } from '../stacks/constructs/policy-exceptions';
 import { invokeAspects } from '../stacks/cdktf-internals';
 import type { EnvironmentConfig } from '../config/types';
 import { evaluateStack, isClean, type PolicyReport, type PolicyResult, type ResultStatus } from '../policy';
@@ -94,12 +96,42 @@ export function summaryLine({ stack, report }: StackReport): string {
   );
 }
 
-function main(argv: string[]): number {
-  const reports = policyReports();
-  printTable(['stack', 'rule', 'resource', 'status'], tableRows(reports, argv.includes('--failures')), argv.includes('--markdown'));
-  console.log('');
-  reports.forEach((r) => console.log(summaryLine(r)));
-  return reports.every((r) => isClean(r.report)) ? 0 : 1;
+/**
+ * The waivers in effect: one row per waived finding, stack, rule, resource and the waiver's text
+ * (its expiry and reason), from the suppressions whose reason starts with {@link WAIVER_REASON_PREFIX}.
+ */
+export function waiverRows(reports: StackReport[]): string[][] {
+  return reports.flatMap(({ stack, report }) =>
+    report.results
+      .filter((r) => r.status === 'suppressed' && r.reason?.startsWith(WAIVER_REASON_PREFIX))
+      .map((r) => [stack, r.ruleId, r.address, r.reason ?? '']),
+  );
+}
+
+/**
+ * `npm run policy [-- STACK...] [--failures] [--markdown]`: the table, the waivers, one summary
+ * line per stack.
+ * @returns the exit code: 0 when every stack is clean, 1 otherwise or for an unknown stack
+ */
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  let failed = false;
+  const code = exitCodeOf(() => {
+    const requested = argv.filter((a) => !a.startsWith('--'));
+    const all = policyReports(env);
+    const unknown = requested.filter((name) => !all.some((r) => r.stack === name));
+    if (unknown.length > 0) throw errors.unknownStacks('npm run policy', unknown, all.map((r) => r.stack));
+    const reports = requested.length > 0 ? all.filter((r) => requested.includes(r.stack)) : all;
+    const markdown = argv.includes('--markdown');
+    printTable(['stack', 'rule', 'resource', 'status'], tableRows(reports, argv.includes('--failures')), markdown);
+    const waivers = waiverRows(reports);
+    console.log('');
+    console.log(waivers.length > 0 ? `Waivers (${waivers.length}), each until the date it names (config/environments.ts):` : 'Waivers: none');
+    if (waivers.length > 0) printTable(['stack', 'rule', 'resource', 'waiver'], waivers, markdown);
+    console.log('');
+    reports.forEach((r) => console.log(summaryLine(r)));
+    failed = !reports.every((r) => isClean(r.report));
+  });
+  return code || (failed ? 1 : 0);
 }
 
 if (require.main === module) {

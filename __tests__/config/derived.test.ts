@@ -1,5 +1,5 @@
 import { FREEABLE_MEMORY_FLOOR_BYTES, alarmThresholds } from '../../config/derived';
-import { dev, prod } from '../../config/environments';
+import { dev, prod } from '../support/environments';
 import type { DatabaseConfig, LambdaConfig } from '../../config/types';
 
 const GiB = 1024 ** 3;

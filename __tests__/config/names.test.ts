@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { dev, prod } from '../../config/environments';
+import { dev, prod } from '../support/environments';
 import { SEED_NAMES, seedNamesTable, type SeedName } from '../../config/names';
 import { resourcesOf, synthStack, withField, type TerraformDocument } from '../support/synth';
 import { problemsOf } from '../support/config';

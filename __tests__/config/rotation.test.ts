@@ -1,4 +1,4 @@
-import { dev, prod } from '../../config/environments';
+import { dev, prod } from '../support/environments';
 import { parseWindowDuration } from '../../config/rotation';
 import type { SecretRotationConfig } from '../../config/types';
 import { withField } from '../support/synth';

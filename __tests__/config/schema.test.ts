@@ -1,6 +1,8 @@
 import { maxLambdaConnections } from '../../config/derived';
-import { validateEnvironmentConfig } from '../../config/schema';
-import { dev, environments, prod } from '../../config/environments';
+import { validateEnvironmentConfig, validateEnvironmentConfigs } from '../../config/schema';
+import { UserError } from '../../config/errors';
+import { environments } from '../../config/environments';
+import { dev, prod } from '../support/environments';
 import { withField } from '../support/synth';
 import { problemsOf } from '../support/config';
 
@@ -16,7 +18,7 @@ describe('validateEnvironmentConfig', () => {
     ['lambda.runtime', 'nodejs18.x', 'lambda.runtime: received "nodejs18.x"; allowed: one of "nodejs22.x", "nodejs24.x"'],
     ['lambda.logRetentionDays', 10, 'lambda.logRetentionDays: received 10; allowed: a CloudWatch Logs retention in days: 1, 3, 5, 7, 14'],
     ['lambda.secretAccess', 'admin', 'lambda.secretAccess: received "admin"; allowed: one of "least-privilege", "SecretsManagerReadWrite"'],
-    ['region', 'Singapore', 'region: received "Singapore"; allowed: an AWS region code'],
+    ['region', 'Singapore', 'region: received "Singapore"; allowed: an AWS Region of the table in config/regions.ts'],
     ['network.vpcCidr', '10.0.0.0/33', 'network.vpcCidr: received "10.0.0.0/33"; allowed: an IPv4 CIDR block'],
     ['network.availabilityZones', ['ap-southeast-1a'], 'network.availabilityZones: received ["ap-southeast-1a"]; allowed: at least 2 AZ names'],
     ['database.masterUsername', 'rdsadmin', 'database.masterUsername: received "rdsadmin"; allowed: any name but the RDS-reserved'],
@@ -26,10 +28,50 @@ describe('validateEnvironmentConfig', () => {
     ['namePrefix', 'Workshop_', 'namePrefix: received "Workshop_"; allowed: 3 to 25 lowercase letters'],
     ['alerts.email', 'oncall at example.com', 'alerts.email: received "oncall at example.com"; allowed: null (no subscription) or one email address'],
     ['alerts.enabled', 'yes', 'alerts.enabled: received "yes"; allowed:'],
+    ['region', 'xx-fake-1', 'region: received "xx-fake-1"; allowed: an AWS Region of the table in config/regions.ts: us-east-1,'],
+    ['database.instanceClass', 'db.t4g.smal', 'database.instanceClass: received "db.t4g.smal"; allowed: a DB instance class RDS for PostgreSQL supports'],
+    ['network.vpcCidr', '10.0.0.1/16', 'network.vpcCidr: received "10.0.0.1/16"; allowed: a CIDR block with no host bits set'],
+    ['network.privateSubnetCidrs', ['10.0.128.0/20', '10.0.144.7/20'], 'network.privateSubnetCidrs.1: received "10.0.144.7/20"; allowed: a CIDR block with no host bits set'],
+    ['database.secretRotation', { scheduleExpression: 'cron(0 18 1 * SAT *)', rotateImmediately: false }, 'database.secretRotation.scheduleExpression: received "cron(0 18 1 * SAT *)"; allowed: a cron() expression with "?" in exactly one of Day-of-month and Day-of-week'],
+    ['database.secretRotation', { scheduleExpression: 'cron(0 18 ? * ? *)', rotateImmediately: false }, 'allowed: a cron() expression with "?" in exactly one of Day-of-month and Day-of-week (here "?" and "?")'],
+    ['account', '1234', 'account: received "1234"; allowed: null (not pinned) or an AWS account id of 12 digits'],
+    ['account', 111122223333, 'account: received 111122223333; allowed: null (not pinned) or an AWS account id of 12 digits, as a string'],
+    ['deployRoleArn', 'deployer', 'deployRoleArn: received "deployer"; allowed: null, or an IAM role ARN'],
+    ['profile', 'hardened', 'profile: received "hardened"; allowed: one of "workshop", "production" (config/profiles.ts)'],
+    ['waivers', [{ ruleId: 'WB-RDS-MULTI-AZ', reason: 'ok', expires: '2999-01-01' }], 'waivers.0.reason: received "ok"; allowed: at least one full sentence'],
+    ['waivers', [{ ruleId: 'WB-RDS-MULTI-AZ', reason: 'Accepted by the platform team for the pilot.', expires: '31/12/2999' }], 'waivers.0.expires: received "31/12/2999"; allowed: a date "YYYY-MM-DD"'],
   ])('rejects %s = %j, naming the field, the value and what is allowed', (field, value, message) => {
     const problems = problemsOf(withField(dev, field, value));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(message);
+  });
+
+  it('rejects a production-profile environment without an account', () => {
+    expect(problemsOf(withField(prod, 'account', null))).toEqual([
+      expect.stringContaining('account: received null; allowed: the 12-digit id of the AWS account this environment deploys to: the production profile pins'),
+    ]);
+  });
+
+  it('rejects a deploy role of another account', () => {
+    expect(problemsOf(withField(prod, 'deployRoleArn', 'arn:aws:iam::444455556666:role/deploy'))).toEqual([
+      expect.stringContaining('deployRoleArn: received "arn:aws:iam::444455556666:role/deploy"; allowed: a role in the environment\'s account 111122223333'),
+    ]);
+  });
+
+  it('rejects an expired waiver, and accepts one that expires today', () => {
+    const waiver = { ruleId: 'WB-RDS-MULTI-AZ', reason: 'Single-AZ during the pilot, accepted by the platform team.', expires: '2026-11-30' };
+    const config = withField(prod, 'waivers', [waiver]);
+    expect(() => validateEnvironmentConfig(config, { today: '2026-12-01' })).toThrow(
+      /waivers\.0\.expires: received "2026-11-30"; allowed: a date from today \(2026-12-01\) on: the waiver of WB-RDS-MULTI-AZ has expired/,
+    );
+    expect(validateEnvironmentConfig(config, { today: '2026-11-30' }).waivers).toEqual([waiver]);
+  });
+
+  it('rejects two environments of the same name, as a user error', () => {
+    expect(() => validateEnvironmentConfigs([dev, prod, { ...prod }])).toThrow(
+      /environment: received "prod"; allowed: a name no other environment has: 2 environments are named "prod"/,
+    );
+    expect(() => validateEnvironmentConfigs([dev, prod, { ...prod }])).toThrow(UserError);
   });
 
   it('rejects a missing field, saying that it is missing', () => {

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { alarmThresholds } from '../../config/derived';
-import { prod } from '../../config/environments';
+import { prod } from '../support/environments';
 import { USAGE_FIELDS } from '../../config/usage';
 import { databaseAlarmSpecs, lambdaAlarmSpecs } from '../../stacks/constructs/alarms';
 

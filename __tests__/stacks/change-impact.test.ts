@@ -14,7 +14,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { dev, prod } from '../../config/environments';
+import { dev, prod } from '../support/environments';
 import { validateEnvironmentConfig } from '../../config/schema';
 import type { EnvironmentConfig } from '../../config/types';
 import { UserError } from '../../config/errors';

@@ -6,7 +6,7 @@
  * one may leave this list only on purpose, with a note in docs on how to move its state
  * (`terraform state mv`).
  */
-import { dev, prod } from '../../config/environments';
+import { dev, prod } from '../support/environments';
 import { synthStack } from '../support/synth';
 import deployed from './deployed-addresses.json';
 

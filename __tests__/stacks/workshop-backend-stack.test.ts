@@ -1,5 +1,5 @@
 import { UserError } from '../../config/errors';
-import { dev, prod } from '../../config/environments';
+import { dev, prod } from '../support/environments';
 import { AWS_PROVIDER_VERSION } from '../../stacks/provider';
 import { readdirSync } from 'node:fs';
 import { buildApp } from '../../stacks/app';

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { environments, prod } from '../../config/environments';
+import { environments } from '../../config/environments';
+import { prod } from '../support/environments';
 import { USAGE } from '../../config/usage';
 import { buildApp } from '../../stacks/app';
 import type { TerraformDocument } from '../../policy/types';

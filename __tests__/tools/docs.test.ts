@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../../config/derived';
-import { dev, environments } from '../../config/environments';
+import { environments } from '../../config/environments';
+import { dev } from '../support/environments';
 import type { EnvironmentConfig } from '../../config/types';
 import { RULES } from '../../policy/registry';
 import {

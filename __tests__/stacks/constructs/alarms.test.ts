@@ -1,12 +1,12 @@
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { dev, prod } from '../../../config/environments';
+import { dev, prod } from '../../support/environments';
 import { validateEnvironmentConfig } from '../../../config/schema';
 import type { EnvironmentConfig } from '../../../config/types';
 import { ROTATION_FAILED_EVENT, TREAT_MISSING_DATA_REASONS } from '../../../stacks/constructs/alarms';
 import { Testing } from 'cdktf';
 import { collectSuppressions } from '../../../policy/suppressions';
-import { POLICY_EXCEPTION_REASONS } from '../../../stacks/constructs/policy-exceptions';
+import { PROFILE_EXCEPTIONS } from '../../../stacks/constructs/policy-exceptions';
 import { WorkshopBackendStack } from '../../../stacks/workshop-backend-stack';
 import { onlyResource, ref, resourcesOf, synthStack, testApp, withField, type TerraformDocument } from '../../support/synth';
 
@@ -145,7 +145,7 @@ describe('Alarms', () => {
     const body = onlyResource(devWithAlerts.doc, 'aws_sns_topic').body;
     expect(body.kms_master_key_id).toBeUndefined();
     expect(collectSuppressions(stack).filter((s) => s.ruleId === 'WB-SNS-TOPIC-CMK')).toEqual([
-      expect.objectContaining({ constructPath: 'dev/alarms/topic', reason: POLICY_EXCEPTION_REASONS.alertTopicWithoutCmk }),
+      expect.objectContaining({ constructPath: 'dev/alarms/topic', reason: PROFILE_EXCEPTIONS.workshop.alertTopicWithoutCmk }),
     ]);
     // Unreserved concurrency: 80% of the 70 connections dev's database leaves to the Lambda.
     const concurrency = Object.values(resourcesOf(devWithAlerts.doc, 'aws_cloudwatch_metric_alarm')).find((a) => a.metric_name === 'ConcurrentExecutions');

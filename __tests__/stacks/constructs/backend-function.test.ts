@@ -1,6 +1,6 @@
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { dev, prod } from '../../../config/environments';
+import { dev, prod } from '../../support/environments';
 import { bundleLambda } from '../../../stacks/constructs/lambda-bundle';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
 import type { EnvironmentConfig } from '../../../config/types';

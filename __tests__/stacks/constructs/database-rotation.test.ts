@@ -1,5 +1,5 @@
 import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation';
-import { dev, prod } from '../../../config/environments';
+import { dev, prod } from '../../support/environments';
 import type { EnvironmentConfig } from '../../../config/types';
 import { onlyResource, synthStack, withField } from '../../support/synth';
 

@@ -1,7 +1,7 @@
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { dev, prod } from '../../../config/environments';
+import { dev, prod } from '../../support/environments';
 import { DATABASE_SECURITY_GROUP_DESCRIPTION } from '../../../stacks/constructs/database';
 import type { EnvironmentConfig } from '../../../config/types';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';

@@ -3,7 +3,7 @@ import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-g
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
-import { dev, prod } from '../../../config/environments';
+import { dev, prod } from '../../support/environments';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack } from '../../support/synth';
 
 describe('Network', () => {

@@ -1,5 +1,5 @@
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { dev, prod } from '../../../config/environments';
+import { dev, prod } from '../../support/environments';
 import { SecretsManagerEndpoint } from '../../../stacks/constructs/secrets-endpoint';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack } from '../../support/synth';
 
