@@ -19,12 +19,11 @@ import { validateEnvironmentConfig, type EnvironmentConfig } from '../../config/
 import { UserError } from '../../config/errors';
 import { DATABASE_SECURITY_GROUP_DESCRIPTION } from '../../stacks/constructs/database';
 import { EXIT_CODES, main as planReview, renderMarkdown, reviewPlan } from '../../tools/plan-review';
-import { changesOf, OfflinePlanError, OfflinePlanner, PROVIDER_SOURCE, SKIP_REASON, type FullPlan } from '../support/offline-terraform';
+import { changesOf, describeWithProvider, OfflinePlanError, OfflinePlanner, PROVIDER_SOURCE, type FullPlan } from '../support/offline-terraform';
 import { scratchDir } from '../support/scratch';
 import { synthStack, withField } from '../support/synth';
 
 const SLOW = 600_000;
-const describeWithProvider = PROVIDER_SOURCE ? describe : describe.skip;
 
 const docOf = (config: EnvironmentConfig): Record<string, any> => JSON.parse(synthStack(config).json);
 const changed = (field: string, value: unknown): EnvironmentConfig => withField(dev, field, value) as EnvironmentConfig;
@@ -237,10 +236,4 @@ describeWithProvider('change impact on prod: the final snapshot name', () => {
     expect(changesOf(plan)).toEqual([]);
   }, SLOW);
 });
-
-if (!PROVIDER_SOURCE) {
-  describe.skip(`change impact (${SKIP_REASON})`, () => {
-    it('plans each day-2 change with the real provider', () => undefined);
-  });
-}
 

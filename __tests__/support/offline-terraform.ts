@@ -24,6 +24,33 @@ export const PROVIDER_SOURCE: ProviderSource | undefined = findProviderSource();
 /** Why planning tests are skipped, for the skipped describe's name. */
 export const SKIP_REASON = 'skipped: no hashicorp/aws filesystem mirror was found and the Terraform registry cannot be reached';
 
+/**
+ * What a block of planning tests does about the provider: `run` when `source` was found; without
+ * it, `fail` under `CI=true` (CI never passes because the provider is missing) and `skip` locally.
+ */
+export function providerGate(source: ProviderSource | undefined, env: NodeJS.ProcessEnv = process.env): 'run' | 'skip' | 'fail' {
+  if (source !== undefined) return 'run';
+  return env.CI === 'true' ? 'fail' : 'skip';
+}
+
+/**
+ * `describe` for tests that plan with the provider ({@link providerGate}): the block itself when
+ * {@link PROVIDER_SOURCE} was found; without it, locally, the block skipped with {@link SKIP_REASON}
+ * in its name, and under `CI=true` one test in its place that fails with that reason.
+ */
+export function describeWithProvider(name: string, body: () => void): void {
+  const gate = providerGate(PROVIDER_SOURCE);
+  if (gate === 'run') describe(name, body);
+  else if (gate === 'skip') describe.skip(`${name} (${SKIP_REASON})`, body);
+  else {
+    describe(name, () => {
+      it('has the hashicorp/aws provider, which CI=true requires', () => {
+        throw new Error(`CI=true and no provider: ${SKIP_REASON}. Put a filesystem mirror in TF_PROVIDER_MIRROR or let the job reach the registry.`);
+      });
+    });
+  }
+}
+
 /** A plan with the parts tests read: planned values, prior state, configuration. */
 export type FullPlan = PlanJson & BaselinePlan;
 
