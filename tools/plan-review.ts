@@ -1,9 +1,10 @@
 /**
  * Plan guard: summarizes a `terraform show -json <planfile>` document as Markdown for the pull
- * request, blocks plans that delete or replace stateful resources or what they reference (a
- * database's security group, subnet group, parameter group, key), marks restarts, failovers and
- * major upgrades as needing attention, and compares a reviewed plan with a fresh one before it is
- * applied. docs/day-2.md lists the rules.
+ * request (changes, and the state operations: imports, moves, forgets), blocks plans that delete or
+ * replace stateful resources or what they reference (a database's security group, subnet group,
+ * parameter group, key), marks restarts, failovers, major upgrades and imports or forgets of
+ * stateful resources as needing attention, and compares a reviewed plan with a fresh one before it
+ * is applied. docs/day-2.md lists the rules.
  *
  *   npm run --silent plan:review -- [--stack NAME] [--protected-types T,T] [--allow ADDRESS]...
  *                                   [--allow-file FILE] [--output FILE] <plan.json>
@@ -49,9 +50,20 @@ const DEFAULT_PROTECTED_TYPES = [
  */
 const SUPPORTED_FORMAT_MAJOR = 1;
 
-/** What a resource change does, in the order the summary lists them: the risky ones first. */
-const ACTION_KINDS = ['replace', 'delete', 'update', 'create', 'forget'] as const;
-export type ActionKind = (typeof ACTION_KINDS)[number];
+/**
+ * What a resource change does to the infrastructure. `no-op` changes nothing: such a change is
+ * listed only when it imports or moves the resource.
+ */
+export type ActionKind = 'replace' | 'delete' | 'forget' | 'update' | 'create' | 'no-op';
+
+/**
+ * The sections of the summary, in the order it lists them, the risky ones first: each action that
+ * changes something, and the two state operations that can come with any action, `import` (an
+ * `import` block) and `move` (a `moved` block). A forget (a `removed` block with `destroy = false`)
+ * is an action of its own in the plan.
+ */
+const SECTIONS = ['replace', 'delete', 'forget', 'import', 'move', 'update', 'create'] as const;
+export type Section = (typeof SECTIONS)[number];
 
 /** An error with the exit code the command ends with. */
 class PlanReviewError extends Error {
@@ -109,6 +121,17 @@ export interface PlanJson {
   readonly output_changes?: Record<string, { actions: readonly string[]; after?: unknown; after_unknown?: unknown }>;
   /** The configuration, whose expressions name the resources each resource references. */
   readonly configuration?: { readonly root_module?: { readonly resources?: readonly ConfigurationResourceJson[] } };
+  /** The state the plan started from, whose `depends_on` name what each resource depended on when applied. */
+  readonly prior_state?: { readonly values?: { readonly root_module?: { readonly resources?: readonly StateResourceJson[] } } };
+}
+
+/** One resource of the plan's `prior_state.values.root_module.resources`. */
+export interface StateResourceJson {
+  readonly address: string;
+  readonly type: string;
+  readonly mode?: string;
+  /** The resources it depended on when it was last applied. */
+  readonly depends_on?: readonly string[];
 }
 
 /** One resource of the plan's `configuration.root_module.resources`. */
@@ -125,12 +148,19 @@ export interface ResourceChangeJson {
   readonly address: string;
   readonly mode: 'managed' | 'data';
   readonly type: string;
+  /** The address in the prior state when a `moved` block moves the resource. */
+  readonly previous_address?: string;
   readonly change: {
     readonly actions: readonly string[];
     readonly before?: unknown;
     readonly after?: unknown;
     readonly after_unknown?: unknown;
     readonly replace_paths?: readonly (readonly (string | number)[])[];
+    /**
+     * Set when an `import` block imports the resource: the import `id` (or, from Terraform 1.12,
+     * the resource `identity`); `unknown` when the id is known only at apply.
+     */
+    readonly importing?: { readonly id?: string; readonly identity?: unknown; readonly unknown?: boolean };
   };
   readonly action_reason?: string;
 }
@@ -160,10 +190,12 @@ export function parsePlan(text: string, source: string): PlanJson {
   return { ...(plan as unknown as PlanJson), resource_changes: changes as ResourceChangeJson[] };
 }
 
-/** What one resource change does, or undefined for no-op and read. */
+/** What one resource change does, or undefined for a read (a data source) and actions this tool does not know. */
 function actionKind(actions: readonly string[]): ActionKind | undefined {
   const key = actions.join(',');
   switch (key) {
+    case 'no-op':
+      return 'no-op';
     case 'create':
       return 'create';
     case 'update':
@@ -184,7 +216,19 @@ function actionKind(actions: readonly string[]): ActionKind | undefined {
 export interface SummarizedChange {
   readonly address: string;
   readonly type: string;
+  /** What it does to the infrastructure; `no-op` when it only imports or moves the resource. */
   readonly kind: ActionKind;
+  /**
+   * The import id when an `import` block imports the resource (from Terraform 1.12, the JSON of
+   * the resource identity when the block gives one); `(known after apply)` when the plan has none yet.
+   * @default - not imported
+   */
+  readonly importId?: string;
+  /**
+   * The resource's address in the prior state when a `moved` block moves it.
+   * @default - not moved
+   */
+  readonly movedFrom?: string;
   /** For replacements: the attributes whose change forces it, such as `triggers_replace`. */
   readonly forcedBy: readonly string[];
   /** Terraform's reason, such as `replace_because_tainted`, when it gives one. */
@@ -198,23 +242,27 @@ export interface SummarizedChange {
    * that a protected resource references before that resource has moved off it.
    */
   readonly protectedBecause?: string;
-  /** Why a reviewer should look twice (a restart, a failover, a major upgrade); empty when none. */
+  /**
+   * Why a reviewer should look twice (a restart, a failover, a major upgrade, an import or
+   * forget of something stateful); empty when none.
+   */
   readonly attention: readonly string[];
 }
 
 /** The review of one plan. */
 export interface PlanReview {
+  /** Every managed resource change that changes something, imports or moves, in summary order. */
   readonly changes: readonly SummarizedChange[];
   /** Protected deletions and replacements that no `--allow` names: the plan is blocked when any. */
   readonly blocking: readonly SummarizedChange[];
-  /** Changes that need attention but do not block: restarts, failovers, major upgrades. */
+  /** Changes that need attention but do not block: restarts, failovers, major upgrades, imports and forgets. */
   readonly attention: readonly SummarizedChange[];
 }
 
 /** Options of {@link reviewPlan}. */
 export interface ReviewOptions {
   /**
-   * Resource types whose deletion or replacement blocks the plan.
+   * Resource types whose deletion or replacement blocks the plan, and whose import or forget needs attention.
    * @default DEFAULT_PROTECTED_TYPES
    */
   readonly protectedTypes?: readonly string[];
@@ -223,6 +271,18 @@ export interface ReviewOptions {
    * @default - none
    */
   readonly allow?: readonly string[];
+}
+
+/** True when `change` belongs in `section` of the summary; an imported or moved change is also in its action's section. */
+export function inSection(change: SummarizedChange, section: Section): boolean {
+  if (section === 'import') return change.importId !== undefined;
+  if (section === 'move') return change.movedFrom !== undefined;
+  return change.kind === section;
+}
+
+/** How many changes each section lists, in summary order, for the sections that list any. */
+export function sectionCounts(review: PlanReview): [Section, number][] {
+  return SECTIONS.map((s) => [s, review.changes.filter((c) => inSection(c, s)).length] as [Section, number]).filter(([, n]) => n > 0);
 }
 
 /** Formats a `replace_paths` entry as Terraform writes attribute paths: `tags["Name"]`, `rule[0].id`. */
@@ -315,26 +375,99 @@ export function protectedReferrers(plan: PlanJson, protectedTypes: ReadonlySet<s
   return referrers;
 }
 
+/** A resource instance's address without its `count` or `for_each` key: `aws_x.y["a"]` gives `aws_x.y`. */
+function resourceAddress(address: string): string {
+  return address.replace(/\[[^\]]*\]$/, '');
+}
+
 /**
- * Classifies every managed resource change of `plan` and finds the blocking ones: deletions and
- * replacements of protected types, and deletions or delete-then-create replacements of a resource
- * a protected resource references (AWS refuses to delete a security group, DB subnet group,
- * parameter group or key in use, so such a plan fails half-applied). A create-then-delete
- * replacement (`create_before_destroy`) of a referenced resource moves the referrer first: it
- * needs attention, not a block. In-place database changes that restart or fail over need attention.
+ * For each resource address of the plan's prior state, the protected resources that depended on it
+ * when they were last applied (the state's `depends_on`). A resource that a `removed` block takes
+ * out of the configuration is no longer referenced there; the state still says who used it.
+ */
+export function protectedDependents(plan: PlanJson, protectedTypes: ReadonlySet<string>): Map<string, string[]> {
+  const dependents = new Map<string, string[]>();
+  for (const resource of plan.prior_state?.values?.root_module?.resources ?? []) {
+    if (!protectedTypes.has(resource.type) || (resource.mode ?? 'managed') !== 'managed') continue;
+    for (const dependency of resource.depends_on ?? []) {
+      const list = dependents.get(dependency) ?? [];
+      if (!list.includes(resource.address)) list.push(resource.address);
+      dependents.set(dependency, list);
+    }
+  }
+  return dependents;
+}
+
+/** The import id of a change's `importing`, or undefined when the change imports nothing. */
+function importIdOf(importing: ResourceChangeJson['change']['importing']): string | undefined {
+  if (importing === undefined || importing === null) return undefined;
+  if (typeof importing.id === 'string') return importing.id;
+  if (importing.identity !== undefined) return JSON.stringify(importing.identity);
+  return '(known after apply)';
+}
+
+/**
+ * Why an import or a forget needs attention: the resource is of a protected type, or protected
+ * resources reference it (`referencedBy`: in the configuration, or in the prior state for a forget).
+ */
+function stateOperationReasons(rc: ResourceChangeJson, kind: ActionKind, importId: string | undefined, protectedType: boolean, referencedBy: readonly string[]): string[] {
+  const reasons: string[] = [];
+  const users = referencedBy.map((a) => `\`${a}\``).join(', ');
+  if (importId !== undefined) {
+    if (protectedType) {
+      reasons.push(
+        `imports an existing ${rc.type} (import id \`${importId}\`), a protected type: check that the id names the intended one and that no other ` +
+          "state still manages it (both would change it, and either one's destroy deletes it)",
+      );
+    } else if (referencedBy.length > 0) {
+      reasons.push(
+        `imports the ${rc.type} that ${users} references (import id \`${importId}\`): check that the id names the one it uses today, ` +
+          'or the apply moves it onto the imported one',
+      );
+    }
+  }
+  if (kind === 'forget') {
+    if (protectedType) {
+      reasons.push(
+        `forgets the ${rc.type}, a protected type: Terraform stops managing it but does not destroy it, so it keeps its data and its cost; ` +
+          'import it into the state that takes it over, or delete it on purpose',
+      );
+    } else if (referencedBy.length > 0) {
+      reasons.push(
+        `forgets the ${rc.type} that ${users} depended on when last applied: they keep using it, but no plan of this stack shows ` +
+          'changes to it any more; import it into the state that takes it over',
+      );
+    }
+  }
+  return reasons;
+}
+
+/**
+ * Classifies every managed resource change of `plan` that changes, imports or moves something and
+ * finds the blocking ones: deletions and replacements of protected types, and deletions or
+ * delete-then-create replacements of a resource a protected resource references (AWS refuses to
+ * delete a security group, DB subnet group, parameter group or key in use, so such a plan fails
+ * half-applied). A create-then-delete replacement (`create_before_destroy`) of a referenced
+ * resource moves the referrer first: it needs attention, not a block. Needing attention too:
+ * in-place database changes that restart or fail over, and imports and forgets of protected types
+ * or of what protected resources reference.
  */
 export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanReview {
   const protectedTypes = new Set(options.protectedTypes ?? DEFAULT_PROTECTED_TYPES);
   const allow = new Set(options.allow ?? []);
   const referrers = protectedReferrers(plan, protectedTypes);
+  const dependents = protectedDependents(plan, protectedTypes);
   const changes: SummarizedChange[] = [];
   for (const rc of plan.resource_changes) {
     if (rc.mode !== 'managed') continue;
     const kind = actionKind(rc.change.actions);
     if (kind === undefined) continue;
+    const importId = importIdOf(rc.change.importing);
+    const movedFrom = rc.previous_address;
+    if (kind === 'no-op' && importId === undefined && movedFrom === undefined) continue;
     const removes = kind === 'delete' || kind === 'replace';
     const attention = attentionReasons(rc);
-    const referencedBy = referrers.get(rc.address) ?? [];
+    const referencedBy = referrers.get(resourceAddress(rc.address)) ?? [];
     let protectedBecause: string | undefined;
     if (removes && !protectedTypes.has(rc.type) && referencedBy.length > 0) {
       if (rc.change.actions.join(',') === 'create,delete') {
@@ -343,21 +476,24 @@ export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanRev
         protectedBecause = `referenced by ${referencedBy.join(', ')}, which still uses it when it is deleted`;
       }
     }
+    const usedBy = [...new Set([...referencedBy, ...(dependents.get(resourceAddress(rc.address)) ?? [])])];
+    attention.push(...stateOperationReasons(rc, kind, importId, protectedTypes.has(rc.type), usedBy));
     const risky = removes && (protectedTypes.has(rc.type) || protectedBecause !== undefined);
     changes.push({
       address: rc.address,
       type: rc.type,
       kind,
+      ...(importId === undefined ? {} : { importId }),
+      ...(movedFrom === undefined ? {} : { movedFrom }),
       forcedBy: (rc.change.replace_paths ?? []).map(formatAttributePath),
-      // "cannot update" only restates that the attributes in replace_paths force a replacement.
-      ...(rc.action_reason === undefined || rc.action_reason === 'replace_because_cannot_update' ? {} : { reason: rc.action_reason }),
+      ...(rc.action_reason === undefined || RESTATED_REASONS[kind]?.includes(rc.action_reason) ? {} : { reason: rc.action_reason }),
       protected: risky,
       allowed: risky && allow.has(rc.address),
       ...(protectedBecause === undefined ? {} : { protectedBecause }),
       attention,
     });
   }
-  const order = (c: SummarizedChange) => ACTION_KINDS.indexOf(c.kind);
+  const order = (c: SummarizedChange) => SECTIONS.findIndex((s) => inSection(c, s));
   changes.sort((a, b) => order(a) - order(b) || a.address.localeCompare(b.address));
   return {
     changes,
@@ -366,12 +502,35 @@ export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanRev
   };
 }
 
-const HEADINGS: Record<ActionKind, string> = {
+/**
+ * Terraform's action reasons, per action, that only restate what the summary shows: on a replace,
+ * "cannot update" says that the attributes in `replace_paths` force it; on a forget, "no resource
+ * config" says that a `removed` block took the resource out of the configuration. On a delete
+ * the same reason says why the resource goes, so it stays there.
+ */
+const RESTATED_REASONS: Partial<Record<ActionKind, readonly string[]>> = {
+  replace: ['replace_because_cannot_update'],
+  forget: ['delete_because_no_resource_config'],
+};
+
+const HEADINGS: Record<Section, string> = {
   replace: 'Replace',
   delete: 'Delete',
+  forget: 'Forget (removed from state, not destroyed)',
+  import: 'Import (existing object into the state)',
+  move: 'Move (new address in the state)',
   update: 'Update in place',
   create: 'Create',
-  forget: 'Forget (removed from state, not destroyed)',
+};
+
+/** How an entry of the Import or Move section says what else the plan does to the resource. */
+const THEN: Record<ActionKind, string> = {
+  replace: 'then replaced',
+  delete: 'then deleted',
+  forget: 'then forgotten',
+  update: 'then updated in place',
+  create: 'then created',
+  'no-op': 'no other change',
 };
 
 /** The HTML comment that marks a stack's pull request comment, so CI updates it instead of adding one. */
@@ -379,56 +538,75 @@ export function commentMarker(stack: string): string {
   return `<!-- plan-review:${stack} -->`;
 }
 
-/** Renders the review as Markdown: counts, blocking changes, then each action kind, risky ones first. */
+/** The notes of one entry of `section`: why it is forced, protected or needs attention. */
+function entryNotes(c: SummarizedChange, section: Section): string[] {
+  const notes: string[] = [];
+  if (section === 'import' || section === 'move') notes.push(THEN[c.kind]);
+  else {
+    if (c.importId !== undefined) notes.push(`imported from \`${c.importId}\``);
+    if (c.movedFrom !== undefined) notes.push(`moved from \`${c.movedFrom}\``);
+  }
+  if (c.forcedBy.length > 0) notes.push(`forced by ${c.forcedBy.map((p) => `\`${p}\``).join(', ')}`);
+  if (c.reason !== undefined) notes.push(`reason: \`${c.reason}\``);
+  if (c.protectedBecause !== undefined) notes.push(c.protectedBecause);
+  if (c.protected) notes.push(c.allowed ? 'protected, **allowed**' : '**protected: blocked**');
+  if (c.attention.length > 0) notes.push('**needs attention**');
+  return notes;
+}
+
+/** Renders the review as Markdown: counts, blocking changes, attention, then each section, risky ones first. */
 export function renderMarkdown(review: PlanReview, stack?: string): string {
   const lines: string[] = [];
   if (stack !== undefined) lines.push(commentMarker(stack));
   lines.push(`### Terraform plan${stack === undefined ? '' : ` for \`${stack}\``}`, '');
-  const count = (kind: ActionKind) => review.changes.filter((c) => c.kind === kind).length;
   if (review.changes.length === 0) {
     lines.push('No changes. The infrastructure matches the configuration.');
     return `${lines.join('\n')}\n`;
   }
-  lines.push(ACTION_KINDS.filter((k) => count(k) > 0).map((k) => `**${count(k)} to ${k}**`).join(', '), '');
-  if (review.blocking.length > 0) {
+  lines.push(sectionCounts(review).map(([s, n]) => `**${n} to ${s}**`).join(', '), '');
+  const protectedBlocks = review.blocking;
+  if (protectedBlocks.length > 0) {
     lines.push(
       `> [!CAUTION]`,
-      `> **Blocked:** this plan deletes or replaces ${review.blocking.length} protected resource(s): ` +
-        review.blocking.map((c) => `\`${c.address}\``).join(', ') +
+      `> **Blocked:** this plan deletes or replaces ${protectedBlocks.length} protected resource(s): ` +
+        protectedBlocks.map((c) => `\`${c.address}\``).join(', ') +
         '. If that is intended, allow each address explicitly (`--allow <address>`, see docs/team-setup.md#4-review-and-apply).',
       '',
     );
   }
   if (review.attention.length > 0) {
-    lines.push(`> [!WARNING]`, `> **Needs attention** (does not block): ${review.attention.length} change(s) restart, fail over or upgrade something.`);
+    lines.push(
+      `> [!WARNING]`,
+      `> **Needs attention** (does not block): ${review.attention.length} change(s) restart, fail over, upgrade, import or forget something.`,
+    );
     for (const c of review.attention) for (const reason of c.attention) lines.push(`> - \`${c.address}\`: ${reason}`);
     lines.push('');
   }
-  for (const kind of ACTION_KINDS) {
-    const changes = review.changes.filter((c) => c.kind === kind);
+  for (const section of SECTIONS) {
+    const changes = review.changes.filter((c) => inSection(c, section));
     if (changes.length === 0) continue;
-    lines.push(`#### ${HEADINGS[kind]} (${changes.length})`, '');
+    lines.push(`#### ${HEADINGS[section]} (${changes.length})`, '');
     for (const c of changes) {
-      const notes: string[] = [];
-      if (c.forcedBy.length > 0) notes.push(`forced by ${c.forcedBy.map((p) => `\`${p}\``).join(', ')}`);
-      if (c.reason !== undefined) notes.push(`reason: \`${c.reason}\``);
-      if (c.protectedBecause !== undefined) notes.push(c.protectedBecause);
-      if (c.protected) notes.push(c.allowed ? 'protected, **allowed**' : '**protected: blocked**');
-      if (c.attention.length > 0) notes.push('**needs attention**');
-      lines.push(`- \`${c.address}\`${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
+      const notes = entryNotes(c, section);
+      const entry =
+        section === 'import' ? `\`${c.address}\` from import id \`${c.importId}\`` : section === 'move' ? `\`${c.movedFrom}\` → \`${c.address}\`` : `\`${c.address}\``;
+      lines.push(`- ${entry}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
     }
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** The parts of a plan that must be equal for a fresh plan to be the reviewed one. */
+/** The parts of a plan that must be equal for a fresh plan to be the reviewed one: every change, import, move and forget, and the output changes. */
 function comparable(plan: PlanJson): Map<string, string> {
   const result = new Map<string, string>();
   for (const rc of plan.resource_changes) {
-    if (actionKind(rc.change.actions) === undefined) continue;
+    const kind = actionKind(rc.change.actions);
+    const importing = rc.change.importing ?? null;
+    const previous_address = rc.previous_address ?? null;
+    if (kind === undefined || (kind === 'no-op' && importing === null && previous_address === null)) continue;
     const { actions, after, after_unknown, replace_paths } = rc.change;
-    result.set(`resource ${rc.address}`, JSON.stringify({ actions, after, after_unknown, replace_paths: replace_paths ?? [] }));
+    result.set(`resource ${rc.address}`, JSON.stringify({ actions, after, after_unknown, replace_paths: replace_paths ?? [], importing, previous_address }));
   }
   for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
     if (oc.actions.join(',') === 'no-op') continue;
