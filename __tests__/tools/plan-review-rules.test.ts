@@ -1,14 +1,20 @@
 /**
  * The rules of tools/plan-review.ts on small plan JSON fixtures, shaped as `terraform show -json`
  * writes them (the real plans are in plan-review.test.ts, plan-review-state-operations.test.ts and
- * stacks/change-impact.test.ts): imports, moves and forgets, and what needs attention about them.
+ * stacks/change-impact.test.ts): imports, moves and forgets; what needs attention about them;
+ * pending-reboot parameters; reserved concurrency against the running max_connections.
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { maxLambdaConnections, RESERVED_DB_CONNECTIONS } from '../../config/derived';
 import {
+  attentionReasons,
   comparePlans,
+  concurrencyRefusals,
   EXIT_CODES,
   main,
+  pendingRebootChanges,
+  rebootCommand,
   renderMarkdown,
   reviewPlan,
   type PlanJson,
@@ -151,6 +157,123 @@ describe('imports and forgets that need attention', () => {
   it('counts the protected-type list of --protected-types for imports and forgets too', () => {
     const forget = rc('aws_iam_role.old', ['forget']);
     expect(reviewPlan(plan([forget]), { protectedTypes: ['aws_iam_role'] }).attention).toHaveLength(1);
+  });
+});
+
+/** A parameter group update whose `max_connections` goes from `from` to `to` (undefined: not in the group). */
+function maxConnectionsChange(from: string | undefined, to: string | undefined, applyMethod = 'pending-reboot'): ResourceChangeJson {
+  const params = (value: string | undefined) => [
+    { name: 'log_min_duration_statement', value: '1000', apply_method: 'immediate' },
+    ...(value === undefined ? [] : [{ name: 'max_connections', value, apply_method: applyMethod }]),
+  ];
+  return rc('aws_db_parameter_group.db', ['update'], { before: { name: 'prod-postgres17-1', parameter: params(from) }, after: { name: 'prod-postgres17-1', parameter: params(to) } });
+}
+
+/** The instance that uses the group, unchanged by the plan. */
+const instanceUsingGroup = rc('aws_db_instance.db', ['no-op'], {
+  before: { identifier: 'workshop-prod-backend-db', parameter_group_name: 'prod-postgres17-1' },
+  after: { identifier: 'workshop-prod-backend-db', parameter_group_name: 'prod-postgres17-1' },
+});
+
+/** A Lambda whose reserved concurrency goes from `from` to `to`. */
+const concurrencyChange = (from: number, to: number) =>
+  rc('aws_lambda_function.backend', ['update'], { before: { reserved_concurrent_executions: from }, after: { reserved_concurrent_executions: to } });
+
+describe('pending-reboot parameters', () => {
+  it('names the reboot that a pending-reboot change of a group in use needs, with the instance identifier', () => {
+    const r = reviewPlan(plan([maxConnectionsChange('400', '440'), instanceUsingGroup]));
+    expect(r.blocking).toEqual([]);
+    expect(r.attention.map((c) => [c.address, c.attention])).toEqual([
+      [
+        'aws_db_parameter_group.db',
+        [
+          'max_connections 400 -> 440 waits for a reboot (apply_method pending-reboot): `aws_db_instance.db` keeps running with 400 until then, ' +
+            'and nothing in this plan reboots; after the apply, in a quiet moment (a reboot is a short outage): ' +
+            '`aws rds reboot-db-instance --db-instance-identifier workshop-prod-backend-db`',
+        ],
+      ],
+    ]);
+    expect(rebootCommand('workshop-prod-backend-db')).toBe('aws rds reboot-db-instance --db-instance-identifier workshop-prod-backend-db');
+  });
+
+  it('finds the instance through the configuration when the state does not tie them (a group with a generated name)', () => {
+    const group = maxConnectionsChange('400', '440');
+    const instance = rc('aws_db_instance.db', ['no-op'], { before: { identifier: 'workshop-dev-backend-db', parameter_group_name: 'something-else' } });
+    const configuration = {
+      root_module: { resources: [{ address: 'aws_db_instance.db', type: 'aws_db_instance', expressions: { parameter_group_name: { references: ['aws_db_parameter_group.db.name', 'aws_db_parameter_group.db'] } } }] },
+    };
+    expect(pendingRebootChanges(plan([group, instance], { configuration }))).toEqual([
+      { parameterGroup: 'aws_db_parameter_group.db', parameter: 'max_connections', before: '400', after: '440', instances: [{ address: 'aws_db_instance.db', identifier: 'workshop-dev-backend-db' }] },
+    ]);
+  });
+
+  it('names a pending-reboot parameter that the change sets for the first time or removes', () => {
+    const added = pendingRebootChanges(plan([maxConnectionsChange(undefined, '440'), instanceUsingGroup]));
+    expect(added.map((c) => [c.parameter, c.before, c.after])).toEqual([['max_connections', undefined, '440']]);
+    const removed = pendingRebootChanges(plan([maxConnectionsChange('400', undefined), instanceUsingGroup]));
+    expect(removed.map((c) => [c.parameter, c.before, c.after])).toEqual([['max_connections', '400', undefined]]);
+    expect(reviewPlan(plan([maxConnectionsChange('400', undefined), instanceUsingGroup])).attention[0].attention[0]).toMatch(/^max_connections 400 -> the engine default waits for a reboot/);
+  });
+
+  it('says nothing when no existing instance uses the group, the instance is new or replaced, or the parameter applies immediately', () => {
+    const created = rc('aws_db_instance.db', ['create'], { after: { parameter_group_name: 'prod-postgres17-1' } });
+    const replaced = rc('aws_db_instance.db', ['delete', 'create'], { before: { identifier: 'x', parameter_group_name: 'prod-postgres17-1' }, after: {} });
+    expect(pendingRebootChanges(plan([maxConnectionsChange('400', '440')]))).toEqual([]);
+    expect(pendingRebootChanges(plan([maxConnectionsChange('400', '440'), created]))).toEqual([]);
+    expect(pendingRebootChanges(plan([maxConnectionsChange('400', '440'), replaced]))).toEqual([]);
+    expect(pendingRebootChanges(plan([maxConnectionsChange('400', '440', 'immediate'), instanceUsingGroup]))).toEqual([]);
+  });
+
+  it('marks an instance that moves to another parameter group without a restart: the new group applies at the reboot', () => {
+    const moved = rc('aws_db_instance.db', ['update'], { before: { identifier: 'workshop-dev-backend-db', parameter_group_name: 'a' }, after: { parameter_group_name: null } });
+    expect(attentionReasons({ ...moved, change: { ...moved.change, after_unknown: { parameter_group_name: true } } })).toEqual([
+      expect.stringMatching(/^parameter_group_name "a" -> \(known after apply\): RDS applies the new group's static parameters only at the next reboot.*`aws rds reboot-db-instance --db-instance-identifier workshop-dev-backend-db`$/),
+    ]);
+    // A new instance class restarts the instance, which applies the new group as well.
+    const resized = rc('aws_db_instance.db', ['update'], { before: { parameter_group_name: 'a', instance_class: 'db.t4g.micro' }, after: { parameter_group_name: 'b', instance_class: 'db.t4g.small' } });
+    expect(attentionReasons(resized)).toEqual([expect.stringMatching(/^instance_class /)]);
+  });
+});
+
+describe('reserved concurrency against the running max_connections', () => {
+  it('blocks raising reserved concurrency beyond the budget of the max_connections the instance runs with until its reboot', () => {
+    const p = plan([maxConnectionsChange('400', '440'), instanceUsingGroup, concurrencyChange(100, 420)]);
+    const { exitCode, stdout, stderr } = review(p);
+    expect(exitCode).toBe(EXIT_CODES.blocked);
+    expect(stdout).toContain('**Blocked:** this plan raises reserved concurrency beyond the connections the database runs with until it reboots');
+    expect(stdout).toContain(
+      `> - \`aws_lambda_function.backend\`: reserved concurrency 100 -> 420 is more than the database serves until it reboots: \`aws_db_instance.db\` runs with max_connections 400 (${maxLambdaConnections(400)} for Lambda containers, one connection each, after the ${RESERVED_DB_CONNECTIONS} kept for RDS and operators)`,
+    );
+    expect(stdout).toContain('first the max_connections change alone, then reboot (`aws rds reboot-db-instance --db-instance-identifier workshop-prod-backend-db`)');
+    expect(stdout).toContain('- `aws_lambda_function.backend` (**blocked: concurrency beyond the running max_connections**)');
+    expect(stderr).toMatch(/^plan-review: blocked: raises the reserved concurrency of aws_lambda_function.backend beyond the max_connections/);
+  });
+
+  it('cannot be allowed with --allow: the fix is two plans', () => {
+    const p = plan([maxConnectionsChange('400', '440'), instanceUsingGroup, concurrencyChange(100, 420)]);
+    expect(review(p, ['--allow', 'aws_lambda_function.backend']).exitCode).toBe(EXIT_CODES.blocked);
+  });
+
+  it('passes a raise that the running budget still serves, and each of the two steps on its own', () => {
+    const budget = maxLambdaConnections(400);
+    expect(concurrencyRefusals(plan([concurrencyChange(100, budget)]), pendingRebootChanges(plan([maxConnectionsChange('400', '440'), instanceUsingGroup])))).toEqual(new Map());
+    // Step 1: the parameter alone (attention: the reboot); step 2, after the reboot: the concurrency alone.
+    expect(review(plan([maxConnectionsChange('400', '440'), instanceUsingGroup])).exitCode).toBe(EXIT_CODES.ok);
+    expect(review(plan([concurrencyChange(100, 420)])).exitCode).toBe(EXIT_CODES.ok);
+  });
+
+  it('blocks when the instance runs with a max_connections the plan does not show (the engine default)', () => {
+    const refusals = concurrencyRefusals(
+      plan([concurrencyChange(100, 120)]),
+      pendingRebootChanges(plan([maxConnectionsChange(undefined, '440'), instanceUsingGroup])),
+    );
+    expect(refusals.get('aws_lambda_function.backend')).toMatch(/runs with a max_connections this plan does not show \(the engine default\)/);
+  });
+
+  it('passes a lower reserved concurrency and an unreserved function in the same plan as the max_connections change', () => {
+    const reboots = pendingRebootChanges(plan([maxConnectionsChange('400', '440'), instanceUsingGroup]));
+    expect(concurrencyRefusals(plan([concurrencyChange(420, 415)]), reboots)).toEqual(new Map());
+    expect(concurrencyRefusals(plan([concurrencyChange(100, -1)]), reboots)).toEqual(new Map());
   });
 });
 
