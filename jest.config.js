@@ -19,7 +19,11 @@
  * `testTimeout` sits at the top level: Jest reads it from the global configuration only, and ignores
  * it inside a project (where it left every hook and test at the 5000 ms default).
  */
-const TERRAFORM_PROVIDER = ['<rootDir>/__tests__/tools/validate.test.ts', '<rootDir>/__tests__/stacks/change-impact.test.ts'];
+const TERRAFORM_PROVIDER = [
+  '<rootDir>/__tests__/tools/validate.test.ts',
+  '<rootDir>/__tests__/stacks/change-impact.test.ts',
+  '<rootDir>/__tests__/tools/plan-review-state-operations.test.ts',
+];
 
 const INTEGRATION = [
   '<rootDir>/__tests__/layers.test.ts',

@@ -1,9 +1,11 @@
 /**
  * Plan guard: summarizes a `terraform show -json <planfile>` document as Markdown for the pull
- * request, blocks plans that delete or replace stateful resources or what they reference (a
- * database's security group, subnet group, parameter group, key), marks restarts, failovers and
- * major upgrades as needing attention, and compares a reviewed plan with a fresh one before it is
- * applied. docs/day-2.md lists the rules.
+ * request (changes, and the state operations: imports, moves, forgets), blocks plans that delete or
+ * replace stateful resources or what they reference (a database's security group, subnet group,
+ * parameter group, key) and plans that raise the Lambda's reserved concurrency beyond the
+ * `max_connections` the database is still running with, marks restarts, failovers, major upgrades,
+ * pending reboots and imports or forgets of stateful resources as needing attention, and compares a
+ * reviewed plan with a fresh one before it is applied. docs/day-2.md lists the rules.
  *
  *   npm run --silent plan:review -- [--stack NAME] [--protected-types T,T] [--allow ADDRESS]...
  *                                   [--allow-file FILE] [--output FILE] <plan.json>
@@ -12,12 +14,16 @@
  * Exit codes: see {@link EXIT_CODES}.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { maxLambdaConnections, RESERVED_DB_CONNECTIONS } from '../config/derived';
 
 /** Every exit code of the command, one meaning each, so CI can tell a risky plan from a broken input. */
 export const EXIT_CODES = {
   /** The plan is summarized and touches no protected resource (or only allowed ones); plans match. */
   ok: 0,
-  /** The plan deletes or replaces a protected resource that no `--allow` names. */
+  /**
+   * The plan deletes or replaces a protected resource that no `--allow` names, or raises reserved
+   * concurrency beyond the `max_connections` the database runs with until its reboot.
+   */
   blocked: 1,
   /** The command line is wrong or a file cannot be read. */
   usage: 2,
@@ -49,9 +55,20 @@ const DEFAULT_PROTECTED_TYPES = [
  */
 const SUPPORTED_FORMAT_MAJOR = 1;
 
-/** What a resource change does, in the order the summary lists them: the risky ones first. */
-const ACTION_KINDS = ['replace', 'delete', 'update', 'create', 'forget'] as const;
-export type ActionKind = (typeof ACTION_KINDS)[number];
+/**
+ * What a resource change does to the infrastructure. `no-op` changes nothing: such a change is
+ * listed only when it imports or moves the resource.
+ */
+export type ActionKind = 'replace' | 'delete' | 'forget' | 'update' | 'create' | 'no-op';
+
+/**
+ * The sections of the summary, in the order it lists them, the risky ones first: each action that
+ * changes something, and the two state operations that can come with any action, `import` (an
+ * `import` block) and `move` (a `moved` block). A forget (a `removed` block with `destroy = false`)
+ * is an action of its own in the plan.
+ */
+const SECTIONS = ['replace', 'delete', 'forget', 'import', 'move', 'update', 'create'] as const;
+export type Section = (typeof SECTIONS)[number];
 
 /** An error with the exit code the command ends with. */
 class PlanReviewError extends Error {
@@ -109,6 +126,17 @@ export interface PlanJson {
   readonly output_changes?: Record<string, { actions: readonly string[]; after?: unknown; after_unknown?: unknown }>;
   /** The configuration, whose expressions name the resources each resource references. */
   readonly configuration?: { readonly root_module?: { readonly resources?: readonly ConfigurationResourceJson[] } };
+  /** The state the plan started from, whose `depends_on` name what each resource depended on when applied. */
+  readonly prior_state?: { readonly values?: { readonly root_module?: { readonly resources?: readonly StateResourceJson[] } } };
+}
+
+/** One resource of the plan's `prior_state.values.root_module.resources`. */
+export interface StateResourceJson {
+  readonly address: string;
+  readonly type: string;
+  readonly mode?: string;
+  /** The resources it depended on when it was last applied. */
+  readonly depends_on?: readonly string[];
 }
 
 /** One resource of the plan's `configuration.root_module.resources`. */
@@ -125,12 +153,19 @@ export interface ResourceChangeJson {
   readonly address: string;
   readonly mode: 'managed' | 'data';
   readonly type: string;
+  /** The address in the prior state when a `moved` block moves the resource. */
+  readonly previous_address?: string;
   readonly change: {
     readonly actions: readonly string[];
     readonly before?: unknown;
     readonly after?: unknown;
     readonly after_unknown?: unknown;
     readonly replace_paths?: readonly (readonly (string | number)[])[];
+    /**
+     * Set when an `import` block imports the resource: the import `id` (or, from Terraform 1.12,
+     * the resource `identity`); `unknown` when the id is known only at apply.
+     */
+    readonly importing?: { readonly id?: string; readonly identity?: unknown; readonly unknown?: boolean };
   };
   readonly action_reason?: string;
 }
@@ -160,10 +195,12 @@ export function parsePlan(text: string, source: string): PlanJson {
   return { ...(plan as unknown as PlanJson), resource_changes: changes as ResourceChangeJson[] };
 }
 
-/** What one resource change does, or undefined for no-op and read. */
+/** What one resource change does, or undefined for a read (a data source) and actions this tool does not know. */
 function actionKind(actions: readonly string[]): ActionKind | undefined {
   const key = actions.join(',');
   switch (key) {
+    case 'no-op':
+      return 'no-op';
     case 'create':
       return 'create';
     case 'update':
@@ -184,7 +221,19 @@ function actionKind(actions: readonly string[]): ActionKind | undefined {
 export interface SummarizedChange {
   readonly address: string;
   readonly type: string;
+  /** What it does to the infrastructure; `no-op` when it only imports or moves the resource. */
   readonly kind: ActionKind;
+  /**
+   * The import id when an `import` block imports the resource (from Terraform 1.12, the JSON of
+   * the resource identity when the block gives one); `(known after apply)` when the plan has none yet.
+   * @default - not imported
+   */
+  readonly importId?: string;
+  /**
+   * The resource's address in the prior state when a `moved` block moves it.
+   * @default - not moved
+   */
+  readonly movedFrom?: string;
   /** For replacements: the attributes whose change forces it, such as `triggers_replace`. */
   readonly forcedBy: readonly string[];
   /** Terraform's reason, such as `replace_because_tainted`, when it gives one. */
@@ -198,23 +247,36 @@ export interface SummarizedChange {
    * that a protected resource references before that resource has moved off it.
    */
   readonly protectedBecause?: string;
-  /** Why a reviewer should look twice (a restart, a failover, a major upgrade); empty when none. */
+  /**
+   * Why the plan must not make this change, whatever `--allow` says: it raises the Lambda's reserved
+   * concurrency beyond the connections the database serves until a reboot the plan cannot do.
+   * @default - not refused
+   */
+  readonly refusedBecause?: string;
+  /**
+   * Why a reviewer should look twice (a restart, a failover, a major upgrade, a pending reboot, an
+   * import or forget of something stateful); empty when none.
+   */
   readonly attention: readonly string[];
 }
 
 /** The review of one plan. */
 export interface PlanReview {
+  /** Every managed resource change that changes something, imports or moves, in summary order. */
   readonly changes: readonly SummarizedChange[];
-  /** Protected deletions and replacements that no `--allow` names: the plan is blocked when any. */
+  /**
+   * Protected deletions and replacements that no `--allow` names, and refused changes: the plan is
+   * blocked when any.
+   */
   readonly blocking: readonly SummarizedChange[];
-  /** Changes that need attention but do not block: restarts, failovers, major upgrades. */
+  /** Changes that need attention but do not block: restarts, failovers, major upgrades, reboots, imports and forgets. */
   readonly attention: readonly SummarizedChange[];
 }
 
 /** Options of {@link reviewPlan}. */
 export interface ReviewOptions {
   /**
-   * Resource types whose deletion or replacement blocks the plan.
+   * Resource types whose deletion or replacement blocks the plan, and whose import or forget needs attention.
    * @default DEFAULT_PROTECTED_TYPES
    */
   readonly protectedTypes?: readonly string[];
@@ -223,6 +285,18 @@ export interface ReviewOptions {
    * @default - none
    */
   readonly allow?: readonly string[];
+}
+
+/** True when `change` belongs in `section` of the summary; an imported or moved change is also in its action's section. */
+export function inSection(change: SummarizedChange, section: Section): boolean {
+  if (section === 'import') return change.importId !== undefined;
+  if (section === 'move') return change.movedFrom !== undefined;
+  return change.kind === section;
+}
+
+/** How many changes each section lists, in summary order, for the sections that list any. */
+export function sectionCounts(review: PlanReview): [Section, number][] {
+  return SECTIONS.map((s) => [s, review.changes.filter((c) => inSection(c, s)).length] as [Section, number]).filter(([, n]) => n > 0);
 }
 
 /** Formats a `replace_paths` entry as Terraform writes attribute paths: `tags["Name"]`, `rule[0].id`. */
@@ -253,15 +327,39 @@ export function engineMajorVersion(version: string): string {
   return Number(parts[0]) >= 10 ? parts[0] : parts.slice(0, 2).join('.');
 }
 
-/** Why an in-place update of `rc` needs attention: one reason per disruptive attribute it changes. */
+/** Attributes of {@link DB_INSTANCE_DISRUPTIVE_ATTRIBUTES} whose change restarts the instance, which applies its pending-reboot parameters too. */
+const DB_INSTANCE_RESTARTING_ATTRIBUTES: readonly string[] = ['instance_class', 'engine_version'];
+
+/**
+ * The AWS CLI command that reboots a DB instance: a reboot applies the parameters RDS keeps at
+ * `pending-reboot` (static parameters, and the parameters of a newly associated group).
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RebootInstance.html
+ */
+export function rebootCommand(identifier: string): string {
+  return `aws rds reboot-db-instance --db-instance-identifier ${identifier}`;
+}
+
+/** The identifier of the DB instance whose state values are `values`, or a placeholder naming its address. */
+function instanceIdentifier(values: unknown, address: string): string {
+  const identifier = (values as Record<string, unknown> | null | undefined)?.identifier;
+  return typeof identifier === 'string' ? identifier : `<identifier of ${address}>`;
+}
+
+/**
+ * Why an in-place update of `rc` needs attention: one reason per disruptive attribute it changes,
+ * and a move to another parameter group when nothing in the change restarts the instance (RDS
+ * applies the new group's static parameters only at a reboot:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.Associating.html).
+ */
 export function attentionReasons(rc: ResourceChangeJson): string[] {
   if (rc.type !== 'aws_db_instance' || actionKind(rc.change.actions) !== 'update') return [];
   const before = (rc.change.before ?? {}) as Record<string, unknown>;
   const after = (rc.change.after ?? {}) as Record<string, unknown>;
   const unknown = (rc.change.after_unknown ?? {}) as Record<string, unknown>;
   const reasons: string[] = [];
+  const changes = (attribute: string) => unknown[attribute] === true || JSON.stringify(before[attribute]) !== JSON.stringify(after[attribute]);
   for (const [attribute, why] of Object.entries(DB_INSTANCE_DISRUPTIVE_ATTRIBUTES)) {
-    if (unknown[attribute] === true || JSON.stringify(before[attribute]) === JSON.stringify(after[attribute])) continue;
+    if (unknown[attribute] === true || !changes(attribute)) continue;
     const from = JSON.stringify(before[attribute]);
     const to = JSON.stringify(after[attribute]);
     if (attribute === 'engine_version' && typeof before[attribute] === 'string' && typeof after[attribute] === 'string') {
@@ -275,6 +373,13 @@ export function attentionReasons(rc: ResourceChangeJson): string[] {
       }
     }
     reasons.push(`${attribute} ${from} -> ${to}: ${why}`);
+  }
+  if (changes('parameter_group_name') && !DB_INSTANCE_RESTARTING_ATTRIBUTES.some(changes)) {
+    const to = unknown.parameter_group_name === true ? '(known after apply)' : JSON.stringify(after.parameter_group_name);
+    reasons.push(
+      `parameter_group_name ${JSON.stringify(before.parameter_group_name)} -> ${to}: RDS applies the new group's static parameters ` +
+        `only at the next reboot, which nothing in this plan does; after the apply: \`${rebootCommand(instanceIdentifier(before, rc.address))}\``,
+    );
   }
   return reasons;
 }
@@ -315,26 +420,258 @@ export function protectedReferrers(plan: PlanJson, protectedTypes: ReadonlySet<s
   return referrers;
 }
 
+/** A resource instance's address without its `count` or `for_each` key: `aws_x.y["a"]` gives `aws_x.y`. */
+function resourceAddress(address: string): string {
+  return address.replace(/\[[^\]]*\]$/, '');
+}
+
 /**
- * Classifies every managed resource change of `plan` and finds the blocking ones: deletions and
- * replacements of protected types, and deletions or delete-then-create replacements of a resource
- * a protected resource references (AWS refuses to delete a security group, DB subnet group,
- * parameter group or key in use, so such a plan fails half-applied). A create-then-delete
- * replacement (`create_before_destroy`) of a referenced resource moves the referrer first: it
- * needs attention, not a block. In-place database changes that restart or fail over need attention.
+ * For each resource address of the plan's prior state, the protected resources that depended on it
+ * when they were last applied (the state's `depends_on`). A resource that a `removed` block takes
+ * out of the configuration is no longer referenced there; the state still says who used it.
+ */
+export function protectedDependents(plan: PlanJson, protectedTypes: ReadonlySet<string>): Map<string, string[]> {
+  const dependents = new Map<string, string[]>();
+  for (const resource of plan.prior_state?.values?.root_module?.resources ?? []) {
+    if (!protectedTypes.has(resource.type) || (resource.mode ?? 'managed') !== 'managed') continue;
+    for (const dependency of resource.depends_on ?? []) {
+      const list = dependents.get(dependency) ?? [];
+      if (!list.includes(resource.address)) list.push(resource.address);
+      dependents.set(dependency, list);
+    }
+  }
+  return dependents;
+}
+
+/** The import id of a change's `importing`, or undefined when the change imports nothing. */
+function importIdOf(importing: ResourceChangeJson['change']['importing']): string | undefined {
+  if (importing === undefined || importing === null) return undefined;
+  if (typeof importing.id === 'string') return importing.id;
+  if (importing.identity !== undefined) return JSON.stringify(importing.identity);
+  return '(known after apply)';
+}
+
+/**
+ * Why an import or a forget needs attention: the resource is of a protected type, or protected
+ * resources reference it (`referencedBy`: in the configuration, or in the prior state for a forget).
+ */
+function stateOperationReasons(rc: ResourceChangeJson, kind: ActionKind, importId: string | undefined, protectedType: boolean, referencedBy: readonly string[]): string[] {
+  const reasons: string[] = [];
+  const users = referencedBy.map((a) => `\`${a}\``).join(', ');
+  if (importId !== undefined) {
+    if (protectedType) {
+      reasons.push(
+        `imports an existing ${rc.type} (import id \`${importId}\`), a protected type: check that the id names the intended one and that no other ` +
+          "state still manages it (both would change it, and either one's destroy deletes it)",
+      );
+    } else if (referencedBy.length > 0) {
+      reasons.push(
+        `imports the ${rc.type} that ${users} references (import id \`${importId}\`): check that the id names the one it uses today, ` +
+          'or the apply moves it onto the imported one',
+      );
+    }
+  }
+  if (kind === 'forget') {
+    if (protectedType) {
+      reasons.push(
+        `forgets the ${rc.type}, a protected type: Terraform stops managing it but does not destroy it, so it keeps its data and its cost; ` +
+          'import it into the state that takes it over, or delete it on purpose',
+      );
+    } else if (referencedBy.length > 0) {
+      reasons.push(
+        `forgets the ${rc.type} that ${users} depended on when last applied: they keep using it, but no plan of this stack shows ` +
+          'changes to it any more; import it into the state that takes it over',
+      );
+    }
+  }
+  return reasons;
+}
+
+/** A parameter of an `aws_db_parameter_group`'s `parameter` set, as the plan shows it. */
+interface DbParameter {
+  readonly name: string;
+  readonly value: string;
+  readonly apply_method?: string;
+}
+
+/** The `parameter` set of a parameter group's plan values, by name; undefined when unknown. */
+function parametersOf(values: unknown): Map<string, DbParameter> | undefined {
+  const list = (values as Record<string, unknown> | null | undefined)?.parameter;
+  if (!Array.isArray(list)) return undefined;
+  return new Map((list as DbParameter[]).filter((p) => typeof p?.name === 'string').map((p) => [p.name, p]));
+}
+
+/** An existing DB instance that keeps running with its parameter group's old static values until it reboots. */
+export interface RebootingInstance {
+  /** Its resource address. */
+  readonly address: string;
+  /** Its RDS identifier, or `<identifier of ADDRESS>` when the plan does not show it. */
+  readonly identifier: string;
+}
+
+/**
+ * One in-place change of an `aws_db_parameter_group` parameter applied with `pending-reboot`
+ * (a static parameter such as `max_connections`), in a group that DB instances use: they run with
+ * the old value until they reboot, and nothing in a plan reboots them.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.Modifying.html
+ */
+export interface PendingRebootChange {
+  /** The parameter group's address. */
+  readonly parameterGroup: string;
+  /** The parameter's name, such as `max_connections`. */
+  readonly parameter: string;
+  /** The value the instances run with until they reboot; undefined when the group left it at the engine default. */
+  readonly before?: string;
+  /** The value they get at their reboot; undefined when the change resets it to the engine default. */
+  readonly after?: string;
+  /** The existing instances that use the group and are neither created nor replaced by the plan. */
+  readonly instances: readonly RebootingInstance[];
+}
+
+/**
+ * The existing DB instances that use the parameter group of `group`: in the configuration (their
+ * `parameter_group_name` refers to it) or in the prior state (the group's name), leaving out those
+ * the plan creates, replaces or deletes (a new instance starts with the group's values).
+ */
+function instancesUsing(plan: PlanJson, group: ResourceChangeJson): RebootingInstance[] {
+  const groupName = (group.change.before as Record<string, unknown> | null | undefined)?.name;
+  const base = resourceAddress(group.address);
+  const fromConfiguration = (plan.configuration?.root_module?.resources ?? [])
+    .filter((r) => r.type === 'aws_db_instance' && (r.mode ?? 'managed') === 'managed')
+    .filter((r) => referencesIn(r.expressions?.parameter_group_name).some((ref) => ref === base || ref.startsWith(`${base}.`)))
+    .map((r) => r.address);
+  const found: RebootingInstance[] = [];
+  for (const rc of plan.resource_changes) {
+    if (rc.mode !== 'managed' || rc.type !== 'aws_db_instance') continue;
+    const before = rc.change.before as Record<string, unknown> | null | undefined;
+    const kind = actionKind(rc.change.actions);
+    if (before === null || before === undefined || (kind !== 'update' && kind !== 'no-op')) continue;
+    const usesGroup = fromConfiguration.includes(resourceAddress(rc.address)) || (typeof groupName === 'string' && before.parameter_group_name === groupName);
+    if (usesGroup) found.push({ address: rc.address, identifier: instanceIdentifier(before, rc.address) });
+  }
+  return found;
+}
+
+/**
+ * Every in-place change of a `pending-reboot` parameter in a parameter group that an existing
+ * `aws_db_instance` uses: a new or changed value, or a parameter removed from the group (reset to
+ * the engine default at the reboot).
+ */
+export function pendingRebootChanges(plan: PlanJson): PendingRebootChange[] {
+  const found: PendingRebootChange[] = [];
+  for (const rc of plan.resource_changes) {
+    if (rc.mode !== 'managed' || rc.type !== 'aws_db_parameter_group' || actionKind(rc.change.actions) !== 'update') continue;
+    if ((rc.change.after_unknown as Record<string, unknown> | undefined)?.parameter === true) continue;
+    const before = parametersOf(rc.change.before) ?? new Map<string, DbParameter>();
+    const after = parametersOf(rc.change.after) ?? new Map<string, DbParameter>();
+    const changed: { parameter: string; before?: string; after?: string }[] = [];
+    for (const [name, p] of after) {
+      if (p.apply_method === 'pending-reboot' && before.get(name)?.value !== p.value) changed.push({ parameter: name, before: before.get(name)?.value, after: p.value });
+    }
+    for (const [name, p] of before) {
+      if (p.apply_method === 'pending-reboot' && !after.has(name)) changed.push({ parameter: name, before: p.value });
+    }
+    if (changed.length === 0) continue;
+    const instances = instancesUsing(plan, rc);
+    if (instances.length === 0) continue;
+    for (const c of changed) {
+      found.push({ parameterGroup: rc.address, ...c, instances });
+    }
+  }
+  return found;
+}
+
+/** Why a reviewer must see a pending-reboot change: what the instances keep running with, and the reboot each needs. */
+function pendingRebootReason(change: PendingRebootChange): string {
+  const from = change.before ?? 'the engine default';
+  const to = change.after ?? 'the engine default';
+  const instances = change.instances.map((i) => `\`${i.address}\``).join(', ');
+  const reboots = change.instances.map((i) => `\`${rebootCommand(i.identifier)}\``).join(', then ');
+  return (
+    `${change.parameter} ${from} -> ${to} waits for a reboot (apply_method pending-reboot): ${instances} keep${change.instances.length === 1 ? 's' : ''} ` +
+    `running with ${from} until then, and nothing in this plan reboots; after the apply, in a quiet moment (a reboot is a short outage): ${reboots}`
+  );
+}
+
+/** The `reserved_concurrent_executions` of a Lambda's plan values, or undefined when unset or unknown. */
+function reservedConcurrency(values: unknown): number | undefined {
+  const value = (values as Record<string, unknown> | null | undefined)?.reserved_concurrent_executions;
+  return typeof value === 'number' ? value : undefined;
+}
+
+/**
+ * The Lambda changes a plan must not make, with the reason: raising reserved concurrency beyond
+ * what the database serves while a `max_connections` change waits for its reboot. Each warm
+ * container holds one connection, and the instance keeps its old `max_connections` until it
+ * reboots, so the new concurrency would have only the old budget
+ * (`maxLambdaConnections` in config/derived.ts). "Raising" covers a new function too, and a
+ * reserved concurrency of -1 (unreserved) before counts as no raise.
+ */
+export function concurrencyRefusals(plan: PlanJson, reboots: readonly PendingRebootChange[]): Map<string, string> {
+  const refusals = new Map<string, string>();
+  const maxConnections = reboots.filter((r) => r.parameter === 'max_connections');
+  if (maxConnections.length === 0) return refusals;
+  const running = maxConnections.map((r) => (r.before === undefined ? Number.NaN : Number(r.before)));
+  const known = running.every((n) => Number.isInteger(n) && n > 0);
+  const runningMax = known ? Math.min(...running) : undefined;
+  const budget = runningMax === undefined ? undefined : maxLambdaConnections(runningMax);
+  const instances = [...new Set(maxConnections.flatMap((r) => r.instances.map((i) => i.address)))].map((a) => `\`${a}\``).join(', ');
+  const reboot = [...new Set(maxConnections.flatMap((r) => r.instances.map((i) => rebootCommand(i.identifier))))].map((c) => `\`${c}\``).join(', ');
+  const pending = [...new Set(maxConnections.map((r) => r.after ?? 'the engine default'))].join(', ');
+  for (const rc of plan.resource_changes) {
+    if (rc.mode !== 'managed' || rc.type !== 'aws_lambda_function') continue;
+    const kind = actionKind(rc.change.actions);
+    if (kind !== 'create' && kind !== 'update' && kind !== 'replace') continue;
+    const after = reservedConcurrency(rc.change.after);
+    const before = reservedConcurrency(rc.change.before);
+    if (after === undefined || after < 0) continue;
+    const raises = before === undefined ? true : before >= 0 && after > before;
+    if (!raises || (budget !== undefined && after <= budget)) continue;
+    const runs =
+      runningMax === undefined
+        ? 'runs with a max_connections this plan does not show (the engine default)'
+        : `runs with max_connections ${runningMax} (${budget} for Lambda containers, one connection each, after the ${RESERVED_DB_CONNECTIONS} kept for RDS and operators)`;
+    refusals.set(
+      rc.address,
+      `reserved concurrency ${before ?? 'unset'} -> ${after} is more than the database serves until it reboots: ${instances} ${runs} ` +
+        `while this plan's max_connections ${pending} waits for the reboot. Apply it in two reviewed steps: first the max_connections change alone, ` +
+        `then reboot (${reboot}) and check \`SHOW max_connections\`; then the concurrency, in a plan of its own ` +
+        '(docs/day-2.md, "Raising max_connections and the reserved concurrency")',
+    );
+  }
+  return refusals;
+}
+
+/**
+ * Classifies every managed resource change of `plan` that changes, imports or moves something and
+ * finds the blocking ones: deletions and replacements of protected types, deletions or
+ * delete-then-create replacements of a resource a protected resource references (AWS refuses to
+ * delete a security group, DB subnet group, parameter group or key in use, so such a plan fails
+ * half-applied), and reserved concurrency raised beyond the `max_connections` the database runs
+ * with until a pending reboot ({@link concurrencyRefusals}; no `--allow` lifts it). A
+ * create-then-delete replacement (`create_before_destroy`) of a referenced resource moves the
+ * referrer first: it needs attention, not a block. Needing attention too: in-place database
+ * changes that restart or fail over, pending-reboot parameter changes of a group an instance uses,
+ * and imports and forgets of protected types or of what protected resources reference.
  */
 export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanReview {
   const protectedTypes = new Set(options.protectedTypes ?? DEFAULT_PROTECTED_TYPES);
   const allow = new Set(options.allow ?? []);
   const referrers = protectedReferrers(plan, protectedTypes);
+  const dependents = protectedDependents(plan, protectedTypes);
+  const reboots = pendingRebootChanges(plan);
+  const refusals = concurrencyRefusals(plan, reboots);
   const changes: SummarizedChange[] = [];
   for (const rc of plan.resource_changes) {
     if (rc.mode !== 'managed') continue;
     const kind = actionKind(rc.change.actions);
     if (kind === undefined) continue;
+    const importId = importIdOf(rc.change.importing);
+    const movedFrom = rc.previous_address;
+    if (kind === 'no-op' && importId === undefined && movedFrom === undefined) continue;
     const removes = kind === 'delete' || kind === 'replace';
     const attention = attentionReasons(rc);
-    const referencedBy = referrers.get(rc.address) ?? [];
+    const referencedBy = referrers.get(resourceAddress(rc.address)) ?? [];
     let protectedBecause: string | undefined;
     if (removes && !protectedTypes.has(rc.type) && referencedBy.length > 0) {
       if (rc.change.actions.join(',') === 'create,delete') {
@@ -343,35 +680,64 @@ export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanRev
         protectedBecause = `referenced by ${referencedBy.join(', ')}, which still uses it when it is deleted`;
       }
     }
+    const usedBy = [...new Set([...referencedBy, ...(dependents.get(resourceAddress(rc.address)) ?? [])])];
+    attention.push(...stateOperationReasons(rc, kind, importId, protectedTypes.has(rc.type), usedBy));
+    attention.push(...reboots.filter((r) => r.parameterGroup === rc.address).map(pendingRebootReason));
     const risky = removes && (protectedTypes.has(rc.type) || protectedBecause !== undefined);
+    const refusedBecause = refusals.get(rc.address);
     changes.push({
       address: rc.address,
       type: rc.type,
       kind,
+      ...(importId === undefined ? {} : { importId }),
+      ...(movedFrom === undefined ? {} : { movedFrom }),
       forcedBy: (rc.change.replace_paths ?? []).map(formatAttributePath),
-      // "cannot update" only restates that the attributes in replace_paths force a replacement.
-      ...(rc.action_reason === undefined || rc.action_reason === 'replace_because_cannot_update' ? {} : { reason: rc.action_reason }),
+      ...(rc.action_reason === undefined || RESTATED_REASONS[kind]?.includes(rc.action_reason) ? {} : { reason: rc.action_reason }),
       protected: risky,
       allowed: risky && allow.has(rc.address),
       ...(protectedBecause === undefined ? {} : { protectedBecause }),
+      ...(refusedBecause === undefined ? {} : { refusedBecause }),
       attention,
     });
   }
-  const order = (c: SummarizedChange) => ACTION_KINDS.indexOf(c.kind);
+  const order = (c: SummarizedChange) => SECTIONS.findIndex((s) => inSection(c, s));
   changes.sort((a, b) => order(a) - order(b) || a.address.localeCompare(b.address));
   return {
     changes,
-    blocking: changes.filter((c) => c.protected && !c.allowed),
+    blocking: changes.filter((c) => (c.protected && !c.allowed) || c.refusedBecause !== undefined),
     attention: changes.filter((c) => c.attention.length > 0),
   };
 }
 
-const HEADINGS: Record<ActionKind, string> = {
+/**
+ * Terraform's action reasons, per action, that only restate what the summary shows: on a replace,
+ * "cannot update" says that the attributes in `replace_paths` force it; on a forget, "no resource
+ * config" says that a `removed` block took the resource out of the configuration. On a delete
+ * the same reason says why the resource goes, so it stays there.
+ */
+const RESTATED_REASONS: Partial<Record<ActionKind, readonly string[]>> = {
+  replace: ['replace_because_cannot_update'],
+  forget: ['delete_because_no_resource_config'],
+};
+
+const HEADINGS: Record<Section, string> = {
   replace: 'Replace',
   delete: 'Delete',
+  forget: 'Forget (removed from state, not destroyed)',
+  import: 'Import (existing object into the state)',
+  move: 'Move (new address in the state)',
   update: 'Update in place',
   create: 'Create',
-  forget: 'Forget (removed from state, not destroyed)',
+};
+
+/** How an entry of the Import or Move section says what else the plan does to the resource. */
+const THEN: Record<ActionKind, string> = {
+  replace: 'then replaced',
+  delete: 'then deleted',
+  forget: 'then forgotten',
+  update: 'then updated in place',
+  create: 'then created',
+  'no-op': 'no other change',
 };
 
 /** The HTML comment that marks a stack's pull request comment, so CI updates it instead of adding one. */
@@ -379,56 +745,82 @@ export function commentMarker(stack: string): string {
   return `<!-- plan-review:${stack} -->`;
 }
 
-/** Renders the review as Markdown: counts, blocking changes, then each action kind, risky ones first. */
+/** The notes of one entry of `section`: why it is forced, protected, refused or needs attention. */
+function entryNotes(c: SummarizedChange, section: Section): string[] {
+  const notes: string[] = [];
+  if (section === 'import' || section === 'move') notes.push(THEN[c.kind]);
+  else {
+    if (c.importId !== undefined) notes.push(`imported from \`${c.importId}\``);
+    if (c.movedFrom !== undefined) notes.push(`moved from \`${c.movedFrom}\``);
+  }
+  if (c.forcedBy.length > 0) notes.push(`forced by ${c.forcedBy.map((p) => `\`${p}\``).join(', ')}`);
+  if (c.reason !== undefined) notes.push(`reason: \`${c.reason}\``);
+  if (c.protectedBecause !== undefined) notes.push(c.protectedBecause);
+  if (c.protected) notes.push(c.allowed ? 'protected, **allowed**' : '**protected: blocked**');
+  if (c.refusedBecause !== undefined) notes.push('**blocked: concurrency beyond the running max_connections**');
+  if (c.attention.length > 0) notes.push('**needs attention**');
+  return notes;
+}
+
+/** Renders the review as Markdown: counts, blocking changes, attention, then each section, risky ones first. */
 export function renderMarkdown(review: PlanReview, stack?: string): string {
   const lines: string[] = [];
   if (stack !== undefined) lines.push(commentMarker(stack));
   lines.push(`### Terraform plan${stack === undefined ? '' : ` for \`${stack}\``}`, '');
-  const count = (kind: ActionKind) => review.changes.filter((c) => c.kind === kind).length;
   if (review.changes.length === 0) {
     lines.push('No changes. The infrastructure matches the configuration.');
     return `${lines.join('\n')}\n`;
   }
-  lines.push(ACTION_KINDS.filter((k) => count(k) > 0).map((k) => `**${count(k)} to ${k}**`).join(', '), '');
-  if (review.blocking.length > 0) {
+  lines.push(sectionCounts(review).map(([s, n]) => `**${n} to ${s}**`).join(', '), '');
+  const protectedBlocks = review.blocking.filter((c) => c.protected && !c.allowed);
+  if (protectedBlocks.length > 0) {
     lines.push(
       `> [!CAUTION]`,
-      `> **Blocked:** this plan deletes or replaces ${review.blocking.length} protected resource(s): ` +
-        review.blocking.map((c) => `\`${c.address}\``).join(', ') +
+      `> **Blocked:** this plan deletes or replaces ${protectedBlocks.length} protected resource(s): ` +
+        protectedBlocks.map((c) => `\`${c.address}\``).join(', ') +
         '. If that is intended, allow each address explicitly (`--allow <address>`, see docs/team-setup.md#4-review-and-apply).',
       '',
     );
   }
+  const refused = review.blocking.filter((c) => c.refusedBecause !== undefined);
+  if (refused.length > 0) {
+    lines.push(`> [!CAUTION]`, `> **Blocked:** this plan raises reserved concurrency beyond the connections the database runs with until it reboots (no \`--allow\` lifts this):`);
+    for (const c of refused) lines.push(`> - \`${c.address}\`: ${c.refusedBecause}`);
+    lines.push('');
+  }
   if (review.attention.length > 0) {
-    lines.push(`> [!WARNING]`, `> **Needs attention** (does not block): ${review.attention.length} change(s) restart, fail over or upgrade something.`);
+    lines.push(
+      `> [!WARNING]`,
+      `> **Needs attention** (does not block): ${review.attention.length} change(s) restart, fail over, upgrade, wait for a reboot, import or forget something.`,
+    );
     for (const c of review.attention) for (const reason of c.attention) lines.push(`> - \`${c.address}\`: ${reason}`);
     lines.push('');
   }
-  for (const kind of ACTION_KINDS) {
-    const changes = review.changes.filter((c) => c.kind === kind);
+  for (const section of SECTIONS) {
+    const changes = review.changes.filter((c) => inSection(c, section));
     if (changes.length === 0) continue;
-    lines.push(`#### ${HEADINGS[kind]} (${changes.length})`, '');
+    lines.push(`#### ${HEADINGS[section]} (${changes.length})`, '');
     for (const c of changes) {
-      const notes: string[] = [];
-      if (c.forcedBy.length > 0) notes.push(`forced by ${c.forcedBy.map((p) => `\`${p}\``).join(', ')}`);
-      if (c.reason !== undefined) notes.push(`reason: \`${c.reason}\``);
-      if (c.protectedBecause !== undefined) notes.push(c.protectedBecause);
-      if (c.protected) notes.push(c.allowed ? 'protected, **allowed**' : '**protected: blocked**');
-      if (c.attention.length > 0) notes.push('**needs attention**');
-      lines.push(`- \`${c.address}\`${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
+      const notes = entryNotes(c, section);
+      const entry =
+        section === 'import' ? `\`${c.address}\` from import id \`${c.importId}\`` : section === 'move' ? `\`${c.movedFrom}\` → \`${c.address}\`` : `\`${c.address}\``;
+      lines.push(`- ${entry}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
     }
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** The parts of a plan that must be equal for a fresh plan to be the reviewed one. */
+/** The parts of a plan that must be equal for a fresh plan to be the reviewed one: every change, import, move and forget, and the output changes. */
 function comparable(plan: PlanJson): Map<string, string> {
   const result = new Map<string, string>();
   for (const rc of plan.resource_changes) {
-    if (actionKind(rc.change.actions) === undefined) continue;
+    const kind = actionKind(rc.change.actions);
+    const importing = rc.change.importing ?? null;
+    const previous_address = rc.previous_address ?? null;
+    if (kind === undefined || (kind === 'no-op' && importing === null && previous_address === null)) continue;
     const { actions, after, after_unknown, replace_paths } = rc.change;
-    result.set(`resource ${rc.address}`, JSON.stringify({ actions, after, after_unknown, replace_paths: replace_paths ?? [] }));
+    result.set(`resource ${rc.address}`, JSON.stringify({ actions, after, after_unknown, replace_paths: replace_paths ?? [], importing, previous_address }));
   }
   for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
     if (oc.actions.join(',') === 'no-op') continue;
@@ -553,10 +945,16 @@ function run(argv: readonly string[], io: Io): number {
   const markdown = renderMarkdown(review, stack);
   io.stdout(markdown);
   if (output !== undefined) writeFileSync(output, markdown);
-  if (review.blocking.length > 0) {
-    io.stderr(`plan-review: blocked: deletes or replaces protected ${review.blocking.map((c) => c.address).join(', ')}\n`);
-    return EXIT_CODES.blocked;
+  const protectedBlocks = review.blocking.filter((c) => c.protected && !c.allowed);
+  if (protectedBlocks.length > 0) io.stderr(`plan-review: blocked: deletes or replaces protected ${protectedBlocks.map((c) => c.address).join(', ')}\n`);
+  const refused = review.blocking.filter((c) => c.refusedBecause !== undefined);
+  if (refused.length > 0) {
+    io.stderr(
+      `plan-review: blocked: raises the reserved concurrency of ${refused.map((c) => c.address).join(', ')} beyond the max_connections ` +
+        'the database runs with until it reboots; apply the max_connections change and reboot first, then the concurrency\n',
+    );
   }
+  if (review.blocking.length > 0) return EXIT_CODES.blocked;
   return EXIT_CODES.ok;
 }
 

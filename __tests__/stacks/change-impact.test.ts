@@ -18,18 +18,20 @@ import { dev, prod } from '../support/environments';
 import { validateEnvironmentConfig } from '../../config/schema';
 import type { EnvironmentConfig } from '../../config/types';
 import { UserError } from '../../config/errors';
-import { DATABASE_SECURITY_GROUP_DESCRIPTION } from '../../stacks/constructs/database';
-import { EXIT_CODES, main as planReview, renderMarkdown, reviewPlan } from '../../tools/plan-review';
-import { changesOf, OfflinePlanError, OfflinePlanner, PROVIDER_MISSING, PROVIDER_SOURCE, type FullPlan } from '../support/offline-terraform';
-import { describeIfAvailable } from '../support/requirements';
+import { maxLambdaConnections } from '../../config/derived';
+import { Database, DATABASE_SECURITY_GROUP_DESCRIPTION } from '../../stacks/constructs/database';
+import { EXIT_CODES, main as planReview, rebootCommand, renderMarkdown, reviewPlan } from '../../tools/plan-review';
+import { changesOf, describeWithProvider, OfflinePlanError, OfflinePlanner, PROVIDER_SOURCE, type FullPlan } from '../support/offline-terraform';
 import { scratchDir } from '../support/scratch';
 import { synthStack, withField } from '../support/synth';
 
 const SLOW = 600_000;
-const describeWithProvider = (name: string, body: () => void): void => describeIfAvailable(name, PROVIDER_MISSING, body);
 
 const docOf = (config: EnvironmentConfig): Record<string, any> => JSON.parse(synthStack(config).json);
 const changed = (field: string, value: unknown): EnvironmentConfig => withField(dev, field, value) as EnvironmentConfig;
+/** prod with each of `fields` (dotted paths) set, validated as a deploy would validate it. */
+const prodWith = (fields: Record<string, unknown>): EnvironmentConfig =>
+  validateEnvironmentConfig(Object.entries(fields).reduce<unknown>((config, [field, value]) => withField(config, field, value), prod));
 
 /** The address of the one resource of `type` in `doc` (whose name matches `name` when given). */
 function addressOf(doc: Record<string, any>, type: string, name?: RegExp): string {
@@ -99,6 +101,8 @@ async function planAll() {
     replaceSecurityGroup: { doc: devDoc, priorState: applied, planArgs: [`-replace=${dbSecurityGroup}`] },
     deployedBefore: { doc: devDoc, priorState: baselines.deployedBefore.state },
     prod: { doc: prodDoc, priorState: baselines.prod.state },
+    prodConnections: { doc: docOf(prodWith({ 'database.maxConnections': 440, 'lambda.reservedConcurrentExecutions': 420 })), priorState: baselines.prod.state },
+    prodConnectionsStep1: { doc: docOf(prodWith({ 'database.maxConnections': 440 })), priorState: baselines.prod.state },
   });
   return { baselines, plans, passwordSwitch: passwordSwitchPlan };
 }
@@ -237,6 +241,39 @@ describeWithProvider('change impact on prod: the final snapshot name', () => {
     // Planned against that state, in the batch of scenarios.
     const { plan } = await scenario('prod');
     expect(changesOf(plan)).toEqual([]);
+  }, SLOW);
+});
+
+describeWithProvider('change impact on prod: max_connections and the reserved concurrency', () => {
+  const prodGroup = addressOf(prodDoc, 'aws_db_parameter_group');
+  const prodFunction = addressOf(prodDoc, 'aws_lambda_function');
+  const reboot = rebootCommand(Database.identifier(prod.namePrefix));
+  beforeAll(() => {
+    plansOfFile();
+  });
+
+  it('refuses raising the reserved concurrency beyond the max_connections the instance runs with until the reboot that the parameter change waits for', async () => {
+    // Validation passes it: 420 is within the new budget of 440 less the connections kept free.
+    const { plan } = await scenario('prodConnections');
+    expect(change(plan, prodGroup).after.parameter).toContainEqual({ name: 'max_connections', value: '440', apply_method: 'pending-reboot' });
+    expect(change(plan, prodFunction).after.reserved_concurrent_executions).toBe(420);
+    const review = reviewPlan(plan);
+    expect(review.blocking.map((c) => c.address)).toEqual([prodFunction]);
+    const running = prod.database.maxConnections;
+    expect(review.blocking[0].refusedBecause).toMatch(
+      new RegExp(`^reserved concurrency ${prod.lambda.reservedConcurrentExecutions} -> 420 is more than the database serves until it reboots: .* runs with max_connections ${running} \\(${maxLambdaConnections(running)} for Lambda containers`),
+    );
+    expect(review.attention.find((c) => c.address === prodGroup)?.attention).toEqual([expect.stringContaining(`max_connections ${running} -> 440 waits for a reboot (apply_method pending-reboot)`)]);
+    expect(renderMarkdown(review, 'prod')).toContain(`\`${reboot}\``);
+  }, SLOW);
+
+  it('passes the first of the two steps, the max_connections change alone, naming the reboot it needs', async () => {
+    const { plan } = await scenario('prodConnectionsStep1');
+    const review = reviewPlan(plan);
+    expect(review.blocking).toEqual([]);
+    expect(review.attention.find((c) => c.address === prodGroup)?.attention).toEqual([
+      expect.stringMatching(new RegExp(`^max_connections ${prod.database.maxConnections} -> 440 waits for a reboot.*\`${reboot}\`$`)),
+    ]);
   }, SLOW);
 });
 

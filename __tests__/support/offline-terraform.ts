@@ -16,6 +16,7 @@ import { parsePlan, type PlanJson } from '../../tools/plan-review';
 import { startStsStandIn, type StsStandIn } from '../../tools/sts-stand-in';
 import { batchedRoot, combinedState, moduleArgs, splitBatchPlan } from './batched-plan';
 import { priorStateFromPlan, resourceSchemas, type BaselinePlan, type ResourceSchema } from './prior-state';
+import { describeIfAvailable } from './requirements';
 import { scratchDir } from './scratch';
 
 /** The provider the tests plan with, or undefined, found once per test file. */
@@ -28,6 +29,15 @@ export const PROVIDER_SOURCE: ProviderSource | undefined = findProviderSource();
 export const PROVIDER_MISSING: string | undefined = PROVIDER_SOURCE
   ? undefined
   : 'the hashicorp/aws provider: no filesystem mirror of registry.terraform.io/hashicorp/aws was found (TF_CLI_CONFIG_FILE, ~/.terraformrc, ~/.terraform.d/plugins, /usr/share/terraform/plugins) and the Terraform registry cannot be reached';
+
+/**
+ * `describe` for tests that plan with the provider: the block when {@link PROVIDER_SOURCE} was
+ * found; without it, a failing test under `CI=true` and a skipped block with a notice elsewhere
+ * (./requirements.ts).
+ */
+export function describeWithProvider(name: string, body: () => void): void {
+  describeIfAvailable(name, PROVIDER_MISSING, body);
+}
 
 /** A plan with the parts tests read: planned values, prior state, configuration. */
 export type FullPlan = PlanJson & BaselinePlan;
