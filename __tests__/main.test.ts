@@ -55,6 +55,36 @@ describe('main', () => {
     expect(existsSync(path.join(outdir, 'stacks'))).toBe(false);
   });
 
+  it('says once per synth which stacks are not pinned to an account, and which carry an example account id', () => {
+    const notices: string[] = [];
+    buildApp({ outdir, env: {}, environments: [dev, prod], notice: (line) => notices.push(line) });
+    expect(notices).toEqual([
+      expect.stringMatching(/^dev: not pinned to an AWS account; .*Set "account" in config\/environments\.ts/),
+      expect.stringMatching(/^prod: account 111122223333 is an example id from AWS's documentation; replace it/),
+    ]);
+    const pinned = { ...prod, account: '444455556666', deployRoleArn: 'arn:aws:iam::444455556666:role/deploy' };
+    const quiet: string[] = [];
+    const app = buildApp({ outdir, env: {}, environments: [pinned], notice: (line) => quiet.push(line) });
+    expect(quiet).toEqual([]);
+    const stack = app.node.children.find((c) => c.node.id === 'prod') as unknown as { toTerraform(): { provider: { aws: Array<Record<string, unknown>> } } };
+    expect(stack.toTerraform().provider.aws[0]).toMatchObject({
+      allowed_account_ids: ['444455556666'],
+      assume_role: [{ role_arn: 'arn:aws:iam::444455556666:role/deploy', session_name: 'prod-terraform' }],
+    });
+  });
+
+  it.each([
+    ['database.multiAz', false, 'WB-RDS-MULTI-AZ'],
+    ['database.deletionProtection', false, 'WB-RDS-DELETION-PROTECTION'],
+    ['database.skipFinalSnapshot', true, 'WB-RDS-FINAL-SNAPSHOT'],
+  ])('fails the synth of a production-profile environment with %s = %s and no waiver, exit 1, naming %s', (field, value, ruleId) => {
+    const written: string[] = [];
+    const code = synthApp({ outdir, env: {}, environments: [withField(prod, field, value) as EnvironmentConfig], notice: () => undefined }, (t) => written.push(t));
+    expect(code).toBe(1);
+    expect(written.join('')).toMatch(new RegExp(`Policy check failed for stack "prod"[\\s\\S]*\\[${ruleId}\\]`));
+    expect(written.join('')).not.toMatch(/\n\s+at /);
+  });
+
   it('reports invalid stack props as a message with the fix, exit code 1 and no stack trace', () => {
     const written: string[] = [];
     const code = exitCodeOf(() => {

@@ -113,11 +113,11 @@ export function waiverRows(reports: StackReport[]): string[][] {
  * line per stack.
  * @returns the exit code: 0 when every stack is clean, 1 otherwise or for an unknown stack
  */
-export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, environments?: readonly EnvironmentConfig[]): number {
   let failed = false;
   const code = exitCodeOf(() => {
     const requested = argv.filter((a) => !a.startsWith('--'));
-    const all = policyReports(env);
+    const all = policyReports(env, environments);
     const unknown = requested.filter((name) => !all.some((r) => r.stack === name));
     if (unknown.length > 0) throw errors.unknownStacks('npm run policy', unknown, all.map((r) => r.stack));
     const reports = requested.length > 0 ? all.filter((r) => requested.includes(r.stack)) : all;

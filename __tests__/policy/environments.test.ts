@@ -1,7 +1,9 @@
 /**
- * Both shipped environments (and the state bucket stack) synthesize with zero unsuppressed findings,
- * and each environment's exceptions are pinned here: a new suppression is a visible change to this file.
+ * Every shipped stack synthesizes with zero unsuppressed findings, and the exceptions are pinned
+ * here: a new suppression is a visible change to this file.
  */
+import { environments } from '../../config/environments';
+import { WAIVER_REASON_PREFIX } from '../../stacks/constructs/policy-exceptions';
 import { policyReports, type StackReport } from '../../tools/policy';
 
 const pinned = (r: StackReport): string[] =>
@@ -18,13 +20,13 @@ describe('policy on the shipped environments', () => {
     return found;
   };
 
-  it.each(['dev', 'prod', 'state-bootstrap'])('%s has no unsuppressed finding and no bad suppression', (name) => {
+  it.each([...environments.map((e) => e.environment), 'state-bootstrap'])('%s has no unsuppressed finding and no bad suppression', (name) => {
     const { report } = byStack(name);
     expect(report.results.filter((r) => r.status === 'fail')).toEqual([]);
     expect(report.problems).toEqual([]);
   });
 
-  it('pins the exceptions of dev: the cost and teardown trade-offs of a workshop, plus the VPC access policy', () => {
+  it('pins the exceptions of dev (dev-specific): the cost and teardown trade-offs of a workshop, plus the VPC access policy', () => {
     expect(pinned(byStack('dev'))).toEqual([
       'WB-CLOUDWATCH-MONITORED @ dev/database/instance',
       'WB-CLOUDWATCH-MONITORED @ dev/function/function',
@@ -49,12 +51,18 @@ describe('policy on the shipped environments', () => {
     ]);
   });
 
-  it('pins the exceptions of prod: only the VPC access policy and enhanced monitoring', () => {
-    expect(pinned(byStack('prod'))).toEqual([
-      'WB-IAM-NO-WILDCARD-RESOURCE @ prod/function/policy-AWSLambdaVPCAccessExecutionRole [Policy::arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      'WB-RDS-ENHANCED-MONITORING @ prod/database/instance',
-    ]);
-  });
+  it.each(environments.filter((e) => e.profile === 'production').map((e) => [e.environment, e]))(
+    'pins the exceptions of the production-profile %s: only the VPC access policy, enhanced monitoring and its own waivers',
+    (name, config) => {
+      const waived = byStack(name).report.results.filter((r) => r.status === 'suppressed' && r.reason?.startsWith(WAIVER_REASON_PREFIX));
+      expect([...new Set(waived.map((r) => r.ruleId))].sort()).toEqual(config.waivers.map((w) => w.ruleId).sort());
+      const others = pinned({ ...byStack(name), report: { ...byStack(name).report, results: byStack(name).report.results.filter((r) => !waived.includes(r)) } });
+      expect(others).toEqual([
+        `WB-IAM-NO-WILDCARD-RESOURCE @ ${name}/function/policy-AWSLambdaVPCAccessExecutionRole [Policy::arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]`,
+        `WB-RDS-ENHANCED-MONITORING @ ${name}/database/instance`,
+      ]);
+    },
+  );
 
   it('pins the exceptions of the state bucket stack: none', () => {
     expect(pinned(byStack('state-bootstrap'))).toEqual([]);

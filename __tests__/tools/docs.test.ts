@@ -66,8 +66,12 @@ describe('npm run docs', () => {
     expect(lines).toEqual(['README.md: generated regions are out of date; run npm run docs']);
     expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toBe(before);
 
-    expect(main([], root, () => undefined)).toBe(0);
-    expect(main(['--check'], root, () => undefined)).toBe(0);
+    const rewritten: string[] = [];
+    expect(main([], root, (l) => rewritten.push(l))).toBe(0);
+    expect(rewritten).toEqual(['README.md: regenerated', expect.stringMatching(/^docs: \d+ Markdown files, every generated region current, every link, anchor and pointer resolving$/)]);
+    const checked: string[] = [];
+    expect(main(['--check'], root, (l) => checked.push(l))).toBe(0);
+    expect(checked).toEqual([expect.stringMatching(/^docs: \d+ Markdown files, every generated region current/)]);
     expect(staleFiles(root)).toEqual([]);
   });
 

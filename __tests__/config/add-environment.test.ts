@@ -1,0 +1,78 @@
+/**
+ * Adding an environment is one edit: a `staging` entry (production profile, eu-west-1, another
+ * account) added to config/environments.ts in a scratch copy of the project, and nothing else
+ * changed, is followed by synth, the policy gate, `npm run environments` (the CI workflows' stack
+ * list), the cost report and the generated docs.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { scratchDir } from '../support/scratch';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const STAGING_ACCOUNT = '444455556666';
+const STAGING = `  {\n    environment: 'staging',\n    profile: 'production',\n    region: 'eu-west-1',\n    account: '${STAGING_ACCOUNT}',\n  },\n`;
+
+/** A copy of the project's tracked files, sharing its node_modules, with `staging` added to the list. */
+function projectWithStaging(): string {
+  const root = scratchDir('staging-');
+  const files = spawnSync('git', ['ls-files', '-z'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+  for (const file of files) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    cpSync(path.join(PROJECT_ROOT, file), path.join(root, file));
+  }
+  symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+  const list = path.join(root, 'config', 'environments.ts');
+  const source = readFileSync(list, 'utf8');
+  const end = source.indexOf('];', source.indexOf('ENVIRONMENT_DEFINITIONS'));
+  writeFileSync(list, `${source.slice(0, end)}${STAGING}${source.slice(end)}`);
+  return root;
+}
+
+/** An npm script of the copy, run with node as npm would (`node --require tsx/cjs <file>`), without npm. */
+function runScript(root: string, script: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const command = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts[script] as string).split(' ');
+  expect(command[0]).toBe('node');
+  const clean = { ...process.env };
+  for (const name of Object.keys(clean)) if (name.startsWith('TF_STATE_')) delete clean[name];
+  const result = spawnSync(process.execPath, [...command.slice(1), ...args], { cwd: root, env: { ...clean, ...env }, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('adding a staging environment in eu-west-1, in another account, with one edit', () => {
+  let root: string;
+  beforeAll(() => {
+    root = projectWithStaging();
+  });
+
+  it('synthesizes its stack in its region, pinned to its account, through the policy gate', () => {
+    const synth = runScript(root, 'synth', [], { CDKTF_OUTDIR: path.join(root, 'cdktf.out') });
+    expect(synth.stderr).not.toContain('Policy check failed');
+    expect(synth.status).toBe(0);
+    const doc = JSON.parse(readFileSync(path.join(root, 'cdktf.out', 'stacks', 'staging', 'cdk.tf.json'), 'utf8'));
+    expect(doc.provider.aws[0]).toMatchObject({ region: 'eu-west-1', allowed_account_ids: [STAGING_ACCOUNT] });
+    const subnets = Object.values(doc.resource.aws_subnet as Record<string, { availability_zone: string }>).map((s) => s.availability_zone);
+    expect([...new Set(subnets)].sort()).toEqual(['eu-west-1a', 'eu-west-1b']);
+  });
+
+  it('passes npm run policy, which reports it like every other stack', () => {
+    const policy = runScript(root, 'policy', ['staging']);
+    expect(policy.stdout).toMatch(/^staging: \d+ pass, \d+ not applicable, 2 suppressed, 0 fail, 0 bad suppressions: clean$/m);
+    expect(policy.status).toBe(0);
+  });
+
+  it('is in the list CI takes its stacks from', () => {
+    const list = runScript(root, 'environments', ['--json']);
+    expect(list.status).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ environment: 'staging', profile: 'production', region: 'eu-west-1', account: STAGING_ACCOUNT })]),
+    );
+  });
+
+  it('gets its column in the generated configuration table', () => {
+    const docs = runScript(root, 'docs');
+    expect(docs.status).toBe(0);
+    expect(docs.stdout).toContain('docs/configuration.md: regenerated');
+    expect(readFileSync(path.join(root, 'docs', 'configuration.md'), 'utf8')).toMatch(/\| Field \| Type \| Unit \| Description \| `dev` \| `prod` \| `staging` \|/);
+  });
+});
