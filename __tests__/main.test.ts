@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
@@ -11,6 +11,18 @@ import { withField } from './support/synth';
 import { bundleEntry } from '../build/bundle-cache';
 
 const projectRoot = path.resolve(__dirname, '..');
+
+/** Every file under `dir`, by path relative to it, with its bytes. */
+function tree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const absolute = path.join(entry.parentPath, entry.name);
+      files.set(path.relative(dir, absolute), readFileSync(absolute));
+    }
+  }
+  return files;
+}
 
 describe('main', () => {
   let outdir: string;
@@ -83,6 +95,32 @@ describe('main', () => {
     expect(code).toBe(1);
     expect(written.join('')).toMatch(new RegExp(`Policy check failed for stack "prod"[\\s\\S]*\\[${ruleId}\\]`));
     expect(written.join('')).not.toMatch(/\n\s+at /);
+  });
+
+  it('leaves the output folder byte for byte as it was when a later stack fails the policy gate', () => {
+    expect(synthApp({ outdir, env: {}, environments: [dev, prod], notice: () => undefined }, () => undefined)).toBe(0);
+    const before = tree(outdir);
+    expect([...before.keys()]).toEqual(expect.arrayContaining([path.join('stacks', 'dev', 'cdk.tf.json'), path.join('stacks', 'prod', 'cdk.tf.json')]));
+
+    const failing = [withField(dev, 'lambda.memorySizeMiB', 512) as EnvironmentConfig, withField(prod, 'database.multiAz', false) as EnvironmentConfig];
+    expect(synthApp({ outdir, env: {}, environments: failing, notice: () => undefined }, () => undefined)).toBe(1);
+
+    const after = tree(outdir);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [file, bytes] of before) expect({ file, same: after.get(file)!.equals(bytes) }).toEqual({ file, same: true });
+  });
+
+  it("replaces a stack's assets, so no old asset folder is left, and keeps terraform's own files", () => {
+    const stackDir = path.join(outdir, 'stacks', 'dev');
+    mkdirSync(path.join(stackDir, 'assets', 'function_code_OLD'), { recursive: true });
+    mkdirSync(path.join(stackDir, '.terraform'), { recursive: true });
+    writeFileSync(path.join(stackDir, '.terraform', 'terraform.tfstate'), '{}');
+
+    expect(synthApp({ outdir, env: {}, environments: [dev], notice: () => undefined }, () => undefined)).toBe(0);
+
+    expect(existsSync(path.join(stackDir, 'assets', 'function_code_OLD'))).toBe(false);
+    expect(readdirSync(path.join(stackDir, 'assets')).length).toBeGreaterThan(0);
+    expect(readFileSync(path.join(stackDir, '.terraform', 'terraform.tfstate'), 'utf8')).toBe('{}');
   });
 
   it('reports invalid stack props as a message with the fix, exit code 1 and no stack trace', () => {

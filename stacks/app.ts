@@ -2,6 +2,9 @@
  * The app: the library that builds and synthesizes every stack. main.ts runs it; the tools
  * (`npm run policy`, `cost`, `validate`, `docs`) and the tests import it.
  */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { App } from 'cdktf';
 import { addPolicyChecks } from '../policy';
 import { EXAMPLE_ACCOUNT_IDS, validateEnvironmentConfigs } from '../config/schema';
@@ -94,15 +97,45 @@ export function accountNotices(configs: readonly EnvironmentConfig[]): string[] 
 }
 
 /**
- * Builds and synthesizes the app. A {@link UserError} (configuration, `TF_STATE_*` variables, stack
- * props, the policy gate) is printed as its message alone (what is wrong, each field with the value
- * received and what is allowed, and the fix), without a stack trace, and gives exit code 1. Any
- * other error is a bug and propagates with its trace.
+ * Builds and synthesizes the app, all or nothing: every stack is written to a scratch folder first,
+ * and only when all of them passed (validation, the policy gate) does the output folder receive
+ * them, so a failing synth leaves the output folder as it was. A {@link UserError} (configuration,
+ * `TF_STATE_*` variables, stack props, the policy gate) is printed as its message alone (what is
+ * wrong, each field with the value received and what is allowed, and the fix), without a stack
+ * trace, and gives exit code 1. Any other error is a bug and propagates with its trace.
  *
  * @returns the process exit code: 0, or 1 for a user error
  */
 export function synthApp(options: BuildAppOptions = {}, stderr: (text: string) => void = (t) => process.stderr.write(t)): number {
-  return exitCodeOf(() => buildApp(options).synth(), stderr);
+  const env = options.env ?? process.env;
+  const outdir = path.resolve(options.outdir ?? env.CDKTF_OUTDIR ?? 'cdktf.out');
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'workshop-backend-synth-'));
+  try {
+    return exitCodeOf(() => {
+      buildApp({ ...options, outdir: scratch }).synth();
+      publishSynth(scratch, outdir);
+    }, stderr);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Moves a complete synth from `from` into `outdir`: the manifest, and for each stack its
+ * `cdk.tf.json` and its `assets` (old asset folders removed, so none is orphaned). Everything else
+ * in a stack's folder, such as terraform's `.terraform` and lock file, stays.
+ */
+function publishSynth(from: string, outdir: string): void {
+  const stacksDir = path.join(from, 'stacks');
+  for (const stack of existsSync(stacksDir) ? readdirSync(stacksDir) : []) {
+    const target = path.join(outdir, 'stacks', stack);
+    rmSync(path.join(target, 'assets'), { recursive: true, force: true });
+    mkdirSync(target, { recursive: true });
+    cpSync(path.join(stacksDir, stack), target, { recursive: true });
+  }
+  for (const entry of readdirSync(from)) {
+    if (entry !== 'stacks') cpSync(path.join(from, entry), path.join(outdir, entry), { recursive: true });
+  }
 }
 
 /**
