@@ -141,6 +141,24 @@ describe('the app bundle', () => {
     for (const dir of dirs) expect(readdirSync(path.join(path.dirname(compileCacheDir(root)), dir), { recursive: true }).length).toBeGreaterThan(0);
   });
 
+  it("reports an unexpected error with its TypeScript file and line, not the bundle's text, and exits 1", async () => {
+    const root = fakeProject();
+    writeFileSync(
+      path.join(root, 'lib', 'where.ts'),
+      ['export const MESSAGE = "one";', 'export function where(): string {', "  throw new TypeError('a bug in where');", '}', ''].join('\n'),
+    );
+    // In a process of its own: jest maps the stacks of errors in its workers itself.
+    const result = run(['-e', `require(${JSON.stringify(path.join(PROJECT_ROOT, 'synth.js'))}).main(${JSON.stringify(root)}).then((code) => (process.exitCode = code))`]);
+
+    const text = result.stderr;
+    expect(result.status).toBe(1);
+    expect(text).toMatch(/^TypeError: a bug in where\n/);
+    expect(text).toContain(`(${path.join(root, 'lib', 'where.ts')}:3:9)`);
+    expect(text).toContain(`${path.join(root, 'stacks', 'app.ts')}:`);
+    expect(text).not.toContain('synth-app.js');
+    expect(text.length).toBeLessThan(2000);
+  });
+
   it('exits 1 naming the file and line when the sources do not compile, and runs nothing', async () => {
     const root = fakeProject();
     writeFileSync(path.join(root, 'lib', 'where.ts'), 'export const where = (: string => __dirname;\n');
