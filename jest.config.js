@@ -27,6 +27,7 @@ const TERRAFORM_PROVIDER = [
 
 const INTEGRATION = [
   '<rootDir>/__tests__/layers.test.ts',
+  '<rootDir>/__tests__/cdktf-cli.test.ts',
   '<rootDir>/__tests__/config/add-environment.test.ts',
   '<rootDir>/__tests__/support/requirements.test.ts',
   '<rootDir>/__tests__/lambda-src/db.test.ts',

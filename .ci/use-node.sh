@@ -11,4 +11,7 @@ if [ "$have" != "$want" ]; then
     npm install --prefix "$prefix" --no-save --no-audit --no-fund --no-package-lock "node-$platform@$want" >/dev/null
   fi
   export PATH="$prefix/node_modules/node-$platform/bin:$PATH"
+  # Native addons (the cdktf CLI's node-pty has no prebuilt binary for this major) compile against
+  # this Node.js's own headers, which the package carries, not the machine's.
+  export npm_config_nodedir="$prefix/node_modules/node-$platform"
 fi
