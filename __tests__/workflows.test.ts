@@ -49,8 +49,8 @@ const step = (file: string, job: string, name: string): Step => {
 afterAll(() => removeTempDirs());
 
 describe('GitHub Actions workflows', () => {
-  it('has the plan, apply, reusable apply and drift workflows', () => {
-    expect(files.sort()).toEqual(['apply.yml', 'drift.yml', 'plan.yml', 'terraform-apply.yml']);
+  it('has the plan, apply, reusable apply, drift and CDK Terrain workflows', () => {
+    expect(files.sort()).toEqual(['apply.yml', 'cdk-terrain.yml', 'drift.yml', 'plan.yml', 'terraform-apply.yml']);
   });
 
   it.each(files)('%s is valid against the GitHub Actions workflow schema', (file) => {
@@ -65,7 +65,7 @@ describe('GitHub Actions workflows', () => {
     const scripts = Object.keys(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts);
     const called = allSteps()
       .flatMap((s) => [...(s.run ?? '').matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((m) => m[1]));
-    expect(new Set(called)).toEqual(new Set(['synth', 'policy', 'plan:review', 'cost', 'test:terraform']));
+    expect(new Set(called)).toEqual(new Set(['synth', 'policy', 'plan:review', 'cost', 'test:terraform', 'cdk-terrain']));
     for (const name of called) expect(scripts).toContain(name);
     expect(allSteps().filter((s) => /\bnpm test\b/.test(s.run ?? ''))).toHaveLength(1);
   });
@@ -156,6 +156,17 @@ describe('GitHub Actions workflows', () => {
     expect(step('drift.yml', 'drift', 'terraform plan -detailed-exitcode').run).toMatch(/terraform plan .*-detailed-exitcode/);
     expect(source('drift.yml')).not.toMatch(/terraform apply|-auto-approve|cdktf deploy|AWS_APPLY_ROLE_ARN/);
     expect(step('drift.yml', 'drift', 'Summarize the plan').run).toContain('npm run --silent plan:review -- --stack "$STACK"');
+  });
+
+  it('tries the move to CDK Terrain weekly on a scratch copy, with read-only permissions and no credentials', () => {
+    const terrain = workflow('cdk-terrain.yml');
+    expect(Object.keys(terrain.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(terrain.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* [0-6]$/) }]);
+    expect((terrain as { permissions?: unknown }).permissions).toEqual({ contents: 'read' });
+    expect(Object.values(terrain.jobs).every((j) => j.permissions === undefined)).toBe(true);
+    expect(source('cdk-terrain.yml')).not.toMatch(/configure-aws-credentials|secrets\.|cdktf deploy|terraform apply/);
+    const runs = Object.values(terrain.jobs).flatMap((j) => j.steps ?? []).map((s) => s.run ?? '');
+    expect(runs).toEqual(expect.arrayContaining(['npm ci', 'npm run cdk-terrain -- --synth --terraform']));
   });
 
   it('estimates the cost after synth and puts it in each stack comment; Infracost runs only with its secret and never gates', () => {
