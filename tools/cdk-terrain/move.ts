@@ -99,7 +99,7 @@ export function swapPackages(packageJson: string, target = TARGET): string {
       }),
     );
   }
-  for (const [name, command] of Object.entries(pkg.scripts)) pkg.scripts[name] = command.replace(/^cdktf(?= )/, 'cdktn');
+  for (const [name, command] of Object.entries(pkg.scripts)) pkg.scripts[name] = command.replace(/(^|\s)cdktf(?= )/g, '$1cdktn');
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
