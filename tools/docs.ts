@@ -10,9 +10,12 @@
  * Reference tables are rendered, never typed, so they cannot disagree with the code
  * (__tests__/tools/docs.test.ts fails when a file in the repository is out of date).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
+import { TerraformStack } from 'cdktf';
+import { buildApp } from '../stacks/app';
 import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../config/derived';
 import { environments } from '../config/environments';
 import { UserError } from '../config/errors';
@@ -306,7 +309,59 @@ export function renderConfigErrorExample(config: EnvironmentConfig = environment
 }
 
 /** Every generated region, by the NAME of its markers. */
+/**
+ * Every Terraform resource type the stacks create, how many of each per stack, and the files whose
+ * constructs declare them, from the stacks synthesized for `configs` (the state-bootstrap stack
+ * too, with an example bucket): the resource table of docs/architecture.md.
+ */
+export function renderResourceTypes(configs: readonly EnvironmentConfig[] = environments): string {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'docs-resources-'));
+  try {
+    const app = buildApp({
+      outdir,
+      env: { [STATE_BACKEND_ENV.bucket]: 'example-state-bucket', [STATE_BACKEND_ENV.region]: configs[0]?.region ?? 'ap-southeast-1' },
+      environments: configs,
+      notice: () => undefined,
+    });
+    const stacks = app.node.children.filter((c): c is TerraformStack => TerraformStack.isStack(c));
+    const rows = new Map<string, { counts: Map<string, number>; files: Set<string> }>();
+    for (const stack of stacks) {
+      const byPath = new Map(stack.node.findAll().map((c) => [c.node.path, c]));
+      const doc = stack.toTerraform() as { resource?: Record<string, Record<string, { '//'?: { metadata?: { path?: string } } }>> };
+      for (const [type, byName] of Object.entries(doc.resource ?? {})) {
+        const row = rows.get(type) ?? { counts: new Map<string, number>(), files: new Set<string>() };
+        rows.set(type, row);
+        for (const body of Object.values(byName)) {
+          row.counts.set(stack.node.id, (row.counts.get(stack.node.id) ?? 0) + 1);
+          // The construct that made the resource: its parent in the construct tree.
+          const owner = byPath.get(body['//']?.metadata?.path ?? '')?.node.scope ?? stack;
+          row.files.add(declaringFile(owner.constructor.name));
+        }
+      }
+    }
+    const names = stacks.map((s) => s.node.id);
+    return table(
+      ['Terraform type', ...names.map((n) => `\`${n}\``), 'Declared in'],
+      [...rows.keys()].sort().map((type) => {
+        const row = rows.get(type)!;
+        return [`\`${type}\``, ...names.map((n) => String(row.counts.get(n) ?? '')), [...row.files].sort().map((f) => `\`${f}\``).join(', ')];
+      }),
+    );
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** The file under stacks/ that declares `export class <className>`. */
+function declaringFile(className: string): string {
+  const files = (readdirSync(path.join(PROJECT_ROOT, 'stacks'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  const found = files.find((f) => new RegExp(`export class ${className}\\b`).test(readFileSync(path.join(PROJECT_ROOT, 'stacks', f), 'utf8')));
+  if (found === undefined) throw new Error(`docs: no file under stacks/ declares class ${className}`);
+  return `stacks/${found.split(path.sep).join('/')}`;
+}
+
 export const REGIONS: Readonly<Record<string, () => string>> = {
+  'resource-types': () => renderResourceTypes(),
   'config-fields': () => renderConfigFields(),
   'derived-numbers': () => renderDerivedNumbers(),
   'policy-rules': () => renderPolicyRules(),

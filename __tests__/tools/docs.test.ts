@@ -1,3 +1,4 @@
+import { renderResourceTypes } from '../../tools/docs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../../config/derived';
@@ -149,5 +150,16 @@ describe('the policy rules table', () => {
     expect(rows.find((r) => r.startsWith('| `WB-RDS-FORCE-SSL`'))).toBe(
       `| \`WB-RDS-FORCE-SSL\` | ${ssl?.severity} | ${ssl?.title} | ${ssl?.explanation} | ${ssl?.mirrors.join(', ')} |`,
     );
+  });
+});
+
+describe('the resource table of docs/architecture.md', () => {
+  it('lists every resource type of every synthesized stack, with the file that declares it', () => {
+    const text = renderResourceTypes([dev]);
+    for (const type of ['aws_vpc', 'aws_db_instance', 'aws_secretsmanager_secret_rotation', 'aws_lambda_function', 'aws_s3_bucket']) {
+      expect(text).toMatch(new RegExp(`^\\| \`${type}\` \\|`, 'm'));
+    }
+    expect(text).toMatch(/^\| `aws_vpc_security_group_ingress_rule` \| 2 \| {2}\| `stacks\/constructs\/security-groups\.ts` \|$/m);
+    expect(text.split('\n')[0]).toBe('| Terraform type | `dev` | `state-bootstrap` | Declared in |');
   });
 });
