@@ -96,13 +96,13 @@ export const errors: {
       unknown.map((s) => invalidField('STACK', s, `one of the app's stacks: ${known.join(', ')}`)),
       'name stacks of config/environments.ts (state-bootstrap only exists when TF_STATE_BUCKET is set); `npm run environments` lists them.',
     ),
-  /** `npm run cost` cannot price what it was given: a usage override, a stack, a resource without a price. */
+  /** `npm run cost` cannot price what it was given: a usage override, a stack, a Region or a resource without a price. */
   costEstimateFailed: (problems: readonly string[]): UserError =>
     new UserError(
       'cost',
       'Cannot estimate the cost',
       problems,
-      'pass usage overrides as --usage <name>=<non-negative number>, or add the missing price with its source URL to tools/cost/prices.ts; docs/operations.md describes both.',
+      'pass usage overrides as --usage <name>=<non-negative number>, or add the missing price (or the Region\'s prices) with its source URL and the day it was read to tools/cost/prices.ts; docs/operations.md describes both.',
     ),
 };
 

@@ -1,8 +1,10 @@
 /**
- * The usage `npm run cost` assumes for each environment: what the synthesized JSON cannot say
- * (traffic, log volume, data processed). Change the numbers here, or override one for a run with
- * `npm run cost -- --usage invocationsPerMonth=5000000`.
+ * The usage `npm run cost` assumes for each profile (config/profiles.ts): what the synthesized JSON
+ * cannot say (traffic, log volume, data processed). Every environment gets the assumptions of its
+ * profile, so a new environment needs no entry here. Change the numbers here, or override one for a
+ * run with `npm run cost -- --usage invocationsPerMonth=5000000`.
  */
+import type { ProfileName } from './types';
 
 /** Monthly usage of one environment. Every field is a non-negative number. */
 export interface UsageAssumptions {
@@ -73,8 +75,11 @@ const PRODUCTION: UsageAssumptions = {
   alertNotificationsPerMonth: 100,
 };
 
-/** Usage by environment (stack) name; {@link DEFAULT_USAGE} for any other stack. */
-export const USAGE: Readonly<Record<string, UsageAssumptions>> = { dev: WORKSHOP, prod: PRODUCTION };
+/** Usage by profile: every environment of config/environments.ts gets its profile's. */
+export const USAGE_BY_PROFILE: Readonly<Record<ProfileName, UsageAssumptions>> = { workshop: WORKSHOP, production: PRODUCTION };
 
-/** The usage of a stack that {@link USAGE} does not name. */
-export const DEFAULT_USAGE: UsageAssumptions = WORKSHOP;
+/**
+ * The usage of a stack that is not an environment (the state-bootstrap stack): it serves no
+ * traffic, so only what it declares is priced.
+ */
+export const NO_USAGE: UsageAssumptions = Object.fromEntries(USAGE_FIELDS.map((field) => [field, 0])) as unknown as UsageAssumptions;

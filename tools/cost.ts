@@ -1,8 +1,10 @@
 /**
- * `npm run cost`: the monthly cost of each stack in USD, from its synthesized JSON, the dated price
- * table (tools/cost/prices.ts) and the usage assumptions (config/usage.ts).
+ * `npm run cost`: the monthly cost of each stack in USD, from its synthesized JSON, the price table
+ * of its AWS provider's Region (tools/cost/prices.ts, each price dated and sourced) and the usage
+ * assumptions of its environment's profile (config/usage.ts; the profile comes from
+ * config/environments.ts).
  *
- *   npm run cost                                   # synthesize, then estimate every stack in ap-southeast-1
+ *   npm run cost                                   # synthesize, then estimate every stack
  *   npm run cost -- prod                           # only the named stacks
  *   npm run cost -- --usage invocationsPerMonth=5000000
  *   npm run cost -- --from cdktf.out               # read an existing synth instead of synthesizing
@@ -10,18 +12,22 @@
  *                                                  # CI: Markdown per stack with the change from the base branch
  *   npm run cost -- --markdown                     # Markdown on stdout instead of text
  *
- * Exits 1 with a message (no stack trace) when an override is invalid or a stack uses something
- * the table has no price for.
+ * Exits 1 with a message (no stack trace) when an override is invalid, a stack's Region has no price
+ * table, or a stack uses something its table has no price for. A stack that is not an environment
+ * (the state-bootstrap stack) is estimated with no usage when its Region is priced, and otherwise,
+ * unless named, skipped with a note on standard error.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { errors, invalidField } from '../config/errors';
-import { DEFAULT_USAGE, USAGE, USAGE_FIELDS, type UsageAssumptions } from '../config/usage';
+import { environments as configuredEnvironments } from '../config/environments';
+import type { EnvironmentConfig, EnvironmentDefinition, ProfileName } from '../config/types';
+import { NO_USAGE, USAGE_BY_PROFILE, USAGE_FIELDS, type UsageAssumptions } from '../config/usage';
 import { buildApp, exitCodeOf } from '../stacks/app';
 import type { TerraformDocument } from '../policy/types';
 import { EstimateProblems, estimateStack, providerRegion, type StackEstimate } from './cost/estimate';
-import { PRICE_REGION } from './cost/prices';
+import { PRICED_REGIONS, pricesFor } from './cost/prices';
 import { basisLine, renderMarkdown, renderText } from './cost/report';
 
 /** The options of one run. */
@@ -102,42 +108,75 @@ export function readSynthesizedStacks(outdir: string): Map<string, TerraformDocu
 }
 
 /** Synthesizes the app into a temporary folder and reads every stack's JSON. */
-function synthesizeStacks(env: NodeJS.ProcessEnv): Map<string, TerraformDocument> {
+function synthesizeStacks(env: NodeJS.ProcessEnv, environmentList: readonly EnvironmentConfig[]): Map<string, TerraformDocument> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'cost-'));
   try {
-    buildApp({ outdir, env }).synth();
+    buildApp({ outdir, env, environments: environmentList }).synth();
     return readSynthesizedStacks(outdir);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-/** The usage of a stack: its assumptions from config/usage.ts with the overrides applied. */
-export function usageFor(stack: string, overrides: Partial<UsageAssumptions>): UsageAssumptions {
-  return { ...(USAGE[stack] ?? DEFAULT_USAGE), ...overrides };
+/** What the cost report needs of an environment: its stack's name and its profile. */
+export type StackProfile = Pick<EnvironmentDefinition, 'environment' | 'profile'>;
+
+/** A stack's usage assumptions, and the profile they are from (null for a stack that is no environment). */
+export interface StackUsage {
+  readonly profile: ProfileName | null;
+  readonly usage: UsageAssumptions;
 }
 
 /**
- * Estimates the stacks of `docs`, and of `baseDocs` when given.
- * @throws UserError listing every stack that cannot be priced, or every unknown stack name
+ * The usage of a stack: the assumptions of its environment's profile (config/usage.ts), or none for
+ * a stack that is no environment, with the overrides applied.
+ * @param environmentList the environments, whose names are the stacks' names
+ */
+export function usageFor(stack: string, overrides: Partial<UsageAssumptions>, environmentList: readonly StackProfile[] = configuredEnvironments): StackUsage {
+  const profile = environmentList.find((e) => e.environment === stack)?.profile ?? null;
+  return { profile, usage: { ...(profile === null ? NO_USAGE : USAGE_BY_PROFILE[profile]), ...overrides } };
+}
+
+/** The options of {@link estimateAll}. */
+export interface EstimateAllOptions extends Pick<CostOptions, 'stacks' | 'usage'> {
+  /**
+   * The environments: which stacks are environments, and the profile of each.
+   * @default the environments of config/environments.ts
+   */
+  readonly environments?: readonly StackProfile[];
+}
+
+/**
+ * Estimates the stacks of `docs`, and of `baseDocs` when given, each with the prices of its own
+ * Region. Without stack names, every environment's stack is estimated, and a stack that is no
+ * environment (the state bucket, which may live in another Region) is skipped when its Region has
+ * no prices; a named stack is always estimated.
+ * @throws UserError listing every stack that cannot be priced (its Region without a table, or a
+ *   resource without a price), or every unknown stack name
  */
 export function estimateAll(
   docs: ReadonlyMap<string, TerraformDocument>,
-  options: Pick<CostOptions, 'stacks' | 'usage'>,
+  options: EstimateAllOptions,
   baseDocs?: ReadonlyMap<string, TerraformDocument>,
 ): { estimates: StackEstimate[]; base?: Map<string, StackEstimate | null>; skipped: string[] } {
+  const environmentList = options.environments ?? configuredEnvironments;
   const unknown = options.stacks.filter((s) => !docs.has(s));
   if (unknown.length > 0) {
     throw errors.costEstimateFailed(unknown.map((s) => invalidField('STACK', s, `one of the synthesized stacks: ${[...docs.keys()].join(', ')}`)));
   }
-  // Unnamed stacks in a region without prices (a state bucket elsewhere) are skipped, not failed.
-  const skipped =
-    options.stacks.length > 0 ? [] : [...docs].filter(([, doc]) => providerRegion(doc) !== PRICE_REGION).map(([name, doc]) => `${name} (region ${providerRegion(doc)})`);
-  const names = options.stacks.length > 0 ? options.stacks : [...docs.keys()].filter((n) => providerRegion(docs.get(n)!) === PRICE_REGION);
+  const isEnvironment = (name: string) => environmentList.some((e) => e.environment === name);
+  const skip = (name: string) => options.stacks.length === 0 && !isEnvironment(name) && pricesFor(providerRegion(docs.get(name)!)) === undefined;
+  const all = options.stacks.length > 0 ? options.stacks : [...docs.keys()];
+  const names = all.filter((n) => !skip(n));
+  const skipped = all.filter(skip).map((n) => `${n} (region ${providerRegion(docs.get(n)!) ?? 'unknown'})`);
   const problems: string[] = [];
+  const estimate = (name: string, doc: TerraformDocument): StackEstimate => {
+    const { profile, usage } = usageFor(name, options.usage, environmentList);
+    return estimateStack(name, doc, usage, profile);
+  };
   const attempt = (stack: string, doc: TerraformDocument): StackEstimate | undefined => {
     try {
-      return estimateStack(stack, doc, usageFor(stack, options.usage));
+      return estimate(stack, doc);
     } catch (error) {
       if (!(error instanceof EstimateProblems)) throw error;
       problems.push(...error.problems);
@@ -150,17 +189,17 @@ export function estimateAll(
     base = new Map();
     for (const name of names) {
       const doc = baseDocs.get(name);
-      // A base the head's table cannot price is reported as unknown, not as a failure of this run.
-      let estimate: StackEstimate | null | undefined = null;
+      // A base the head's tables cannot price is reported as unknown, not as a failure of this run.
+      let result: StackEstimate | null | undefined = null;
       if (doc) {
         try {
-          estimate = estimateStack(name, doc, usageFor(name, options.usage));
+          result = estimate(name, doc);
         } catch (error) {
           if (!(error instanceof EstimateProblems)) throw error;
-          estimate = undefined;
+          result = undefined;
         }
       }
-      if (estimate !== undefined) base.set(name, estimate);
+      if (result !== undefined) base.set(name, result);
     }
   }
   if (problems.length > 0) throw errors.costEstimateFailed(problems);
@@ -168,17 +207,22 @@ export function estimateAll(
 }
 
 /** Runs the command; returns the process exit code. */
-export function runCost(argv: readonly string[], io: { stdout: (text: string) => void; stderr: (text: string) => void }, env: NodeJS.ProcessEnv = process.env): number {
+export function runCost(
+  argv: readonly string[],
+  io: { stdout: (text: string) => void; stderr: (text: string) => void },
+  env: NodeJS.ProcessEnv = process.env,
+  environmentList: readonly EnvironmentConfig[] = configuredEnvironments,
+): number {
   return exitCodeOf(() => {
     const options = parseCostArgs(argv);
-    const docs = options.from !== undefined ? readSynthesizedStacks(options.from) : synthesizeStacks(env);
+    const docs = options.from !== undefined ? readSynthesizedStacks(options.from) : synthesizeStacks(env, environmentList);
     if (docs.size === 0) throw errors.costEstimateFailed([invalidField('--from', options.from, 'a cdktf output folder with stacks/<stack>/cdk.tf.json (run npm run synth first)')]);
     const baseDocs = options.base !== undefined ? readSynthesizedStacks(options.base) : undefined;
-    const { estimates, base, skipped } = estimateAll(docs, options, baseDocs);
+    const { estimates, base, skipped } = estimateAll(docs, { ...options, environments: environmentList }, baseDocs);
     const markdownOf = (e: StackEstimate) => renderMarkdown(e, base === undefined ? undefined : base.has(e.stack) ? base.get(e.stack) : undefined);
     if (options.markdown) io.stdout(estimates.map(markdownOf).join('\n'));
     else io.stdout(`${basisLine()}\n\n${estimates.map(renderText).join('\n')}`);
-    if (skipped.length > 0) io.stderr(`Not estimated, no ${PRICE_REGION} prices apply: ${skipped.join(', ')}\n`);
+    if (skipped.length > 0) io.stderr(`Not estimated (not an environment, and tools/cost/prices.ts prices only ${PRICED_REGIONS.join(', ')}): ${skipped.join(', ')}\n`);
     if (options.write !== undefined) {
       for (const e of estimates) writeFileSync(options.write.replace(/\{stack\}/g, e.stack), markdownOf(e));
     }

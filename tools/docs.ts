@@ -26,6 +26,8 @@ import { TUNING_VARIABLES } from '../lambda-src/config';
 import { LAMBDA_ENV } from '../lambda-src/environment';
 import { RULES } from '../policy/registry';
 import type { Rule } from '../policy/types';
+import { REGIONS as AWS_REGIONS } from '../config/regions';
+import { allPrices, PRICE_TABLES, readOnRange, type RegionPrices } from './cost/prices';
 import { brokenLinks, formatBrokenLink, markdownFiles } from './doc-links';
 
 /** The repository root. */
@@ -308,6 +310,30 @@ export function renderConfigErrorExample(config: EnvironmentConfig = environment
   throw new Error('a Lambda timeout of 1000 s passed validation; pick another invalid value for the example');
 }
 
+/**
+ * The Regions `npm run cost` prices (tools/cost/prices.ts): when each table was read, and which of
+ * its prices were not checked against the Region's price list.
+ */
+export function renderPriceTables(tables: readonly RegionPrices[] = Object.values(PRICE_TABLES)): string {
+  return table(
+    ['Region', 'Prices read', 'Checked against the price list', 'Not checked (printed with `*`)'],
+    tables.map((t) => {
+      const prices = allPrices(t);
+      const unchecked = [
+        ...Object.entries(t.rdsPostgresInstanceHour).filter(([, p]) => !p.verified).map(([cls]) => `\`${cls}\` hours`),
+        ...Object.entries(t.prices).filter(([, p]) => !p.verified).map(([key]) => `\`${key}\``),
+      ];
+      const checked = prices.length - unchecked.length;
+      return [
+        `\`${t.region}\` (${AWS_REGIONS[t.region]?.name ?? 'not in config/regions.ts'})`,
+        readOnRange(prices),
+        `${checked} of ${prices.length}`,
+        unchecked.length === prices.length ? 'all' : unchecked.length === 0 ? 'none' : unchecked.join(', '),
+      ];
+    }),
+  );
+}
+
 /** Every generated region, by the NAME of its markers. */
 /**
  * Every Terraform resource type the stacks create, how many of each per stack, and the files whose
@@ -368,6 +394,7 @@ export const REGIONS: Readonly<Record<string, () => string>> = {
   'lambda-environment': () => renderLambdaEnvironment(),
   'config-error-example': () => renderConfigErrorExample(),
   'state-backend-variables': () => renderStateBackendVariables(),
+  'cost-prices': () => renderPriceTables(),
 };
 
 const MARKER = /<!-- (\/?)generated:([a-z0-9-]+) -->/g;

@@ -1,11 +1,14 @@
 /**
- * The monthly cost of one synthesized stack (its cdk.tf.json), from the price table and the usage
- * assumptions. Pure: the document, the usage and the prices in, line items out.
+ * The monthly cost of one synthesized stack (its cdk.tf.json), from the price table of its AWS
+ * provider's Region and the usage assumptions. Pure: the document, the usage and the prices in,
+ * line items out.
  */
+import { invalidField } from '../../config/errors';
+import type { ProfileName } from '../../config/types';
 import type { UsageAssumptions } from '../../config/usage';
 import { blocks, isTrue, literalNumber, refersTo, resources, strings } from '../../policy/terraform-json';
 import type { TerraformDocument, TfResource } from '../../policy/types';
-import { HOURS_PER_MONTH, MULTI_AZ_FACTOR, PRICES, PRICE_REGION, RDS_POSTGRES_INSTANCE_HOUR, type Price } from './prices';
+import { HOURS_PER_MONTH, MULTI_AZ_FACTOR, PRICED_REGIONS, pricesFor, type Price, type RegionPrices } from './prices';
 
 /** Bytes in a GB as AWS bills data (2^30). */
 const BYTES_PER_GB = 1024 ** 3;
@@ -74,6 +77,10 @@ export interface CostLine {
 /** The estimate of one stack. */
 export interface StackEstimate {
   readonly stack: string;
+  /** The Region of the stack's AWS provider, whose prices every line uses. */
+  readonly region: string;
+  /** The profile whose usage assumptions were applied (config/usage.ts); null for a stack that is no environment. */
+  readonly profile: ProfileName | null;
   readonly lines: readonly CostLine[];
   /** Resource types neither priced nor free, with how many of each: the estimate leaves them out. */
   readonly unpriced: readonly { readonly type: string; readonly count: number }[];
@@ -107,7 +114,7 @@ export function providerRegion(doc: TerraformDocument): string | undefined {
   return typeof first?.region === 'string' ? first.region : undefined;
 }
 
-function databaseLines(doc: TerraformDocument, usage: UsageAssumptions, problems: string[]): CostLine[] {
+function databaseLines(doc: TerraformDocument, table: RegionPrices, usage: UsageAssumptions, problems: string[]): CostLine[] {
   const lines: CostLine[] = [];
   for (const db of resources(doc, 'aws_db_instance')) {
     const id = nameOf(db, 'identifier');
@@ -115,12 +122,12 @@ function databaseLines(doc: TerraformDocument, usage: UsageAssumptions, problems
     const multiAz = isTrue(db.body.multi_az);
     const factor = multiAz ? MULTI_AZ_FACTOR : 1;
     const deployment = multiAz ? 'Multi-AZ (primary and standby)' : 'Single-AZ';
-    const hourly = RDS_POSTGRES_INSTANCE_HOUR[instanceClass];
+    const hourly = Object.hasOwn(table.rdsPostgresInstanceHour, instanceClass) ? table.rdsPostgresInstanceHour[instanceClass] : undefined;
     if (db.body.engine !== 'postgres') {
       problems.push(`${id}: engine ${JSON.stringify(db.body.engine)} has no price; tools/cost/prices.ts prices RDS for PostgreSQL`);
     } else if (hourly === undefined) {
       problems.push(
-        `${id}: instance class ${JSON.stringify(instanceClass)} has no price in tools/cost/prices.ts; priced: ${Object.keys(RDS_POSTGRES_INSTANCE_HOUR).join(', ')}`,
+        `${id}: instance class ${JSON.stringify(instanceClass)} has no ${table.region} price in tools/cost/prices.ts; priced: ${Object.keys(table.rdsPostgresInstanceHour).join(', ')}`,
       );
     } else {
       lines.push(line(`RDS ${instanceClass}, ${deployment}`, HOURS_PER_MONTH * factor, 'instance-hours', hourly));
@@ -130,44 +137,44 @@ function databaseLines(doc: TerraformDocument, usage: UsageAssumptions, problems
     if (storageType !== 'gp3') {
       problems.push(`${id}: storage type ${JSON.stringify(storageType)} has no price in tools/cost/prices.ts; priced: "gp3"`);
     } else {
-      lines.push(line(`RDS gp3 storage, ${deployment}`, storage * factor, 'GB-months', PRICES.rdsGp3GbMonth));
+      lines.push(line(`RDS gp3 storage, ${deployment}`, storage * factor, 'GB-months', table.prices.rdsGp3GbMonth));
     }
-    lines.push(line('RDS backup storage beyond the free allowance', usage.backupGbBeyondFree, 'GB-months', PRICES.rdsBackupGbMonth));
+    lines.push(line('RDS backup storage beyond the free allowance', usage.backupGbBeyondFree, 'GB-months', table.prices.rdsBackupGbMonth));
   }
   return lines;
 }
 
-function secretLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+function secretLines(doc: TerraformDocument, table: RegionPrices, usage: UsageAssumptions): CostLine[] {
   const managed = resources(doc, 'aws_db_instance').filter((db) => isTrue(db.body.manage_master_user_password)).length;
   const secrets = managed + resources(doc, 'aws_secretsmanager_secret').length;
   if (secrets === 0) return [];
   return [
-    line('Secrets Manager secrets (the RDS-managed master user secret included)', secrets, 'secrets', PRICES.secretMonth),
-    line('Secrets Manager API calls', usage.secretsApiCallsPerMonth, 'requests', PRICES.secretsApi10k, 10_000),
+    line('Secrets Manager secrets (the RDS-managed master user secret included)', secrets, 'secrets', table.prices.secretMonth),
+    line('Secrets Manager API calls', usage.secretsApiCallsPerMonth, 'requests', table.prices.secretsApi10k, 10_000),
   ];
 }
 
-function endpointLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+function endpointLines(doc: TerraformDocument, table: RegionPrices, usage: UsageAssumptions): CostLine[] {
   const endpoints = resources(doc, 'aws_vpc_endpoint').filter((e) => e.body.vpc_endpoint_type === 'Interface');
   if (endpoints.length === 0) return [];
   const lines = endpoints.map((e) => {
     const azs = strings(e.body.subnet_ids).length;
     const service = String(e.body.service_name ?? e.name).split('.').pop();
-    return line(`Interface endpoint ${service}, ${azs} AZ(s)`, HOURS_PER_MONTH * azs, 'AZ-hours', PRICES.endpointAzHour);
+    return line(`Interface endpoint ${service}, ${azs} AZ(s)`, HOURS_PER_MONTH * azs, 'AZ-hours', table.prices.endpointAzHour);
   });
-  lines.push(line('Interface endpoint data processed', usage.endpointGbPerMonth, 'GB', PRICES.endpointGb));
+  lines.push(line('Interface endpoint data processed', usage.endpointGbPerMonth, 'GB', table.prices.endpointGb));
   return lines;
 }
 
-function lambdaLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+function lambdaLines(doc: TerraformDocument, table: RegionPrices, usage: UsageAssumptions): CostLine[] {
   return resources(doc, 'aws_lambda_function').flatMap((fn) => {
     const name = nameOf(fn, 'function_name');
     const memoryGb = (literalNumber(fn.body.memory_size) ?? 128) / 1024;
     const arm = strings(fn.body.architectures).includes('arm64');
     const gbSeconds = usage.invocationsPerMonth * (usage.averageDurationMillis / 1000) * memoryGb;
     return [
-      line(`Lambda ${name} requests`, usage.invocationsPerMonth, 'requests', PRICES.lambdaRequestsMillion, 1_000_000),
-      line(`Lambda ${name} compute, ${arm ? 'arm64' : 'x86_64'}, ${memoryGb * 1024} MiB`, gbSeconds, 'GB-seconds', arm ? PRICES.lambdaArmGbSecond : PRICES.lambdaX86GbSecond),
+      line(`Lambda ${name} requests`, usage.invocationsPerMonth, 'requests', table.prices.lambdaRequestsMillion, 1_000_000),
+      line(`Lambda ${name} compute, ${arm ? 'arm64' : 'x86_64'}, ${memoryGb * 1024} MiB`, gbSeconds, 'GB-seconds', arm ? table.prices.lambdaArmGbSecond : table.prices.lambdaX86GbSecond),
     ];
   });
 }
@@ -182,7 +189,7 @@ function logKind(doc: TerraformDocument, group: TfResource): LogKind {
   return 'other';
 }
 
-function logLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+function logLines(doc: TerraformDocument, table: RegionPrices, usage: UsageAssumptions): CostLine[] {
   const groups = resources(doc, 'aws_cloudwatch_log_group').map((g) => ({ group: g, kind: logKind(doc, g) }));
   if (groups.length === 0) return [];
   const count = (kind: LogKind) => groups.filter((g) => g.kind === kind).length;
@@ -200,7 +207,7 @@ function logLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
   };
   const lines: CostLine[] = [];
   for (const kind of ['Lambda', 'database', 'VPC flow'] as const) {
-    if (count(kind) > 0) lines.push(line(`CloudWatch Logs ingestion, ${kind} logs`, ingestOf(kind) * count(kind), 'GB', PRICES.logsIngestGb));
+    if (count(kind) > 0) lines.push(line(`CloudWatch Logs ingestion, ${kind} logs`, ingestOf(kind) * count(kind), 'GB', table.prices.logsIngestGb));
   }
   // Steady state: each group holds its retention's worth of ingestion (billed compressed, so less).
   const stored = groups.reduce((sum, { group, kind }) => {
@@ -208,49 +215,49 @@ function logLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
     const months = days === undefined || days === 0 ? UNBOUNDED_RETENTION_MONTHS : days / DAYS_PER_MONTH;
     return sum + ingestOf(kind) * months;
   }, 0);
-  lines.push(line('CloudWatch Logs storage at steady state (retention × ingestion, uncompressed)', stored, 'GB-months', PRICES.logsStorageGbMonth));
+  lines.push(line('CloudWatch Logs storage at steady state (retention × ingestion, uncompressed)', stored, 'GB-months', table.prices.logsStorageGbMonth));
   return lines;
 }
 
-function alarmAndAlertLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+function alarmAndAlertLines(doc: TerraformDocument, table: RegionPrices, usage: UsageAssumptions): CostLine[] {
   const lines: CostLine[] = [];
   const alarms = resources(doc, 'aws_cloudwatch_metric_alarm').length;
-  if (alarms > 0) lines.push(line('CloudWatch alarms, standard resolution', alarms, 'alarms', PRICES.alarmMonth));
+  if (alarms > 0) lines.push(line('CloudWatch alarms, standard resolution', alarms, 'alarms', table.prices.alarmMonth));
   if (resources(doc, 'aws_sns_topic').length > 0) {
-    lines.push(line('SNS publishes (alarm state changes, rotation failures)', usage.alertNotificationsPerMonth, 'requests', PRICES.snsRequestsMillion, 1_000_000));
+    lines.push(line('SNS publishes (alarm state changes, rotation failures)', usage.alertNotificationsPerMonth, 'requests', table.prices.snsRequestsMillion, 1_000_000));
     const emails = resources(doc, 'aws_sns_topic_subscription').filter((s) => s.body.protocol === 'email').length;
-    if (emails > 0) lines.push(line('SNS email deliveries', usage.alertNotificationsPerMonth * emails, 'emails', PRICES.snsEmail100k, 100_000));
+    if (emails > 0) lines.push(line('SNS email deliveries', usage.alertNotificationsPerMonth * emails, 'emails', table.prices.snsEmail100k, 100_000));
   }
   return lines;
 }
 
-function kmsLines(doc: TerraformDocument, usage: UsageAssumptions): CostLine[] {
+function kmsLines(doc: TerraformDocument, table: RegionPrices, usage: UsageAssumptions): CostLine[] {
   const keys = resources(doc, 'aws_kms_key').length;
   if (keys === 0) return [];
   return [
-    line('KMS customer-managed keys', keys, 'keys', PRICES.kmsKeyMonth),
-    line('KMS requests to them', usage.kmsRequestsPerMonth, 'requests', PRICES.kmsRequests10k, 10_000),
+    line('KMS customer-managed keys', keys, 'keys', table.prices.kmsKeyMonth),
+    line('KMS requests to them', usage.kmsRequestsPerMonth, 'requests', table.prices.kmsRequests10k, 10_000),
   ];
 }
 
 /**
- * Estimates one stack's monthly cost.
- * @throws EstimateProblems when the stack is not in {@link PRICE_REGION} or uses something without a price
+ * Estimates one stack's monthly cost with the prices of its AWS provider's Region.
+ * @param profile the profile whose assumptions `usage` is (null for a stack that is no environment), for the report
+ * @throws EstimateProblems when no price table holds the stack's Region, or the stack uses something its table has no price for
  */
-export function estimateStack(stack: string, doc: TerraformDocument, usage: UsageAssumptions): StackEstimate {
-  const problems: string[] = [];
+export function estimateStack(stack: string, doc: TerraformDocument, usage: UsageAssumptions, profile: ProfileName | null = null): StackEstimate {
   const region = providerRegion(doc);
-  if (region !== PRICE_REGION) {
-    problems.push(`the AWS provider's region is ${JSON.stringify(region)}; tools/cost/prices.ts holds ${PRICE_REGION} prices only`);
-  }
+  const table = pricesFor(region);
+  if (table === undefined) throw new EstimateProblems([unpricedRegion(stack, region)]);
+  const problems: string[] = [];
   const lines = [
-    ...databaseLines(doc, usage, problems),
-    ...secretLines(doc, usage),
-    ...endpointLines(doc, usage),
-    ...lambdaLines(doc, usage),
-    ...logLines(doc, usage),
-    ...alarmAndAlertLines(doc, usage),
-    ...kmsLines(doc, usage),
+    ...databaseLines(doc, table, usage, problems),
+    ...secretLines(doc, table, usage),
+    ...endpointLines(doc, table, usage),
+    ...lambdaLines(doc, table, usage),
+    ...logLines(doc, table, usage),
+    ...alarmAndAlertLines(doc, table, usage),
+    ...kmsLines(doc, table, usage),
   ];
   if (problems.length > 0) throw new EstimateProblems(problems.map((p) => `${stack}: ${p}`));
   const counts = new Map<string, number>();
@@ -260,9 +267,16 @@ export function estimateStack(stack: string, doc: TerraformDocument, usage: Usag
   const monthlyUsd = lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
   return {
     stack,
+    region: table.region,
+    profile,
     lines,
     unpriced: [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => ({ type, count })),
     monthlyUsd,
     hourlyUsd: monthlyUsd / HOURS_PER_MONTH,
   };
+}
+
+/** The problem of a stack whose Region has no price table: the stack, its Region and the Regions priced. */
+export function unpricedRegion(stack: string, region: string | undefined): string {
+  return invalidField(`${stack}: the AWS provider's region`, region, `a Region with prices in tools/cost/prices.ts: ${PRICED_REGIONS.join(', ')}`);
 }

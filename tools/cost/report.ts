@@ -1,6 +1,6 @@
 /** Renders estimates as text for a terminal and as Markdown for a pull request comment. */
 import type { CostLine, StackEstimate } from './estimate';
-import { HOURS_PER_MONTH, PRICES_AS_OF, PRICE_REGION } from './prices';
+import { allPrices, HOURS_PER_MONTH, PRICE_TABLES, readOnRange } from './prices';
 
 /** USD with cents, or with four decimals below one cent so small lines do not read as free. */
 export function usd(amount: number): string {
@@ -29,21 +29,47 @@ function price(l: CostLine): string {
   return `$${l.price.usd}/${l.price.unit}${l.price.verified ? '' : '*'}`;
 }
 
-/** The line that says what the numbers are. */
-export function basisLine(): string {
-  return `USD a month (${HOURS_PER_MONTH} hours), ${PRICE_REGION} on-demand list prices of ${PRICES_AS_OF}, before any free tier; usage assumptions in config/usage.ts.`;
+/** Where a stack's usage assumptions come from, in words. */
+function usageBasis(e: StackEstimate): string {
+  return e.profile === null ? 'no usage assumed (not an environment of config/environments.ts)' : `usage assumptions of the ${e.profile} profile in config/usage.ts`;
 }
 
-const UNVERIFIED_FOOTNOTE = '* not verified against the ap-southeast-1 price list: see tools/cost/prices.ts.';
+/**
+ * The line that says what the numbers are: for one stack, its Region's prices and when they were
+ * read and its profile's usage; without a stack, every Region priced and when.
+ */
+export function basisLine(e?: StackEstimate): string {
+  const hours = `USD a month (${HOURS_PER_MONTH} hours)`;
+  if (e !== undefined) {
+    const prices = e.lines.length > 0 ? e.lines.map((l) => l.price) : allPrices(PRICE_TABLES[e.region]);
+    return `${hours}, ${e.region} on-demand list prices read ${readOnRange(prices)}, before any free tier; ${usageBasis(e)}.`;
+  }
+  const regions = Object.values(PRICE_TABLES).map((t) => `${t.region} read ${readOnRange(allPrices(t))}`);
+  return `${hours}, on-demand list prices of each stack's own Region (${regions.join('; ')}), before any free tier; usage assumptions of each environment's profile in config/usage.ts.`;
+}
 
-/** One stack as aligned text, every line with its quantity, price and monthly amount. */
+function unverifiedFootnote(e: StackEstimate): string | undefined {
+  return e.lines.some((l) => !l.price.verified) ? `* not verified against the ${e.region} price list: see tools/cost/prices.ts.` : undefined;
+}
+
+/** The pages a stack's prices come from, grouped by the day they were read: `read D from URL, URL`. */
+function sources(e: StackEstimate): string[] {
+  const byDay = new Map<string, Set<string>>();
+  for (const { price: p } of e.lines) byDay.set(p.readOn, (byDay.get(p.readOn) ?? new Set()).add(p.source));
+  return [...byDay].sort(([a], [b]) => a.localeCompare(b)).map(([day, urls]) => `read ${day} from ${[...urls].join(', ')}`);
+}
+
+/** One stack as aligned text, every line with its quantity, price and monthly amount, then the prices' sources. */
 export function renderText(e: StackEstimate): string {
   const rows = e.lines.map((l) => [l.item, quantity(l), price(l), usd(l.monthlyUsd)]);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
-  const out = [`${e.stack}: ${usd(e.monthlyUsd)} a month, ${usdPerHour(e.hourlyUsd)} an hour deployed`];
+  const usageOf = e.profile === null ? 'no usage' : `${e.profile} usage`;
+  const out = [`${e.stack}: ${usd(e.monthlyUsd)} a month, ${usdPerHour(e.hourlyUsd)} an hour deployed (${e.region} prices, ${usageOf})`];
   for (const r of rows) out.push(`  ${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  × ${r[2].padEnd(widths[2])}  ${r[3].padStart(10)}`);
   if (e.unpriced.length > 0) out.push(`  Not in the estimate: ${e.unpriced.map((u) => `${u.type} (${u.count})`).join(', ')}`);
-  if (e.lines.some((l) => !l.price.verified)) out.push(`  ${UNVERIFIED_FOOTNOTE}`);
+  const footnote = unverifiedFootnote(e);
+  if (footnote !== undefined) out.push(`  ${footnote}`);
+  for (const line of sources(e)) out.push(`  ${e.region} prices ${line}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -73,13 +99,14 @@ export function renderMarkdown(e: StackEstimate, base?: StackEstimate | null): s
   ];
   for (const l of e.lines) {
     const delta = base ? ` | ${usdChange(l.monthlyUsd - (baseLine(l.item)?.monthlyUsd ?? 0))}` : '';
-    out.push(`| ${l.item} | ${quantity(l)} | ${price(l)} | ${usd(l.monthlyUsd)}${delta} |`);
+    out.push(`| ${l.item} | ${quantity(l)} | [${price(l)}](${l.price.source}) | ${usd(l.monthlyUsd)}${delta} |`);
   }
   for (const gone of base?.lines.filter((b) => !e.lines.some((l) => l.item === b.item)) ?? []) {
     out.push(`| ~~${gone.item}~~ (removed) | | | ${usd(0)} | ${usdChange(-gone.monthlyUsd)} |`);
   }
-  out.push('', basisLine());
-  if (e.lines.some((l) => !l.price.verified)) out.push(UNVERIFIED_FOOTNOTE.replace(/^\*/, '\\*'));
+  out.push('', basisLine(e));
+  const footnote = unverifiedFootnote(e);
+  if (footnote !== undefined) out.push(footnote.replace(/^\*/, '\\*'));
   if (e.unpriced.length > 0) out.push(`Not in the estimate: ${e.unpriced.map((u) => `\`${u.type}\` (${u.count})`).join(', ')}.`);
   out.push('', '</details>', '');
   return out.join('\n');
