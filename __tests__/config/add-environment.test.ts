@@ -1,8 +1,8 @@
 /**
  * Adding an environment is one edit: a `staging` entry (production profile, eu-west-1, another
  * account) added to config/environments.ts in a scratch copy of the project, and nothing else
- * changed, is followed by synth, the policy gate, `npm run environments` (the CI workflows' stack
- * list), the cost report and the generated docs.
+ * changed, is followed by synth, the policy gate, the cost report, `npm run environments` (the CI
+ * workflows' stack list) and the generated docs.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -59,6 +59,13 @@ describe('adding a staging environment in eu-west-1, in another account, with on
     const policy = runScript(root, 'policy', ['staging']);
     expect(policy.stdout).toMatch(/^staging: \d+ pass, \d+ not applicable, 2 suppressed, 0 fail, 0 bad suppressions: clean$/m);
     expect(policy.status).toBe(0);
+  });
+
+  it('is priced by npm run cost with its Region\'s prices and its profile\'s usage', () => {
+    const cost = runScript(root, 'cost', ['staging']);
+    expect(cost.stderr).not.toContain('Cannot estimate');
+    expect(cost.status).toBe(0);
+    expect(cost.stdout).toMatch(/^staging: \$[\d,.]+ a month, .*\(eu-west-1 prices, production usage\)$/m);
   });
 
   it('is in the list CI takes its stacks from', () => {
