@@ -5,7 +5,7 @@
  * error that names the stand-in, so a new data source that needs AWS fails loudly.
  * Response shape: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The fake account the stand-in answers with: the 12-digit example id AWS documentation uses. */
@@ -44,6 +44,14 @@ export async function startStsStandIn(): Promise<StsStandIn> {
       );
     });
   });
+  return serveOnLoopback(server, actions);
+}
+
+/**
+ * Starts `server` on a free port of 127.0.0.1 and returns it as a stand-in: its endpoint, the
+ * `actions` list its handler records, and how to close it.
+ */
+export async function serveOnLoopback(server: Server, actions: string[]): Promise<StsStandIn> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

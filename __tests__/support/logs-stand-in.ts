@@ -9,8 +9,7 @@
  * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { STAND_IN_ACCOUNT_ID } from '../../tools/sts-stand-in';
+import { serveOnLoopback, STAND_IN_ACCOUNT_ID } from '../../tools/sts-stand-in';
 
 /** One log group the stand-in reports. */
 export interface StandInLogGroup {
@@ -65,11 +64,5 @@ export async function startLogsStandIn(groups: readonly StandInLogGroup[], regio
       response.end(JSON.stringify({ __type: 'InvalidAction', message: `The offline CloudWatch Logs stand-in answers DescribeLogGroups and ListTagsForResource, not "${action}"` }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    actions,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return serveOnLoopback(server, actions);
 }
