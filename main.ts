@@ -2,4 +2,4 @@
 // through cdktf.json. A user error prints its message and exits 1; any other error keeps its trace.
 import { synthApp } from './stacks/app';
 
-process.exitCode = synthApp() || process.exitCode;
+process.exitCode = synthApp({ stacks: process.argv.slice(2) }) || process.exitCode;

@@ -31,9 +31,9 @@ const ENTRY = 'synth-app';
  */
 const ENTRY_NAME = '<synth-entry>.ts';
 const ENTRY_SOURCE = `
-export function synth(projectRoot: string): number {
+export function synth(projectRoot: string, stacks: readonly string[]): number {
   __projectRoot = projectRoot;
-  return require('./stacks/app').synthApp();
+  return require('./stacks/app').synthApp({ stacks });
 }
 declare let __projectRoot: string;
 `;
@@ -105,9 +105,11 @@ function compileCacheDir(projectRoot) {
  * Synthesizes the app at `projectRoot` and returns the exit code, as `main.ts` run directly does.
  * @param {string} [projectRoot]
  * @param {(text: string) => void} [stderr] Where a build error goes (the app writes its own errors to process.stderr).
+ * @param {readonly string[]} [stacks] Stack names given on the command line (`npm run synth -- dev`):
+ *   each must exist; every stack is written all the same.
  * @returns {Promise<number>}
  */
-async function main(projectRoot = __dirname, stderr = (/** @type {string} */ text) => void process.stderr.write(text)) {
+async function main(projectRoot = __dirname, stderr = (/** @type {string} */ text) => void process.stderr.write(text), stacks = process.argv.slice(2)) {
   let bundle;
   try {
     bundle = await appBundle(projectRoot);
@@ -117,9 +119,9 @@ async function main(projectRoot = __dirname, stderr = (/** @type {string} */ tex
     return 1;
   }
   Module.enableCompileCache(compileCacheDir(projectRoot));
-  const app = /** @type {{ synth(projectRoot: string): number }} */ (require(bundle.file));
+  const app = /** @type {{ synth(projectRoot: string, stacks: readonly string[]): number }} */ (require(bundle.file));
   try {
-    return app.synth(projectRoot);
+    return app.synth(projectRoot, stacks);
   } catch (error) {
     // A bug (user errors were printed and gave 1 inside): its stack, mapped to the TypeScript
     // sources, and not Node's default report, which quotes the minified bundle line that threw.

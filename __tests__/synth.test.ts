@@ -47,6 +47,17 @@ describe('synth.js, the synth entry point (npm run synth, the cdktf.json app)', 
     for (const [file, bytes] of expected) expect({ file, same: actual.get(file)!.equals(bytes) }).toEqual({ file, same: true });
   });
 
+  it('refuses a stack name the app does not build, with exit code 1, and writes nothing', () => {
+    const outdir = scratchDir('fast-synth-unknown-');
+
+    const result = run(['synth.js', 'nosuch'], { CDKTF_OUTDIR: outdir });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('synth: no stack named "nosuch"');
+    expect(result.stderr).toContain("allowed: one of the app's stacks: ");
+    expect(existsSync(path.join(outdir, 'stacks'))).toBe(false);
+  });
+
   it('prints a user error as its message alone and exits 1, as main.ts does', () => {
     const outdir = scratchDir('fast-synth-error-');
 

@@ -10,7 +10,7 @@ import { addPolicyChecks } from '../policy';
 import { EXAMPLE_ACCOUNT_IDS, validateEnvironmentConfigs } from '../config/schema';
 import type { EnvironmentConfig } from '../config/types';
 import { environments } from '../config/environments';
-import { UserError } from '../config/errors';
+import { errors, UserError } from '../config/errors';
 import { stateBackendSettingsFromEnv } from '../config/state-backend';
 import { configureStateBackend } from './state-backend';
 import { StateBootstrapStack } from './state-bootstrap-stack';
@@ -44,6 +44,12 @@ export interface BuildAppOptions {
    * @default - standard error
    */
   readonly notice?: (line: string) => void;
+  /**
+   * Stack names the caller asked for (`npm run synth -- dev`): each must be a stack of the app, or
+   * the synth fails with a user error. Every stack is synthesized all the same.
+   * @default - none asked for
+   */
+  readonly stacks?: readonly string[];
 }
 
 /**
@@ -112,7 +118,11 @@ export function synthApp(options: BuildAppOptions = {}, stderr: (text: string) =
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'workshop-backend-synth-'));
   try {
     return exitCodeOf(() => {
-      buildApp({ ...options, outdir: scratch }).synth();
+      const app = buildApp({ ...options, outdir: scratch });
+      const known = app.node.children.map((c) => c.node.id);
+      const unknown = (options.stacks ?? []).filter((name) => !known.includes(name));
+      if (unknown.length > 0) throw errors.unknownStacks('synth', unknown, known);
+      app.synth();
       publishSynth(scratch, outdir);
     }, stderr);
   } finally {
