@@ -191,8 +191,9 @@ export function offlineProviderSettings(stsEndpoint: string): Record<string, unk
 
 /**
  * The copy Terraform runs on: the stack's document with a local backend, the provider pinned to
- * `providerVersion` with {@link offlineProviderSettings}, and the {@link COMPAT_MAPPINGS} an older
- * provider needs. Returns the copy and one note per mapped value.
+ * `providerVersion` with {@link offlineProviderSettings} and without its account pin and role
+ * (nothing to check them against offline), and the {@link COMPAT_MAPPINGS} an older provider needs.
+ * Returns the copy and one note per value changed.
  */
 export function offlineCopy(doc: StackDocument, providerVersion: string, stsEndpoint: string): { doc: StackDocument; mapped: string[] } {
   const copy: StackDocument = JSON.parse(JSON.stringify(doc));
@@ -203,9 +204,16 @@ export function offlineCopy(doc: StackDocument, providerVersion: string, stsEndp
     aws: { source: 'hashicorp/aws', version: providerVersion },
   };
   copy.provider = { ...(copy.provider ?? {}) };
-  copy.provider.aws = (copy.provider.aws ?? [{}]).map((p: object) => ({ ...p, ...offlineProviderSettings(stsEndpoint) }));
+  const offline: string[] = [];
+  copy.provider.aws = (copy.provider.aws ?? [{}]).map((p: Record<string, unknown>) => {
+    // Offline there is no account to check and no role to assume: the stand-in STS knows neither.
+    const { allowed_account_ids: allowed, assume_role: assumeRole, ...rest } = p;
+    if (allowed !== undefined) offline.push(`provider allowed_account_ids ${JSON.stringify(allowed)} not checked offline (no AWS account)`);
+    if (assumeRole !== undefined) offline.push('provider assume_role not used offline (no AWS account)');
+    return { ...rest, ...offlineProviderSettings(stsEndpoint) };
+  });
   const mapped = COMPAT_MAPPINGS.filter((m) => compareVersions(providerVersion, m.before) < 0).flatMap((m) => m.apply(copy));
-  return { doc: copy, mapped };
+  return { doc: copy, mapped: [...offline, ...mapped] };
 }
 
 /** What one `terraform` run returned. */

@@ -64,6 +64,19 @@ describe('offline-plan', () => {
     expect(original.terraform.backend).toEqual({ s3: { bucket: 'b' } });
   });
 
+  it("drops the provider's account pin and role, which nothing offline can check, saying so", () => {
+    const pinned = stack() as ReturnType<typeof stack> & { provider: { aws: Array<Record<string, unknown>> } };
+    pinned.provider.aws[0] = { ...pinned.provider.aws[0], allowed_account_ids: ['111122223333'], assume_role: [{ role_arn: 'arn:aws:iam::111122223333:role/deploy' }] };
+    const { doc, mapped } = offlineCopy(pinned, AWS_PROVIDER_VERSION, 'http://127.0.0.1:1');
+    expect(doc.provider.aws[0]).not.toHaveProperty('allowed_account_ids');
+    expect(doc.provider.aws[0]).not.toHaveProperty('assume_role');
+    expect(mapped).toEqual([
+      'provider allowed_account_ids ["111122223333"] not checked offline (no AWS account)',
+      'provider assume_role not used offline (no AWS account)',
+    ]);
+    expect(pinned.provider.aws[0].allowed_account_ids).toEqual(['111122223333']);
+  });
+
   it('maps the values only 6.x knows for an older provider, reporting each, and leaves them for the pinned one', () => {
     const older = offlineCopy(stack(), '5.100.0', 'http://127.0.0.1:1');
     expect(older.mapped).toEqual([
