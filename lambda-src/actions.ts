@@ -13,16 +13,20 @@ export const ACTIONS = ['health', 'tables'] as const;
 /** An accepted action name. */
 export type ActionName = (typeof ACTIONS)[number];
 
-/** Longest identifier PostgreSQL keeps (NAMEDATALEN - 1). */
-const MAX_IDENTIFIER_LENGTH = 63;
+/**
+ * Longest identifier PostgreSQL keeps, in bytes (NAMEDATALEN - 1): it cuts a longer name to this
+ * many bytes of the database encoding (UTF-8 here), so a longer value would match another name.
+ * Source: https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS
+ */
+export const MAX_IDENTIFIER_BYTES = 63;
 
 /** One string parameter of an action: its name, default and length limits. */
 export interface StringParameter {
   readonly name: string;
   /** The value when the event has none. */
   readonly defaultValue: string;
-  /** Longest accepted value, in characters (UTF-16 code units). */
-  readonly maxLength: number;
+  /** Longest accepted value, in bytes of UTF-8 (not characters: PostgreSQL limits identifiers in bytes). */
+  readonly maxBytes: number;
   /** What is accepted, for messages. */
   readonly expected: string;
 }
@@ -43,8 +47,8 @@ export const ACTION_SPECS: { readonly [A in ActionName]: ActionSpec } = {
       {
         name: 'schema',
         defaultValue: 'public',
-        maxLength: MAX_IDENTIFIER_LENGTH,
-        expected: `a string of 1 to ${MAX_IDENTIFIER_LENGTH} characters`,
+        maxBytes: MAX_IDENTIFIER_BYTES,
+        expected: `a string of 1 to ${MAX_IDENTIFIER_BYTES} bytes in UTF-8`,
       },
     ],
     readOnly: true,
@@ -79,8 +83,12 @@ export function parseRequest(event: unknown): ActionRequest {
 
 function stringParameter(fields: Readonly<Record<string, unknown>>, action: ActionName, spec: StringParameter): string {
   const value = fields[spec.name] ?? spec.defaultValue;
-  if (typeof value !== 'string' || value.length === 0 || value.length > spec.maxLength) {
+  if (typeof value !== 'string' || value.length === 0) {
     throw new BadRequestError(messages.badParam(action, spec.name, spec.expected, echo(value)));
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > spec.maxBytes) {
+    throw new BadRequestError(messages.paramTooManyBytes(action, spec.name, bytes, spec.maxBytes, echo(value)));
   }
   return value;
 }

@@ -133,6 +133,9 @@ export const messages = {
     `unknown action: received ${action}; accepted: ${accepted.join(', ')}`,
   badParam: (action: string, param: string, expected: string, received: Echo) =>
     `action "${action}": parameter "${param}" must be ${expected}; received ${received}`,
+  paramTooManyBytes: (action: string, param: string, bytes: number, maxBytes: number, received: Echo) =>
+    `action "${action}": parameter "${param}" is ${bytes} bytes in UTF-8, over the ${maxBytes}-byte limit of a ` +
+    `PostgreSQL identifier (NAMEDATALEN - 1), past which PostgreSQL would cut it and match another name; received ${received}`,
   paramNotSendable: (action: string, param: string, received: Echo) =>
     `action "${action}": parameter "${param}" must be well-formed Unicode; it has a lone surrogate, which the ` +
     `PostgreSQL driver would send as U+FFFD instead; received ${received}`,

@@ -169,13 +169,13 @@ describe('tables', () => {
 
 describe('bad events', () => {
   it.each<[string, unknown, string]>([
-    ['a string', 'health', messages.notAnObject(echo('health'))],
-    ['a number', 42, messages.notAnObject(echo(42))],
-    ['an array', [{ action: 'health' }], messages.notAnObject(echo([]))],
-    ['an unknown action', { action: 'drop' }, messages.unknownAction(echo('drop'), ACTIONS)],
-    ['a non-string action', { action: 5 }, messages.badParam('<none>', 'action', 'one of health, tables', echo(5))],
-    ['a non-string schema', { action: 'tables', schema: 7 }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', echo(7))],
-    ['an empty schema', { action: 'tables', schema: '' }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', echo(''))],
+    ['a string', 'health', 'the event must be a JSON object; received the string "health"'],
+    ['a number', 42, 'the event must be a JSON object; received a number'],
+    ['an array', [{ action: 'health' }], 'the event must be a JSON object; received an array'],
+    ['an unknown action', { action: 'drop' }, 'unknown action: received the string "drop"; accepted: health, tables'],
+    ['a non-string action', { action: 5 }, 'action "<none>": parameter "action" must be one of health, tables; received a number'],
+    ['a non-string schema', { action: 'tables', schema: 7 }, 'action "tables": parameter "schema" must be a string of 1 to 63 bytes in UTF-8; received a number'],
+    ['an empty schema', { action: 'tables', schema: '' }, 'action "tables": parameter "schema" must be a string of 1 to 63 bytes in UTF-8; received the string ""'],
   ])('answers 400 BadRequest to %s without touching Secrets Manager or PostgreSQL', async (_name, event, message) => {
     const logs = captureLogs();
     const instance = newContainer(logs);
@@ -208,15 +208,15 @@ describe('caller errors: always 4xx, never echoed without bound', () => {
   ];
   // Every parameter of every action, each way a value can be wrong, in each layer that can find it.
   const parameterCases: Case[] = ACTIONS.flatMap((action) =>
-    ACTION_SPECS[action].parameters.flatMap(({ name, maxLength }): Case[] => [
+    ACTION_SPECS[action].parameters.flatMap(({ name, maxBytes }): Case[] => [
       [`${action}: a 1 MiB ${name} (parser)`, { action, [name]: huge }, name],
-      [`${action}: a ${name} one character too long (parser)`, { action, [name]: 'y'.repeat(maxLength + 1) }, name],
+      [`${action}: a ${name} one byte too long (parser)`, { action, [name]: 'y'.repeat(maxBytes + 1) }, name],
       [`${action}: an empty ${name} (parser)`, { action, [name]: '' }, name],
       [`${action}: a number as ${name} (parser)`, { action, [name]: 1 }, name],
       [`${action}: an object holding 1 MiB as ${name} (parser)`, { action, [name]: { y: huge } }, name],
       [`${action}: an array holding 1 MiB as ${name} (parser)`, { action, [name]: [huge] }, name],
-      [`${action}: a ${name} with a lone surrogate (driver)`, { action, [name]: 'y'.repeat(maxLength - 1) + '\uD800' }, name],
-      [`${action}: a ${name} with a NUL, which PostgreSQL rejects (PostgreSQL)`, { action, [name]: '\u0000' + 'y'.repeat(maxLength - 1) }, name],
+      [`${action}: a ${name} with a lone surrogate (driver)`, { action, [name]: 'y'.repeat(maxBytes - 1) + '\uD800' }, name],
+      [`${action}: a ${name} with a NUL, which PostgreSQL rejects (PostgreSQL)`, { action, [name]: '\u0000' + 'y'.repeat(maxBytes - 1) }, name],
     ]),
   );
 
@@ -263,13 +263,71 @@ describe('caller errors: always 4xx, never echoed without bound', () => {
 
     expect(response).toEqual({ statusCode: 400, error: { type: 'BadRequest', message: messages.paramNotSendable('tables', 'schema', echo('a\uDC00b')) } });
   });
+});
 
-  it('accepts what PostgreSQL accepts: a schema of 63 two-byte characters (126 bytes, past NAMEDATALEN) lists nothing', async () => {
+describe('identifier limits in bytes, as PostgreSQL counts them', () => {
+  /** 31 two-byte characters: 62 bytes, what PostgreSQL keeps of a longer name of "é" (it never splits a character). */
+  const SHORT = 'é'.repeat(31);
+  /** Exactly 63 bytes: the longest name PostgreSQL keeps whole. */
+  const LONGEST = 'é'.repeat(31) + 'x';
+
+  beforeAll(async () => {
+    const owner = await fixture.appClient();
+    try {
+      for (const [schema, table] of [[SHORT, 'in_short'], [LONGEST, 'in_longest']]) {
+        await owner.query(`CREATE SCHEMA ${owner.escapeIdentifier(schema)}`);
+        await owner.query(`CREATE TABLE ${owner.escapeIdentifier(schema)}.${table} (id int)`);
+      }
+    } finally {
+      await owner.end();
+    }
+  });
+
+  it('answers 400 naming the 63-byte limit to a schema of 40 × "é" (40 characters, 80 bytes), which PostgreSQL would cut to another schema\'s name', async () => {
+    const schema = 'é'.repeat(40);
+    // The premise, on the real server: the 80-byte name, bound as a parameter, lists the other schema's table.
+    const direct = await fixture.appClient();
+    try {
+      const { rows } = await direct.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      expect(rows).toEqual([{ table_name: 'in_short' }]);
+    } finally {
+      await direct.end();
+    }
     const { handler } = newContainer();
 
-    const response = await handler({ action: 'tables', schema: 'é'.repeat(63) });
+    const response = await handler({ action: 'tables', schema });
 
-    expect(response).toMatchObject({ statusCode: 200, result: { tables: [] } });
+    expect(response).toEqual({
+      statusCode: 400,
+      error: {
+        type: 'BadRequest',
+        message:
+          'action "tables": parameter "schema" is 80 bytes in UTF-8, over the 63-byte limit of a PostgreSQL identifier ' +
+          `(NAMEDATALEN - 1), past which PostgreSQL would cut it and match another name; received the string "${schema}"`,
+      },
+    });
+  });
+
+  it('lists a schema whose name is exactly 63 bytes (32 characters)', async () => {
+    const { handler } = newContainer();
+
+    const response = await handler({ action: 'tables', schema: LONGEST });
+
+    expect(response).toMatchObject({ statusCode: 200, result: { schema: LONGEST, tables: [{ name: 'in_longest' }] } });
+  });
+
+  it.each([
+    ['32 two-byte characters', 64, 'é'.repeat(32)],
+    ['21 three-byte characters and one more byte', 64, '€'.repeat(21) + 'x'],
+    ['16 four-byte characters (32 UTF-16 code units)', 64, '😀'.repeat(16)],
+    ['the 63 two-byte characters that passed a check in characters', 126, 'é'.repeat(63)],
+  ])('answers 400 to %s (%i bytes)', async (_name, bytes, schema) => {
+    const { handler } = newContainer();
+
+    const response = await handler({ action: 'tables', schema });
+
+    expect(response).toMatchObject({ statusCode: 400, error: { type: 'BadRequest' } });
+    expect((response as ErrorResponse).error.message).toContain(`is ${bytes} bytes in UTF-8, over the 63-byte limit`);
   });
 });
 
