@@ -79,6 +79,16 @@ export class DatabaseQueryError extends LambdaError {
 }
 
 /**
+ * A result would make the response larger than Lambda returns from a synchronous invocation.
+ * Actions bound their own results (`tables` truncates and says so); this is the handler's last
+ * guard, so it is a bug in the action when it fires.
+ */
+export class ResponseTooLargeError extends LambdaError {
+  readonly type = 'ResponseTooLarge';
+  readonly statusCode = 500;
+}
+
+/**
  * The likely causes when Secrets Manager cannot be reached from a Lambda in private subnets.
  * The stack creates an interface endpoint for `secretsmanager` with private DNS; any of these
  * three missing leaves the SDK's connection hanging or refused.
@@ -178,6 +188,9 @@ export const messages = {
     `could not open a session on PostgreSQL at ${host}:${port} (${detail}): check the database ` +
     "security group admits the Lambda's security group on this port, and the instance is available",
   dbQuery: (detail: string) => `the query failed (${detail})`,
+  responseTooLarge: (action: string, bytes: number, maxBytes: number) =>
+    `the response to action "${action}" would be ${bytes} bytes, over the ${maxBytes} bytes this function returns ` +
+    "to stay below Lambda's limit on a synchronous response",
   internal: (requestId: string) => `internal error; see the logs of request ${requestId}`,
 } as const;
 

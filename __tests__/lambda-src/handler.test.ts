@@ -1,6 +1,13 @@
-import { ACTIONS, ACTION_SPECS, type HealthResult } from '../../lambda-src/actions';
+import { ACTIONS, ACTION_SPECS, type HealthResult, type TablesResult } from '../../lambda-src/actions';
 import { MAX_ECHO_CHARS, echo, messages } from '../../lambda-src/errors';
-import { createHandler, type ErrorResponse, type HandlerInstance, type SuccessResponse } from '../../lambda-src/handler';
+import {
+  LAMBDA_SYNC_RESPONSE_LIMIT_BYTES,
+  MAX_RESPONSE_BYTES,
+  createHandler,
+  type ErrorResponse,
+  type HandlerInstance,
+  type SuccessResponse,
+} from '../../lambda-src/handler';
 import { APP_USER, APP_DATABASE, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../support/lambda-fixture';
 
 let fixture: LambdaFixture;
@@ -154,7 +161,7 @@ describe('tables', () => {
     expect(response).toEqual({
       statusCode: 200,
       action: 'tables',
-      result: { schema: 'public', tables: [{ name: 'orders', type: 'BASE TABLE' }] },
+      result: { schema: 'public', tableCount: 1, truncated: false, tables: [{ name: 'orders', type: 'BASE TABLE' }] },
     });
   });
 
@@ -313,7 +320,7 @@ describe('identifier limits in bytes, as PostgreSQL counts them', () => {
 
     const response = await handler({ action: 'tables', schema: LONGEST });
 
-    expect(response).toMatchObject({ statusCode: 200, result: { schema: LONGEST, tables: [{ name: 'in_longest' }] } });
+    expect(response).toMatchObject({ statusCode: 200, result: { schema: LONGEST, tableCount: 1, tables: [{ name: 'in_longest' }] } });
   });
 
   it.each([
@@ -328,6 +335,77 @@ describe('identifier limits in bytes, as PostgreSQL counts them', () => {
 
     expect(response).toMatchObject({ statusCode: 400, error: { type: 'BadRequest' } });
     expect((response as ErrorResponse).error.message).toContain(`is ${bytes} bytes in UTF-8, over the 63-byte limit`);
+  });
+});
+
+describe('bounded responses', () => {
+  const SCHEMA = 'many_tables';
+  const TABLE_COUNT = 300;
+  /** A bound small enough for a few hundred tables to pass it, in bytes. */
+  const SMALL_BOUND = 4096;
+
+  beforeAll(async () => {
+    const owner = await fixture.appClient();
+    try {
+      await owner.query(`CREATE SCHEMA ${SCHEMA}`);
+      await owner.query(`DO $$ BEGIN FOR i IN 1..${TABLE_COUNT} LOOP EXECUTE format('CREATE TABLE ${SCHEMA}.t_%s (id int)', lpad(i::text, 4, '0')); END LOOP; END $$`);
+    } finally {
+      await owner.end();
+    }
+  });
+
+  function tablesOf(response: SuccessResponse | ErrorResponse): TablesResult {
+    expect(response).toMatchObject({ statusCode: 200, action: 'tables' });
+    return (response as SuccessResponse).result as TablesResult;
+  }
+
+  it('keeps the default bound at Lambda\'s 6 MB limit for a synchronous response, read as 6,000,000 bytes', () => {
+    expect(LAMBDA_SYNC_RESPONSE_LIMIT_BYTES).toBe(6_000_000);
+    expect(MAX_RESPONSE_BYTES).toBe(LAMBDA_SYNC_RESPONSE_LIMIT_BYTES);
+  });
+
+  it('lists every table, saying so, when they fit', async () => {
+    const { handler } = newContainer();
+
+    const result = tablesOf(await handler({ action: 'tables', schema: SCHEMA }));
+
+    expect(result).toMatchObject({ schema: SCHEMA, tableCount: TABLE_COUNT, truncated: false });
+    expect(result.tables).toHaveLength(TABLE_COUNT);
+  });
+
+  it('truncates a listing over the bound to the first tables by name that fit, and says so with the total count', async () => {
+    const instance = createHandler({ env: fixture.lambdaEnv(), ca: fixture.pg.ca.certPem, logSink: () => undefined, maxResponseBytes: SMALL_BOUND });
+    handlers.push(instance);
+
+    const response = await instance.handler({ action: 'tables', schema: SCHEMA });
+
+    const result = tablesOf(response);
+    expect(result).toMatchObject({ schema: SCHEMA, tableCount: TABLE_COUNT, truncated: true });
+    const listed = result.tables.length;
+    expect(listed).toBeGreaterThan(0);
+    expect(result.tables.map((t) => t.name)).toEqual(Array.from({ length: listed }, (_, i) => `t_${String(i + 1).padStart(4, '0')}`));
+    const bytes = Buffer.byteLength(JSON.stringify(response));
+    expect(bytes).toBeLessThanOrEqual(SMALL_BOUND);
+    // As many as fit: one more table would have passed the bound.
+    const oneMore = { ...response, result: { ...result, tables: [...result.tables, { name: `t_${String(listed + 1).padStart(4, '0')}`, type: 'BASE TABLE' }] } };
+    expect(Buffer.byteLength(JSON.stringify(oneMore))).toBeGreaterThan(SMALL_BOUND);
+  });
+
+  it('answers 500 ResponseTooLarge, never a response over the bound, when a result cannot be cut to fit', async () => {
+    const instance = createHandler({ env: fixture.lambdaEnv(), ca: fixture.pg.ca.certPem, logSink: () => undefined, maxResponseBytes: 200 });
+    handlers.push(instance);
+
+    const response = await instance.handler({ action: 'health' });
+
+    expect(response).toEqual({
+      statusCode: 500,
+      error: {
+        type: 'ResponseTooLarge',
+        message: expect.stringMatching(
+          /^the response to action "health" would be \d+ bytes, over the 200 bytes this function returns to stay below Lambda's limit on a synchronous response$/,
+        ),
+      },
+    });
   });
 });
 
