@@ -3,6 +3,7 @@
  * database connection budget, the Lambda's derived timeouts and the alarm thresholds. The stacks,
  * the validation and the docs (`npm run docs`) all read them from this module.
  */
+import { TUNING_VARIABLES } from '../lambda-src/config';
 import type { DatabaseConfig, LambdaConfig } from './schema';
 
 /**
@@ -62,6 +63,13 @@ export interface ConnectionBudget {
   readonly lambdaMax: number;
   /** What the Lambda's reserved concurrency leaves for other clients; `null` when it is unreserved. */
   readonly leftOver: number | null;
+  /**
+   * Most sessions one execution environment holds at once, its pool's size (`DB_POOL_MAX_SESSIONS`):
+   * the handler's default, at most `lambdaMax`. Standard Lambda runs one invocation at a time per
+   * environment, so each holds one and the rows above hold; where one environment runs several at once
+   * (Lambda Managed Instances), each may hold this many.
+   */
+  readonly sessionsPerEnvironment: number;
 }
 
 /**
@@ -75,6 +83,7 @@ export function connectionBudget(database: DatabaseConfig, reservedConcurrentExe
     reservedForOperators: RESERVED_DB_CONNECTIONS,
     lambdaMax,
     leftOver: reservedConcurrentExecutions === null ? null : lambdaMax - reservedConcurrentExecutions,
+    sessionsPerEnvironment: Math.min(TUNING_VARIABLES.dbPoolMaxSessions.defaultValue, lambdaMax),
   };
 }
 

@@ -79,6 +79,15 @@ export class DatabaseQueryError extends LambdaError {
 }
 
 /**
+ * Every session of the execution environment stayed lent out until too little of the invocation
+ * was left for a query: more invocations ran at once in this environment than it has sessions.
+ */
+export class DatabaseBusyError extends LambdaError {
+  readonly type = 'DatabaseBusy';
+  readonly statusCode = 503;
+}
+
+/**
  * A result would make the response larger than Lambda returns from a synchronous invocation.
  * Actions bound their own results (`tables` truncates and says so); this is the handler's last
  * guard, so it is a bug in the action when it fires.
@@ -188,6 +197,10 @@ export const messages = {
     `could not open a session on PostgreSQL at ${host}:${port} (${detail}): check the database ` +
     "security group admits the Lambda's security group on this port, and the instance is available",
   dbQuery: (detail: string) => `the query failed (${detail})`,
+  dbBusy: (maxSessions: number, waitedMillis: number, neededMillis: number, variable: string) =>
+    `all ${maxSessions} PostgreSQL session(s) of this execution environment stayed busy for the ${waitedMillis} ms ` +
+    `the invocation could wait while keeping ${neededMillis} ms for a connect and a query: more invocations ran at once ` +
+    `here than ${variable} allows sessions; raise it within the connection budget, or send fewer invocations to one environment at once`,
   responseTooLarge: (action: string, bytes: number, maxBytes: number) =>
     `the response to action "${action}" would be ${bytes} bytes, over the ${maxBytes} bytes this function returns ` +
     "to stay below Lambda's limit on a synchronous response",

@@ -1,6 +1,6 @@
 import { ACTION_SPECS, health, parseRequest, tables, type ActionRequest } from './actions';
 import { loadConfig, type Env, type HandlerConfig } from './config';
-import { DatabaseSession, type RunOptions } from './db';
+import { DatabasePool, type RunOptions } from './db';
 import { LambdaError, ResponseTooLargeError, boundedText, describeError, messages } from './errors';
 import { createLogger, elapsedMillis, type LogSink } from './log';
 import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
@@ -84,7 +84,7 @@ export type Handler = (event: unknown, context?: InvocationContext) => Promise<S
 export interface Runtime {
   readonly config: HandlerConfig;
   readonly secrets: SecretCache;
-  readonly database: DatabaseSession;
+  readonly database: DatabasePool;
 }
 
 /** A handler plus its runtime, so tests can read counters and close the session. */
@@ -92,7 +92,7 @@ export interface HandlerInstance {
   readonly handler: Handler;
   /** The runtime, once the first invocation created it. */
   runtime(): Runtime | undefined;
-  /** Closes the database session, if open. */
+  /** Closes the database sessions, if any. */
   close(): Promise<void>;
 }
 
@@ -117,11 +117,12 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
         }),
       log,
     });
-    const database = new DatabaseSession({
+    const database = new DatabasePool({
       host: config.dbHost,
       port: config.dbPort,
       database: config.dbName,
       connectTimeoutMillis: config.dbConnectTimeoutMillis,
+      maxSessions: config.dbPoolMaxSessions,
       queryTimeoutMillis: config.dbQueryTimeoutMillis,
       credentials: secrets,
       log,
@@ -179,7 +180,7 @@ interface DispatchOptions extends RunOptions {
   readonly maxResultBytes: number;
 }
 
-function dispatch(database: DatabaseSession, request: ActionRequest, options: DispatchOptions): Promise<unknown> {
+function dispatch(database: DatabasePool, request: ActionRequest, options: DispatchOptions): Promise<unknown> {
   switch (request.action) {
     case 'health':
       return database.run((client, secret) => health(client, secret), options);

@@ -106,6 +106,22 @@ describe('SecretCache against a local Secrets Manager (real SDK client)', () => 
     expect(sm.getSecretValueCalls).toBe(callsBefore + 1);
   });
 
+  it('fetches once per rejected version: a refresh after an older version was rejected returns the newer cached one', async () => {
+    const cache = newCache(() => 0);
+    const first = await cache.get();
+    const callsBefore = sm.getSecretValueCalls;
+    const rotated = sm.setSecret({ username: 'app_user', password: 'rotated-password-value' });
+
+    // Three sessions refused with the first version at once, then one more after the fetch.
+    const concurrent = await Promise.all([cache.refresh(first.versionId), cache.refresh(first.versionId), cache.refresh(first.versionId)]);
+    const late = await cache.refresh(first.versionId);
+    // The new version refused as well (the secret is ahead of PostgreSQL): fetched again.
+    const again = await cache.refresh(rotated);
+
+    for (const credentials of [...concurrent, late, again]) expect(credentials).toMatchObject({ versionId: rotated });
+    expect(sm.getSecretValueCalls).toBe(callsBefore + 2);
+  });
+
   it('fails with a SecretFetchError telling to check DB_SECRET_ARN when the secret does not exist', async () => {
     const otherArn = SECRET_ARN.replace('test', 'gone');
     const cache = newCache(() => 0, otherArn);

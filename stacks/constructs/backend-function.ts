@@ -7,7 +7,7 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AccountContext } from './account-context';
-import { lambdaTimeouts } from '../../config/derived';
+import { lambdaTimeouts, type ConnectionBudget } from '../../config/derived';
 import { LAMBDA_ROLE_DESCRIPTION, resourceNames } from '../../config/names';
 import type { LambdaConfig } from '../../config/schema';
 import { LAMBDA_ENV } from '../../lambda-src/environment';
@@ -37,6 +37,11 @@ export interface BackendFunctionProps {
   readonly network: Network;
   /** The database: its secret, address, port and name go into the environment. */
   readonly database: Database;
+  /**
+   * The database's connection budget (`connectionBudget` in config/derived.ts): its
+   * `sessionsPerEnvironment` sizes the handler's pool (`DB_POOL_MAX_SESSIONS`).
+   */
+  readonly connectionBudget: ConnectionBudget;
   /** The Secrets Manager endpoint the function reaches the secret through. */
   readonly endpoint: SecretsManagerEndpoint;
   /**
@@ -197,6 +202,7 @@ export class BackendFunction extends Construct {
           [LAMBDA_ENV.secretsManagerRequestTimeoutMillis]: String(timeouts.secretsManagerRequestTimeoutMillis),
           [LAMBDA_ENV.dbConnectTimeoutMillis]: String(timeouts.dbConnectTimeoutMillis),
           [LAMBDA_ENV.dbQueryTimeoutMillis]: String(timeouts.dbQueryTimeoutMillis),
+          [LAMBDA_ENV.dbPoolMaxSessions]: String(props.connectionBudget.sessionsPerEnvironment),
         },
       },
       dependsOn: [...attachments, this.logGroup],

@@ -4,7 +4,7 @@ import { dev, prod } from '../../../config/environments';
 import { bundleLambda } from '../../../stacks/constructs/lambda-bundle';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
 import type { EnvironmentConfig } from '../../../config/schema';
-import { lambdaTimeouts, longestInvocationPathMillis } from '../../../config/derived';
+import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../../../config/derived';
 import { TUNING_VARIABLES, loadConfig } from '../../../lambda-src/config';
 
 describe('BackendFunction', () => {
@@ -75,9 +75,9 @@ describe('BackendFunction', () => {
   });
 
   it.each([
-    ['dev', () => devStack],
-    ['prod', () => prodStack],
-  ])("sets a %s Lambda environment that lambda-src's config loader accepts, with the derived timeouts", (_name, stack) => {
+    ['dev', () => devStack, dev],
+    ['prod', () => prodStack, prod],
+  ])("sets a %s Lambda environment that lambda-src's config loader accepts, with the derived timeouts and pool size", (_name, stack, config) => {
     const { body } = onlyResource(stack().doc, 'aws_lambda_function');
     // Terraform fills the references at apply time; stand in plausible values for them.
     const resolved = Object.fromEntries(
@@ -95,6 +95,7 @@ describe('BackendFunction', () => {
       dbName: 'workshop',
       ...timeouts,
       secretCacheTtlSeconds: TUNING_VARIABLES.secretCacheTtlSeconds.defaultValue,
+      dbPoolMaxSessions: connectionBudget(config.database, config.lambda.reservedConcurrentExecutions).sessionsPerEnvironment,
     });
   });
 
