@@ -2,7 +2,7 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { dev, prod } from '../../../config/environments';
 import type { EnvironmentConfig } from '../../../config/schema';
-import { ROTATION_FAILED_EVENT, TREAT_MISSING_DATA_REASONS } from '../../../stacks/constructs/alarms';
+import { TREAT_MISSING_DATA_REASONS } from '../../../stacks/constructs/alarms';
 import { Testing } from 'cdktf';
 import { collectSuppressions } from '../../../policy/suppressions';
 import { POLICY_EXCEPTION_REASONS } from '../../../stacks/constructs/policy-exceptions';
@@ -112,7 +112,7 @@ describe('Alarms', () => {
     for (const reason of Object.values(TREAT_MISSING_DATA_REASONS)) expect(reason).toMatch(/\.$/);
   });
 
-  it('forwards failed rotations of the database secret to the topic', () => {
+  it('forwards failed and abandoned rotations of the database secret to the topic', () => {
     const rule = onlyResource(prodStack.doc, 'aws_cloudwatch_event_rule');
     expect(rule.body.name).toBe('workshop-prod-db-secret-rotation-failed');
     expect(JSON.parse(rule.body.event_pattern)).toEqual({
@@ -120,11 +120,10 @@ describe('Alarms', () => {
       'detail-type': ['AWS Service Event via CloudTrail'],
       detail: {
         eventSource: ['secretsmanager.amazonaws.com'],
-        eventName: ['RotationFailed'],
+        eventName: ['RotationFailed', 'RotationAbandoned'],
         additionalEventData: { SecretId: [`\${aws_db_instance.${db}.master_user_secret[0].secret_arn}`] },
       },
     });
-    expect(ROTATION_FAILED_EVENT.eventName).toBe('RotationFailed');
     expect(prodStack.json).toHaveResourceWithProperties(CloudwatchEventTarget, {
       rule: ref('aws_cloudwatch_event_rule', rule.name, 'name'),
       arn: topicArn,
