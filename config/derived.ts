@@ -64,12 +64,13 @@ export interface ConnectionBudget {
   /** What the Lambda's reserved concurrency leaves for other clients; `null` when it is unreserved. */
   readonly leftOver: number | null;
   /**
-   * Most sessions one execution environment holds at once, its pool's size (`DB_POOL_MAX_SESSIONS`):
-   * the handler's default, at most `lambdaMax`. Standard Lambda runs one invocation at a time per
-   * environment, so each holds one and the rows above hold; where one environment runs several at once
-   * (Lambda Managed Instances), each may hold this many.
+   * Most sessions one instance of the handler holds at once, its pool's size (`DB_POOL_MAX_SESSIONS`):
+   * the handler's default, at most `lambdaMax`. Standard Lambda runs one instance per container, one
+   * invocation at a time, so each container holds one session and the rows above hold; Lambda Managed
+   * Instances run one instance per worker thread (one per vCPU by default), each with several
+   * invocations at once, so each worker thread may hold this many.
    */
-  readonly sessionsPerEnvironment: number;
+  readonly sessionsPerHandler: number;
 }
 
 /**
@@ -83,7 +84,7 @@ export function connectionBudget(database: DatabaseConfig, reservedConcurrentExe
     reservedForOperators: RESERVED_DB_CONNECTIONS,
     lambdaMax,
     leftOver: reservedConcurrentExecutions === null ? null : lambdaMax - reservedConcurrentExecutions,
-    sessionsPerEnvironment: Math.min(TUNING_VARIABLES.dbPoolMaxSessions.defaultValue, lambdaMax),
+    sessionsPerHandler: Math.min(TUNING_VARIABLES.dbPoolMaxSessions.defaultValue, lambdaMax),
   };
 }
 

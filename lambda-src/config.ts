@@ -28,9 +28,9 @@ export interface HandlerConfig {
   /** How long fetched credentials are reused, in seconds (`SECRET_CACHE_TTL_SECONDS`); 0 fetches every time. */
   readonly secretCacheTtlSeconds: number;
   /**
-   * Most PostgreSQL sessions this execution environment holds at once (`DB_POOL_MAX_SESSIONS`), 1 to
-   * 64: concurrent invocations of one environment each get a session of their own, up to this many,
-   * and the rest wait for one to come back.
+   * Most PostgreSQL sessions this instance of the handler holds at once (`DB_POOL_MAX_SESSIONS`), 1
+   * to 64: its concurrent invocations each get a session of their own, up to this many, and the rest
+   * wait for one to come back.
    */
   readonly dbPoolMaxSessions: number;
 }
@@ -55,9 +55,9 @@ export const TUNING_VARIABLES = {
   dbQueryTimeoutMillis: { name: LAMBDA_ENV.dbQueryTimeoutMillis, defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
   secretCacheTtlSeconds: { name: LAMBDA_ENV.secretCacheTtlSeconds, defaultValue: 300, min: 0, max: 86400, unit: 's' },
   // The default is the benchmark's choice (docs/benchmarks.md, "Concurrent invocations in one
-  // environment"). The maximum is Lambda Managed Instances' default concurrency per vCPU for
-  // Node.js, 64 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-nodejs-runtime.html):
-  // a worker thread never runs more invocations than that at once, so more sessions would sit idle.
+  // environment"). The maximum is Lambda Managed Instances' default concurrency per vCPU for Node.js,
+  // 64, with one worker thread (one handler instance) per vCPU by default
+  // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-nodejs-runtime.html).
   dbPoolMaxSessions: { name: LAMBDA_ENV.dbPoolMaxSessions, defaultValue: 4, min: 1, max: 64, unit: 'sessions' },
 } as const satisfies Record<string, IntegerVariable>;
 

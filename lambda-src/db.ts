@@ -115,15 +115,16 @@ const TLS_CODES = new Set([
 ]);
 
 /**
- * One execution environment's PostgreSQL sessions: a pool of at most `maxSessions`, each lent to
- * one invocation at a time, opened on first use and kept between invocations.
+ * The handler's PostgreSQL sessions: a pool of at most `maxSessions`, each lent to one invocation at
+ * a time, opened on first use and kept between invocations.
  *
  * Each invocation runs its work, transaction included, on a session no other invocation uses
- * meanwhile: Lambda Managed Instances send several invocations at once to one Node.js process, and
- * on one shared session a transaction one of them aborted would fail the others (SQLSTATE 25P02).
- * Standard Lambda sends one invocation at a time, so its pool never opens a second session.
+ * meanwhile: Lambda Managed Instances send several invocations at once to one handler instance (one
+ * per Node.js worker thread), and on one shared session a transaction one of them aborted would fail
+ * the others (SQLSTATE 25P02). Standard Lambda sends a container one invocation at a time, so its
+ * pool never opens a second session.
  *
- * A session opens with the cached credentials; when PostgreSQL rejects them (28P01, as after a
+ * A session opens with the credentials fetched last; when PostgreSQL rejects them (28P01, as after a
  * rotation) the secret is fetched again once and the connect retried once. A session goes back to
  * the pool only when the server, not the connection, reported any failure and it is outside a
  * transaction; any other is closed, and the next invocation that needs one opens a new one.

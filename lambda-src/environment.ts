@@ -21,8 +21,8 @@ export const LAMBDA_ENV = {
   /** One query, in milliseconds. */
   dbQueryTimeoutMillis: 'DB_QUERY_TIMEOUT_MS',
   /**
-   * Most PostgreSQL sessions one execution environment holds at once: its pool's size. Standard
-   * Lambda runs one invocation at a time per environment, so it opens only one.
+   * Most PostgreSQL sessions the handler holds at once: its pool's size. Standard Lambda runs one
+   * invocation at a time per container, so it opens only one.
    */
   dbPoolMaxSessions: 'DB_POOL_MAX_SESSIONS',
   /** How long fetched credentials are reused, in seconds. */

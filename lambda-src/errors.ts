@@ -79,8 +79,8 @@ export class DatabaseQueryError extends LambdaError {
 }
 
 /**
- * Every session of the execution environment stayed lent out until too little of the invocation
- * was left for a query: more invocations ran at once in this environment than it has sessions.
+ * Every session of the handler stayed lent out until too little of the invocation was left for a
+ * query: more invocations ran at once in this handler instance than it has sessions.
  */
 export class DatabaseBusyError extends LambdaError {
   readonly type = 'DatabaseBusy';
@@ -198,9 +198,9 @@ export const messages = {
     "security group admits the Lambda's security group on this port, and the instance is available",
   dbQuery: (detail: string) => `the query failed (${detail})`,
   dbBusy: (maxSessions: number, waitedMillis: number, neededMillis: number, variable: string) =>
-    `all ${maxSessions} PostgreSQL session(s) of this execution environment stayed busy for the ${waitedMillis} ms ` +
+    `all ${maxSessions} PostgreSQL session(s) of this handler instance stayed busy for the ${waitedMillis} ms ` +
     `the invocation could wait while keeping ${neededMillis} ms for a connect and a query: more invocations ran at once ` +
-    `here than ${variable} allows sessions; raise it within the connection budget, or send fewer invocations to one environment at once`,
+    `here than ${variable} allows sessions; raise it within the connection budget, or send fewer invocations at once`,
   responseTooLarge: (action: string, bytes: number, maxBytes: number) =>
     `the response to action "${action}" would be ${bytes} bytes, over the ${maxBytes} bytes this function returns ` +
     "to stay below Lambda's limit on a synchronous response",

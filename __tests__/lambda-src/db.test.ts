@@ -364,9 +364,9 @@ describe('concurrent invocations in one process (Lambda Managed Instances)', () 
       error: {
         type: 'DatabaseBusy',
         message:
-          'all 1 PostgreSQL session(s) of this execution environment stayed busy for the 0 ms the invocation could wait ' +
+          'all 1 PostgreSQL session(s) of this handler instance stayed busy for the 0 ms the invocation could wait ' +
           'while keeping 2100 ms for a connect and a query: more invocations ran at once here than DB_POOL_MAX_SESSIONS ' +
-          'allows sessions; raise it within the connection budget, or send fewer invocations to one environment at once',
+          'allows sessions; raise it within the connection budget, or send fewer invocations at once',
       },
     });
     expect(await slow).toMatchObject({ sqlState: '57014' });

@@ -40,7 +40,7 @@ export interface BackendFunctionProps {
   readonly database: Database;
   /**
    * The database's connection budget (`connectionBudget` in config/derived.ts): its
-   * `sessionsPerEnvironment` sizes the handler's pool (`DB_POOL_MAX_SESSIONS`).
+   * `sessionsPerHandler` sizes the handler's pool (`DB_POOL_MAX_SESSIONS`).
    */
   readonly connectionBudget: ConnectionBudget;
   /** The Secrets Manager endpoint the function reaches the secret through. */
@@ -206,7 +206,7 @@ export class BackendFunction extends Construct {
           [LAMBDA_ENV.secretsManagerRequestTimeoutMillis]: String(timeouts.secretsManagerRequestTimeoutMillis),
           [LAMBDA_ENV.dbConnectTimeoutMillis]: String(timeouts.dbConnectTimeoutMillis),
           [LAMBDA_ENV.dbQueryTimeoutMillis]: String(timeouts.dbQueryTimeoutMillis),
-          [LAMBDA_ENV.dbPoolMaxSessions]: String(props.connectionBudget.sessionsPerEnvironment),
+          [LAMBDA_ENV.dbPoolMaxSessions]: String(props.connectionBudget.sessionsPerHandler),
         },
       },
       dependsOn: [...attachments, this.logGroup],

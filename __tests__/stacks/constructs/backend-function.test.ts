@@ -95,7 +95,7 @@ describe('BackendFunction', () => {
       dbName: 'workshop',
       ...timeouts,
       secretCacheTtlSeconds: TUNING_VARIABLES.secretCacheTtlSeconds.defaultValue,
-      dbPoolMaxSessions: connectionBudget(config.database, config.lambda.reservedConcurrentExecutions).sessionsPerEnvironment,
+      dbPoolMaxSessions: connectionBudget(config.database, config.lambda.reservedConcurrentExecutions).sessionsPerHandler,
     });
   });
 
