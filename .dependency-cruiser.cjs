@@ -3,9 +3,10 @@
  * (`npm run layers`; __tests__/layers.test.ts). docs/architecture.md ("Layout") describes them; a
  * violation fails with the rule's name and the offending import.
  *
- * From the bottom up: `config/` (plain data and its validation), `build/` (the bundle cache) and
- * `local/` (local stand-ins for PostgreSQL and Secrets Manager) import no other folder of the
- * project; `lambda-src/` imports nothing of it either; `policy/`
+ * From the bottom up: `lambda-src/` imports nothing of the project; `config/` (plain data and its
+ * validation) reads of it only the Lambda's settings contract (`config.ts`, `environment.ts`), whose
+ * defaults the derived numbers use; `build/` (the bundle cache) and `local/` (local stand-ins for
+ * PostgreSQL and Secrets Manager) import no other folder of the project; `policy/`
  * reads `config/`; `stacks/` composes `config/`, `policy/` and `build/`, and of `lambda-src/`
  * takes only its environment contract; `tools/` and `bench/` sit on top. Only `__tests__/` may
  * import test code, and only `bench/` may import bench code.
@@ -14,7 +15,7 @@
  */
 /** Paths a folder's files may not import, by folder. */
 const FORBIDDEN = {
-  config: ['^(build|local|stacks|policy|lambda-src|tools|bench|__tests__)/', '^(main\\.ts|synth\\.js)$'],
+  config: ['^(build|local|stacks|policy|tools|bench|__tests__)/', '^lambda-src/(?!(config|environment)\\.ts$)', '^(main\\.ts|synth\\.js)$'],
   local: ['^(config|build|stacks|policy|lambda-src|tools|bench|__tests__)/', '^(main\\.ts|synth\\.js)$'],
   build: ['^(config|local|stacks|policy|lambda-src|tools|bench|__tests__)/', '^(main\\.ts|synth\\.js)$'],
   'lambda-src': ['^(config|build|local|stacks|policy|tools|bench|__tests__)/', '^(main\\.ts|synth\\.js)$'],

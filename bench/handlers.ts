@@ -161,7 +161,7 @@ function lambdaEnvironment(fixture: LambdaFixture, dbPort?: number): Record<stri
 }
 
 /** `items` rotated by `round`, so no contender always goes first (right after another's process). */
-function inTurn<T>(items: readonly T[], round: number): T[] {
+export function inTurn<T>(items: readonly T[], round: number): T[] {
   const shift = round % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
 }

@@ -3,6 +3,7 @@
  * database connection budget, the Lambda's derived timeouts and the alarm thresholds. The stacks,
  * the validation and the docs (`npm run docs`) all read them from this module.
  */
+import { TUNING_VARIABLES } from '../lambda-src/config';
 import type { DatabaseConfig, LambdaConfig } from './types';
 
 /**
@@ -62,6 +63,14 @@ export interface ConnectionBudget {
   readonly lambdaMax: number;
   /** What the Lambda's reserved concurrency leaves for other clients; `null` when it is unreserved. */
   readonly leftOver: number | null;
+  /**
+   * Most sessions one instance of the handler holds at once, its pool's size (`DB_POOL_MAX_SESSIONS`):
+   * the handler's default, at most `lambdaMax`. Standard Lambda runs one instance per container, one
+   * invocation at a time, so each container holds one session and the rows above hold; Lambda Managed
+   * Instances run one instance per worker thread (one per vCPU by default), each with several
+   * invocations at once, so each worker thread may hold this many.
+   */
+  readonly sessionsPerHandler: number;
 }
 
 /**
@@ -75,6 +84,7 @@ export function connectionBudget(database: DatabaseConfig, reservedConcurrentExe
     reservedForOperators: RESERVED_DB_CONNECTIONS,
     lambdaMax,
     leftOver: reservedConcurrentExecutions === null ? null : lambdaMax - reservedConcurrentExecutions,
+    sessionsPerHandler: Math.min(TUNING_VARIABLES.dbPoolMaxSessions.defaultValue, lambdaMax),
   };
 }
 

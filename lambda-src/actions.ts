@@ -13,16 +13,20 @@ export const ACTIONS = ['health', 'tables'] as const;
 /** An accepted action name. */
 export type ActionName = (typeof ACTIONS)[number];
 
-/** Longest identifier PostgreSQL keeps (NAMEDATALEN - 1). */
-const MAX_IDENTIFIER_LENGTH = 63;
+/**
+ * Longest identifier PostgreSQL keeps, in bytes (NAMEDATALEN - 1): it cuts a longer name to this
+ * many bytes of the database encoding (UTF-8 here), so a longer value would match another name.
+ * Source: https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS
+ */
+export const MAX_IDENTIFIER_BYTES = 63;
 
 /** One string parameter of an action: its name, default and length limits. */
 export interface StringParameter {
   readonly name: string;
   /** The value when the event has none. */
   readonly defaultValue: string;
-  /** Longest accepted value, in characters (UTF-16 code units). */
-  readonly maxLength: number;
+  /** Longest accepted value, in bytes of UTF-8 (not characters: PostgreSQL limits identifiers in bytes). */
+  readonly maxBytes: number;
   /** What is accepted, for messages. */
   readonly expected: string;
 }
@@ -43,8 +47,8 @@ export const ACTION_SPECS: { readonly [A in ActionName]: ActionSpec } = {
       {
         name: 'schema',
         defaultValue: 'public',
-        maxLength: MAX_IDENTIFIER_LENGTH,
-        expected: `a string of 1 to ${MAX_IDENTIFIER_LENGTH} characters`,
+        maxBytes: MAX_IDENTIFIER_BYTES,
+        expected: `a string of 1 to ${MAX_IDENTIFIER_BYTES} bytes in UTF-8`,
       },
     ],
     readOnly: true,
@@ -79,8 +83,12 @@ export function parseRequest(event: unknown): ActionRequest {
 
 function stringParameter(fields: Readonly<Record<string, unknown>>, action: ActionName, spec: StringParameter): string {
   const value = fields[spec.name] ?? spec.defaultValue;
-  if (typeof value !== 'string' || value.length === 0 || value.length > spec.maxLength) {
+  if (typeof value !== 'string' || value.length === 0) {
     throw new BadRequestError(messages.badParam(action, spec.name, spec.expected, echo(value)));
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > spec.maxBytes) {
+    throw new BadRequestError(messages.paramTooManyBytes(action, spec.name, bytes, spec.maxBytes, echo(value)));
   }
   return value;
 }
@@ -101,19 +109,21 @@ const DATA_EXCEPTION_CLASS = '22';
  *   lone surrogate as U+FFFD, so the query would silently use another value than the caller's;
  * - in PostgreSQL, a data exception (SQLSTATE class 22), such as 22021 for a NUL character, which
  *   text cannot hold (https://www.postgresql.org/docs/current/errcodes-appendix.html).
- * Any other error is not the caller's, and propagates unchanged.
+ * Any other error is not the caller's, and propagates unchanged. `ownValues` (the action's own,
+ * such as a row limit) follow the caller's as further parameters.
  */
 export async function queryWithCallerValues<R extends QueryResultRow>(
   client: ClientBase,
   action: ActionName,
   sql: string,
   values: readonly CallerValue[],
+  ownValues: readonly unknown[] = [],
 ): Promise<QueryResult<R>> {
   for (const { name, value } of values) {
     if (LONE_SURROGATE.test(value)) throw new BadRequestError(messages.paramNotSendable(action, name, echo(value)));
   }
   try {
-    return await client.query<R>(sql, values.map((v) => v.value));
+    return await client.query<R>(sql, [...values.map((v) => v.value), ...ownValues]);
   } catch (err) {
     const sqlState = errorCode(err);
     if (isServerError(err) && sqlState?.startsWith(DATA_EXCEPTION_CLASS)) {
@@ -174,24 +184,55 @@ export async function health(client: ClientBase, secret: SessionSecret): Promise
 /** One row of the `tables` action. */
 export interface TableRow {
   readonly name: string;
+  /** `BASE TABLE`, `VIEW`, `FOREIGN` or `LOCAL TEMPORARY` (information_schema's `table_type`). */
   readonly type: string;
 }
 
+/** What the `tables` action returns. */
+export interface TablesResult {
+  readonly schema: string;
+  /** How many tables and views the schema has, listed or not. */
+  readonly tableCount: number;
+  /** True when `tables` lists only the first of them (by name), to keep the response within its bound. */
+  readonly truncated: boolean;
+  /** The tables and views, by name: all of them, or as many as fit when `truncated`. */
+  readonly tables: TableRow[];
+}
+
+/** The fewest bytes a row takes in the JSON of a result: a one-character name and the shortest type. */
+const MIN_ROW_JSON_BYTES = Buffer.byteLength(JSON.stringify({ name: 'x', type: 'VIEW' } satisfies TableRow));
+
 /**
- * Lists the tables and views of `schema` visible to the Lambda's role.
+ * Lists the tables and views of `schema` visible to the Lambda's role, by name, as many as keep
+ * the result's JSON within `maxResultBytes` (bytes of UTF-8); `tableCount` and `truncated` say
+ * whether that was all of them. PostgreSQL sends no more rows than could fit.
  * @throws BadRequestError when the driver cannot send `schema` unchanged or PostgreSQL rejects it
  */
-export async function tables(client: ClientBase, schema: string): Promise<{ schema: string; tables: TableRow[] }> {
+export async function tables(client: ClientBase, schema: string, maxResultBytes: number): Promise<TablesResult> {
+  const rowLimit = Math.max(1, Math.floor(maxResultBytes / MIN_ROW_JSON_BYTES) + 1);
   const { rows } = await readOnly(client, () =>
-    queryWithCallerValues<{ name: string; type: string }>(
+    queryWithCallerValues<{ name: string; type: string; total: string }>(
       client,
       'tables',
-      `SELECT table_name AS name, table_type AS type FROM information_schema.tables
-       WHERE table_schema = $1 ORDER BY table_name`,
+      // The window counts every row of the schema before LIMIT cuts them.
+      `SELECT table_name AS name, table_type AS type, count(*) OVER () AS total
+       FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name LIMIT $2`,
       [{ name: 'schema', value: schema }],
+      [rowLimit],
     ),
   );
-  return { schema, tables: rows };
+  const tableCount = rows.length === 0 ? 0 : Number(rows[0].total);
+  // `false` is the longer of the two values, so the result is never larger than counted.
+  let bytes = Buffer.byteLength(JSON.stringify({ schema, tableCount, truncated: false, tables: [] } satisfies TablesResult));
+  const listed: TableRow[] = [];
+  for (const { name, type } of rows) {
+    const row: TableRow = { name, type };
+    const rowBytes = Buffer.byteLength(JSON.stringify(row)) + (listed.length > 0 ? 1 : 0);
+    if (bytes + rowBytes > maxResultBytes) break;
+    bytes += rowBytes;
+    listed.push(row);
+  }
+  return { schema, tableCount, truncated: listed.length < tableCount, tables: listed };
 }
 
 /**

@@ -27,6 +27,12 @@ export interface HandlerConfig {
   readonly dbQueryTimeoutMillis: number;
   /** How long fetched credentials are reused, in seconds (`SECRET_CACHE_TTL_SECONDS`); 0 fetches every time. */
   readonly secretCacheTtlSeconds: number;
+  /**
+   * Most PostgreSQL sessions this instance of the handler holds at once (`DB_POOL_MAX_SESSIONS`), 1
+   * to 64: its concurrent invocations each get a session of their own, up to this many, and the rest
+   * wait for one to come back.
+   */
+  readonly dbPoolMaxSessions: number;
 }
 
 /** One integer variable: its name, default and inclusive range. */
@@ -48,6 +54,11 @@ export const TUNING_VARIABLES = {
   dbConnectTimeoutMillis: { name: LAMBDA_ENV.dbConnectTimeoutMillis, defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
   dbQueryTimeoutMillis: { name: LAMBDA_ENV.dbQueryTimeoutMillis, defaultValue: 3000, min: 50, max: 8000, unit: 'ms' },
   secretCacheTtlSeconds: { name: LAMBDA_ENV.secretCacheTtlSeconds, defaultValue: 300, min: 0, max: 86400, unit: 's' },
+  // The default is the benchmark's choice (docs/benchmarks.md, "Concurrent invocations in one
+  // environment"). The maximum is Lambda Managed Instances' default concurrency per vCPU for Node.js,
+  // 64, with one worker thread (one handler instance) per vCPU by default
+  // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-nodejs-runtime.html).
+  dbPoolMaxSessions: { name: LAMBDA_ENV.dbPoolMaxSessions, defaultValue: 4, min: 1, max: 64, unit: 'sessions' },
 } as const satisfies Record<string, IntegerVariable>;
 
 const DB_PORT: IntegerVariable = { name: LAMBDA_ENV.dbPort, min: 1, max: 65535, unit: '' };
@@ -76,6 +87,7 @@ export function loadConfig(env: Env): HandlerConfig {
     dbConnectTimeoutMillis: readInteger(env, TUNING_VARIABLES.dbConnectTimeoutMillis),
     dbQueryTimeoutMillis: readInteger(env, TUNING_VARIABLES.dbQueryTimeoutMillis),
     secretCacheTtlSeconds: readInteger(env, TUNING_VARIABLES.secretCacheTtlSeconds),
+    dbPoolMaxSessions: readInteger(env, TUNING_VARIABLES.dbPoolMaxSessions),
   };
 }
 

@@ -1,14 +1,25 @@
 import { isIP } from 'node:net';
-import type { ClientBase, ClientConfig } from 'pg';
-// The class `pg` exports as `Client`, from its own module: importing `pg` would also bundle pg-pool
-// and the native driver's wrapper, which this function never uses (lambda-src/pg-client.d.ts).
+import type { ClientBase, ClientConfig, PoolClient } from 'pg';
+// The classes `pg` exports as `Client` and `Pool`, from their own modules: importing `pg` would also
+// bundle the native driver's wrapper, which this function never uses (lambda-src/pg-client.d.ts).
 import Client from 'pg/lib/client';
-import { DatabaseConnectError, DatabaseQueryError, LambdaError, describeError, errorCode, isServerError, messages } from './errors';
+import Pool from 'pg-pool';
+import { LAMBDA_ENV } from './environment';
+import {
+  DatabaseBusyError,
+  DatabaseConnectError,
+  DatabaseQueryError,
+  LambdaError,
+  describeError,
+  errorCode,
+  isServerError,
+  messages,
+} from './errors';
 import { elapsedMillis, type Logger } from './log';
 import type { CredentialSource, DbCredentials } from './secrets';
 
-/** Props of {@link DatabaseSession}. */
-export interface DatabaseSessionProps {
+/** Props of {@link DatabasePool}. */
+export interface DatabasePoolProps {
   /** PostgreSQL host; also the TLS server name when it is a DNS name. */
   readonly host: string;
   /** PostgreSQL port. */
@@ -17,6 +28,11 @@ export interface DatabaseSessionProps {
   readonly database: string;
   /** Time to open a session (TCP, TLS, authentication), in milliseconds. */
   readonly connectTimeoutMillis: number;
+  /**
+   * Most sessions open at once, 1 or more: the pool's size. Invocations beyond it wait for a
+   * session to come back (`DB_POOL_MAX_SESSIONS`; see `TUNING_VARIABLES` in config.ts).
+   */
+  readonly maxSessions: number;
   /**
    * Per-query limit, in milliseconds: the server's `statement_timeout`. The client waits
    * {@link clientQueryTimeoutMillis} of it (`query_timeout` in pg), slightly longer, so the server
@@ -40,10 +56,10 @@ export interface SessionSecret {
   readonly versionId: string;
 }
 
-/** A query run by {@link DatabaseSession.run}: it receives the open session and what opened it. */
+/** A query run by {@link DatabasePool.run}: it receives the open session and what opened it. */
 export type Work<T> = (client: ClientBase, secret: SessionSecret) => Promise<T>;
 
-/** How {@link DatabaseSession.run} may recover from a failure of `work`. */
+/** How {@link DatabasePool.run} may recover from a failure of `work`. */
 export interface RunOptions {
   /**
    * `work` only reads, so running it again on a new session is safe: after a lost session or a
@@ -53,8 +69,8 @@ export interface RunOptions {
   readonly readOnly?: boolean;
   /**
    * Milliseconds left to the invocation (Lambda's `getRemainingTimeInMillis`): a retry after a read
-   * timeout is made only when a connect and a query still fit.
-   * @default - unknown: the retry is made
+   * timeout is made, and a wait for a busy pool lasts, only while a connect and a query still fit.
+   * @default - unknown: the retry is made, and a wait lasts until a session comes back
    */
   readonly remainingMillis?: () => number | undefined;
 }
@@ -98,56 +114,90 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-interface Session {
-  readonly client: Client;
-  readonly secret: SessionSecret;
-  /** Cleared when the client reports 'error' or 'end': the server or the network closed it. */
-  alive: boolean;
-}
-
 /**
- * One PostgreSQL session per container, opened on first use and reused by later invocations.
+ * The handler's PostgreSQL sessions: a pool of at most `maxSessions`, each lent to one invocation at
+ * a time, opened on first use and kept between invocations.
  *
- * Opening uses the cached credentials; when PostgreSQL rejects them (28P01, as after a rotation)
- * the secret is fetched again once and the connect retried once. A session the server closed is
- * dropped and replaced. Read-only work is retried once on a new session when it finds its session
- * gone, or when PostgreSQL did not answer within the client's read timeout (a stalled network
- * path) and the invocation still has time for a connect and a query.
+ * Each invocation runs its work, transaction included, on a session no other invocation uses
+ * meanwhile: Lambda Managed Instances send several invocations at once to one handler instance (one
+ * per Node.js worker thread), and on one shared session a transaction one of them aborted would fail
+ * the others (SQLSTATE 25P02). Standard Lambda sends a container one invocation at a time, so its
+ * pool never opens a second session.
+ *
+ * A session opens with the credentials fetched last; when PostgreSQL rejects them (28P01, as after a
+ * rotation) the secret is fetched again once and the connect retried once. A session goes back to
+ * the pool only when the server, not the connection, reported any failure and it is outside a
+ * transaction; any other is closed, and the next invocation that needs one opens a new one.
+ * Read-only work is retried once on another session when it finds its session gone, or when
+ * PostgreSQL did not answer within the client's read timeout (a stalled network path) and the
+ * invocation still has time for a connect and a query.
  */
-export class DatabaseSession {
+export class DatabasePool {
   /** How many sessions this instance opened successfully. */
   connectCount = 0;
-  private session?: Session;
-  private opening?: Promise<Session>;
+  private pool?: Pool;
+  /** Each session's credentials' origin, and when it started to connect (a `performance.now()` reading). */
+  private readonly sessions = new WeakMap<ClientBase, { readonly secret: SessionSecret; readonly startedMillis: number }>();
+  /** Sessions the server or the network closed. */
+  private readonly lost = new WeakSet<ClientBase>();
 
-  constructor(private readonly props: DatabaseSessionProps) {}
+  constructor(private readonly props: DatabasePoolProps) {}
 
-  /** Runs `work` on the container's session, opening or replacing the session as needed. */
+  /** Runs `work` on a session of its own, opening one or waiting for one as needed. */
   async run<T>(work: Work<T>, options: RunOptions = {}): Promise<T> {
-    const session = await this.currentSession();
+    const client = await this.acquire(options);
     try {
-      return await work(session.client, session.secret);
+      return await this.attempt(client, work);
     } catch (err) {
-      if (!options.readOnly || !this.mayRetry(err, session, options)) throw this.afterQueryError(err, session);
-      this.drop(session);
-      const fresh = await this.currentSession();
-      try {
-        return await work(fresh.client, fresh.secret);
-      } catch (retryErr) {
-        throw this.afterQueryError(retryErr, fresh);
-      }
+      if (!options.readOnly || !this.mayRetry(err, client, options)) throw this.toQueryError(err);
+    }
+    const fresh = await this.acquire(options);
+    try {
+      return await this.attempt(fresh, work);
+    } catch (err) {
+      throw this.toQueryError(err);
     }
   }
 
-  /** Whether read-only work that failed with `err` is worth one more try on a new session, logging why. */
-  private mayRetry(err: unknown, session: Session, options: RunOptions): boolean {
-    const { log, connectTimeoutMillis, queryTimeoutMillis } = this.props;
-    if (isSessionLost(err, session)) {
+  /** Closes every session. For tests and benchmarks; Lambda just freezes the environment. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end().catch(() => undefined);
+  }
+
+  /** Runs `work` on `client`, then gives the session back to the pool, or closes it when it may be unusable. */
+  private async attempt<T>(client: PoolClient, work: Work<T>): Promise<T> {
+    let reusable = false;
+    try {
+      const result = await work(client, this.sessions.get(client)!.secret);
+      reusable = true;
+      return result;
+    } catch (err) {
+      // A server-reported error (or a caller's mistake, which wraps one or comes before any query)
+      // leaves the session usable, unless the server reported that it ended the session (57P01 after
+      // pg_terminate_backend); anything else (a client-side query timeout, a protocol error) may
+      // leave it mid-query.
+      reusable = (err instanceof LambdaError || isServerError(err)) && !this.isSessionLost(err, client);
+      throw err;
+    } finally {
+      const intact = reusable && !this.lost.has(client);
+      // Never lend out a session inside a transaction (`T`) or an aborted one (`E`).
+      const status = client.getTransactionStatus();
+      if (intact && status !== 'I') this.props.log.warn('database session closed: the work left it inside a transaction', { transactionStatus: status });
+      client.release(intact && status === 'I' ? undefined : true);
+    }
+  }
+
+  /** Whether read-only work that failed with `err` is worth one more try on another session, logging why. */
+  private mayRetry(err: unknown, client: ClientBase, options: RunOptions): boolean {
+    const { log } = this.props;
+    if (this.isSessionLost(err, client)) {
       log.warn('database session lost during the query; retrying once on a new session', { errorCode: errorCode(err) });
       return true;
     }
     if (!isReadTimeout(err)) return false;
-    const neededMillis = connectTimeoutMillis + clientQueryTimeoutMillis(queryTimeoutMillis);
+    const neededMillis = this.connectAndQueryMillis();
     const remainingMillis = options.remainingMillis?.();
     if (remainingMillis !== undefined && remainingMillis < neededMillis) {
       log.warn('no answer within the read timeout; too little time left to retry', { remainingMs: remainingMillis, neededMs: neededMillis });
@@ -157,37 +207,34 @@ export class DatabaseSession {
     return true;
   }
 
-  /** Closes the session, if any. For tests and benchmarks; Lambda just freezes the container. */
-  async close(): Promise<void> {
-    const session = this.session;
-    this.session = undefined;
-    if (session) await session.client.end().catch(() => undefined);
+  /** A connect and a query at their limits, in milliseconds: what a retry or a wait must leave. */
+  private connectAndQueryMillis(): number {
+    return this.props.connectTimeoutMillis + clientQueryTimeoutMillis(this.props.queryTimeoutMillis);
   }
 
-  private currentSession(): Promise<Session> {
-    const session = this.session;
-    if (session?.alive) return Promise.resolve(session);
-    if (session) this.drop(session);
-    this.opening ??= this.openWithRefetch().finally(() => {
-      this.opening = undefined;
-    });
-    return this.opening;
-  }
-
-  private async openWithRefetch(): Promise<Session> {
-    const cached = await this.props.credentials.get();
+  /**
+   * A session for one invocation: an idle one, a new one, or the next one given back. A new one
+   * opens with the credentials fetched last; when none is idle the cache is read first, so that a
+   * fetch after its TTL happens before the connect, not inside the connect timeout. After 28P01 the
+   * secret is fetched again once and the connect retried once.
+   */
+  private async acquire(options: RunOptions): Promise<PoolClient> {
+    this.pool ??= this.createPool();
+    const pool = this.pool;
+    const tried = pool.idleCount === 0 ? await this.props.credentials.get() : this.props.credentials.latest()!;
     try {
-      return await this.open(cached);
+      return await this.connect(pool, options);
     } catch (err) {
       if (errorCode(err) !== INVALID_PASSWORD) throw this.toConnectError(err);
       this.props.log.warn('PostgreSQL rejected the cached password (28P01); fetching the secret again', {
-        secretArn: cached.secretArn,
-        versionId: cached.versionId,
+        secretArn: tried.secretArn,
+        versionId: tried.versionId,
       });
     }
-    const fresh = await this.props.credentials.refresh();
+    // Concurrent invocations rejected with the same version share one fetch (SecretCache.refresh).
+    const fresh = await this.props.credentials.refresh(tried.versionId);
     try {
-      return await this.open(fresh);
+      return await this.connect(pool, options);
     } catch (err) {
       if (errorCode(err) === INVALID_PASSWORD) {
         const { host, port } = this.props;
@@ -200,10 +247,83 @@ export class DatabaseSession {
     }
   }
 
-  private async open(credentials: DbCredentials): Promise<Session> {
-    const { host, port, database, connectTimeoutMillis, queryTimeoutMillis, ca, log } = this.props;
-    const started = performance.now();
-    const config: ClientConfig = {
+  /**
+   * `pool.connect()`, bounded when every session is busy: a waiting invocation gives up with a
+   * {@link DatabaseBusyError} while it still has time for a connect and a query (with no deadline
+   * known, it waits: every lent session comes back within the client's read timeout).
+   */
+  private async connect(pool: Pool, options: RunOptions): Promise<PoolClient> {
+    const remainingMillis = options.remainingMillis?.();
+    // Requests already queued take idle sessions first (the pool hands them out on the next tick).
+    const free = pool.idleCount + (this.props.maxSessions - pool.totalCount) - pool.waitingCount;
+    if (free > 0 || remainingMillis === undefined) return pool.connect();
+    const neededMillis = this.connectAndQueryMillis();
+    const waitMillis = remainingMillis - neededMillis;
+    const busy = () =>
+      new DatabaseBusyError(messages.dbBusy(this.props.maxSessions, Math.max(0, waitMillis), neededMillis, LAMBDA_ENV.dbPoolMaxSessions));
+    if (waitMillis <= 0) throw busy();
+    const pending = pool.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(busy()), waitMillis);
+    });
+    try {
+      return await Promise.race([pending, timedOut]);
+    } catch (err) {
+      // The pool still owes this request a session: give it back as soon as it comes.
+      if (err instanceof DatabaseBusyError) pending.then((client) => client.release(), () => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private createPool(): Pool {
+    const owner = this;
+    const { log } = this.props;
+    /** A session of this pool: opens with the credentials fetched last when it is created. */
+    class Session extends Client {
+      constructor() {
+        // acquire() has read the cache before the pool creates a session.
+        const credentials = owner.props.credentials.latest()!;
+        super(owner.clientConfig(credentials));
+        owner.sessions.set(this, {
+          secret: { secretArn: credentials.secretArn, versionId: credentials.versionId },
+          startedMillis: performance.now(),
+        });
+        // Without an 'error' listener, a session closed while lent out would crash the process
+        // (the pool listens only while a session is idle).
+        this.on('error', (err) => {
+          if (!owner.lost.has(this)) log.warn('database session closed with an error', { errorCode: errorCode(err) });
+          owner.lost.add(this);
+        });
+        this.on('end', () => owner.lost.add(this));
+      }
+    }
+    const pool = new Pool({
+      Client: Session,
+      max: this.props.maxSessions,
+      // Kept while the environment lives: Lambda freezes it between invocations, and a session
+      // closed by the server meanwhile is found and replaced on the next use.
+      idleTimeoutMillis: 0,
+    });
+    pool.on('connect', (client) => {
+      this.connectCount += 1;
+      const session = this.sessions.get(client)!;
+      log.info('database session opened', {
+        versionId: session.secret.versionId,
+        durationMs: elapsedMillis(session.startedMillis),
+        sessions: pool.totalCount,
+      });
+    });
+    // The pool emits the 'error' of an idle session after removing it; the session's own listener logged it.
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
+  private clientConfig(credentials: DbCredentials): ClientConfig {
+    const { host, port, database, connectTimeoutMillis, queryTimeoutMillis, ca } = this.props;
+    return {
       host,
       port,
       database,
@@ -223,49 +343,19 @@ export class DatabaseSession {
         ...(ca === undefined ? {} : { ca }),
       },
     };
-    const client = new Client(config);
-    const session: Session = {
-      client,
-      secret: { secretArn: credentials.secretArn, versionId: credentials.versionId },
-      alive: true,
-    };
-    let connected = false;
-    // Without an 'error' listener a session the server closes while idle would crash the process.
-    client.on('error', (err) => {
-      if (connected && session.alive) log.warn('database session closed with an error', { errorCode: errorCode(err) });
-      session.alive = false;
-    });
-    client.on('end', () => {
-      session.alive = false;
-    });
-    try {
-      await client.connect();
-    } catch (err) {
-      session.alive = false;
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    connected = true;
-    this.connectCount += 1;
-    this.session = session;
-    log.info('database session opened', {
-      versionId: credentials.versionId,
-      durationMs: elapsedMillis(started),
-    });
-    return session;
   }
 
-  private drop(session: Session): void {
-    session.alive = false;
-    if (this.session === session) this.session = undefined;
-    session.client.end().catch(() => undefined);
+  private isSessionLost(err: unknown, client: ClientBase): boolean {
+    if (err instanceof LambdaError) return false;
+    if (this.lost.has(client)) return true;
+    const code = errorCode(err);
+    if (code && SESSION_LOST_CODES.has(code)) return true;
+    const message = err instanceof Error ? err.message : '';
+    return message.includes('Connection terminated') || message.includes('not queryable');
   }
 
-  private afterQueryError(err: unknown, session: Session): LambdaError {
+  private toQueryError(err: unknown): LambdaError {
     if (err instanceof LambdaError) return err;
-    // A server-reported error leaves the session usable; anything else (a client-side query
-    // timeout, a protocol error) may leave it mid-query, so it is replaced next time.
-    if (!isServerError(err)) this.drop(session);
     if (isReadTimeout(err)) {
       const { queryTimeoutMillis } = this.props;
       return new DatabaseQueryError(messages.dbReadTimeout(clientQueryTimeoutMillis(queryTimeoutMillis), queryTimeoutMillis), { cause: err });
@@ -289,13 +379,4 @@ export class DatabaseSession {
 /** True for pg's client-side `query_timeout`: the server has not answered, and may never. */
 function isReadTimeout(err: unknown): boolean {
   return err instanceof Error && !isServerError(err) && err.message === READ_TIMEOUT_MESSAGE;
-}
-
-function isSessionLost(err: unknown, session: Session): boolean {
-  if (err instanceof LambdaError) return false;
-  if (!session.alive) return true;
-  const code = errorCode(err);
-  if (code && SESSION_LOST_CODES.has(code)) return true;
-  const message = err instanceof Error ? err.message : '';
-  return message.includes('Connection terminated') || message.includes('not queryable');
 }

@@ -20,6 +20,11 @@ export const LAMBDA_ENV = {
   dbConnectTimeoutMillis: 'DB_CONNECT_TIMEOUT_MS',
   /** One query, in milliseconds. */
   dbQueryTimeoutMillis: 'DB_QUERY_TIMEOUT_MS',
+  /**
+   * Most PostgreSQL sessions the handler holds at once: its pool's size. Standard Lambda runs one
+   * invocation at a time per container, so it opens only one.
+   */
+  dbPoolMaxSessions: 'DB_POOL_MAX_SESSIONS',
   /** How long fetched credentials are reused, in seconds. */
   secretCacheTtlSeconds: 'SECRET_CACHE_TTL_SECONDS',
   /** Node.js's extra trust store: the runtime's RDS CA bundle. */

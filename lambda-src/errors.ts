@@ -79,6 +79,25 @@ export class DatabaseQueryError extends LambdaError {
 }
 
 /**
+ * Every session of the handler stayed lent out until too little of the invocation was left for a
+ * query: more invocations ran at once in this handler instance than it has sessions.
+ */
+export class DatabaseBusyError extends LambdaError {
+  readonly type = 'DatabaseBusy';
+  readonly statusCode = 503;
+}
+
+/**
+ * A result would make the response larger than Lambda returns from a synchronous invocation.
+ * Actions bound their own results (`tables` truncates and says so); this is the handler's last
+ * guard, so it is a bug in the action when it fires.
+ */
+export class ResponseTooLargeError extends LambdaError {
+  readonly type = 'ResponseTooLarge';
+  readonly statusCode = 500;
+}
+
+/**
  * The likely causes when Secrets Manager cannot be reached from a Lambda in private subnets.
  * The stack creates an interface endpoint for `secretsmanager` with private DNS; any of these
  * three missing leaves the SDK's connection hanging or refused.
@@ -133,6 +152,9 @@ export const messages = {
     `unknown action: received ${action}; accepted: ${accepted.join(', ')}`,
   badParam: (action: string, param: string, expected: string, received: Echo) =>
     `action "${action}": parameter "${param}" must be ${expected}; received ${received}`,
+  paramTooManyBytes: (action: string, param: string, bytes: number, maxBytes: number, received: Echo) =>
+    `action "${action}": parameter "${param}" is ${bytes} bytes in UTF-8, over the ${maxBytes}-byte limit of a ` +
+    `PostgreSQL identifier (NAMEDATALEN - 1), past which PostgreSQL would cut it and match another name; received ${received}`,
   paramNotSendable: (action: string, param: string, received: Echo) =>
     `action "${action}": parameter "${param}" must be well-formed Unicode; it has a lone surrogate, which the ` +
     `PostgreSQL driver would send as U+FFFD instead; received ${received}`,
@@ -175,6 +197,13 @@ export const messages = {
     `could not open a session on PostgreSQL at ${host}:${port} (${detail}): check the database ` +
     "security group admits the Lambda's security group on this port, and the instance is available",
   dbQuery: (detail: string) => `the query failed (${detail})`,
+  dbBusy: (maxSessions: number, waitedMillis: number, neededMillis: number, variable: string) =>
+    `all ${maxSessions} PostgreSQL session(s) of this handler instance stayed busy for the ${waitedMillis} ms ` +
+    `the invocation could wait while keeping ${neededMillis} ms for a connect and a query: more invocations ran at once ` +
+    `here than ${variable} allows sessions; raise it within the connection budget, or send fewer invocations at once`,
+  responseTooLarge: (action: string, bytes: number, maxBytes: number) =>
+    `the response to action "${action}" would be ${bytes} bytes, over the ${maxBytes} bytes this function returns ` +
+    "to stay below Lambda's limit on a synchronous response",
   internal: (requestId: string) => `internal error; see the logs of request ${requestId}`,
 } as const;
 

@@ -1,7 +1,7 @@
 import { ACTION_SPECS, health, parseRequest, tables, type ActionRequest } from './actions';
 import { loadConfig, type Env, type HandlerConfig } from './config';
-import { DatabaseSession, type RunOptions } from './db';
-import { LambdaError, boundedText, describeError, messages } from './errors';
+import { DatabasePool, type RunOptions } from './db';
+import { LambdaError, ResponseTooLargeError, boundedText, describeError, messages } from './errors';
 import { createLogger, elapsedMillis, type LogSink } from './log';
 import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
 
@@ -27,6 +27,12 @@ export interface HandlerDeps {
    * @default - stdout, one JSON object per line
    */
   readonly logSink?: LogSink;
+  /**
+   * The largest response returned, in bytes of its JSON (UTF-8). Tests lower it to reach the bound
+   * with a small schema.
+   * @default MAX_RESPONSE_BYTES
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /** The part of the Lambda context the handler reads. */
@@ -42,6 +48,21 @@ export interface InvocationContext {
  * `boundedText`); this is the last guard, far below the 4 KiB an error response must stay under.
  */
 export const MAX_RESPONSE_MESSAGE_CHARS = 1000;
+
+/**
+ * Lambda's limit on the response of a synchronous invocation, in bytes: "6 MB" on the quotas page
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, "Invocation payload
+ * (request and response)"), read as 6,000,000 bytes, the lower of its two readings (Lambda's own
+ * error message counts 6 MiB and 100 bytes). A larger response fails with Lambda's error, not ours.
+ */
+export const LAMBDA_SYNC_RESPONSE_LIMIT_BYTES = 6_000_000;
+
+/**
+ * The largest response the handler returns, in bytes of its JSON, envelope (`statusCode`, `action`)
+ * included: {@link LAMBDA_SYNC_RESPONSE_LIMIT_BYTES}. The runtime serialises the returned object
+ * with `JSON.stringify`, as the handler measures it, so nothing is added after the measurement.
+ */
+export const MAX_RESPONSE_BYTES = LAMBDA_SYNC_RESPONSE_LIMIT_BYTES;
 
 /** A successful invocation's response. */
 export interface SuccessResponse {
@@ -63,7 +84,7 @@ export type Handler = (event: unknown, context?: InvocationContext) => Promise<S
 export interface Runtime {
   readonly config: HandlerConfig;
   readonly secrets: SecretCache;
-  readonly database: DatabaseSession;
+  readonly database: DatabasePool;
 }
 
 /** A handler plus its runtime, so tests can read counters and close the session. */
@@ -71,13 +92,14 @@ export interface HandlerInstance {
   readonly handler: Handler;
   /** The runtime, once the first invocation created it. */
   runtime(): Runtime | undefined;
-  /** Closes the database session, if open. */
+  /** Closes the database sessions, if any. */
   close(): Promise<void>;
 }
 
 /** Builds a handler; one per container in production, one per test in tests. */
 export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
   const log = createLogger(deps.logSink);
+  const maxResponseBytes = deps.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   let runtime: Runtime | undefined;
 
   const getRuntime = (): Runtime => {
@@ -95,11 +117,12 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
         }),
       log,
     });
-    const database = new DatabaseSession({
+    const database = new DatabasePool({
       host: config.dbHost,
       port: config.dbPort,
       database: config.dbName,
       connectTimeoutMillis: config.dbConnectTimeoutMillis,
+      maxSessions: config.dbPoolMaxSessions,
       queryTimeoutMillis: config.dbQueryTimeoutMillis,
       credentials: secrets,
       log,
@@ -119,9 +142,15 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
       const result = await dispatch(getRuntime().database, request, {
         readOnly: ACTION_SPECS[request.action].readOnly,
         remainingMillis: () => context?.getRemainingTimeInMillis?.(),
+        maxResultBytes: maxResponseBytes - envelopeBytes(request.action),
       });
-      log.info('invocation succeeded', { requestId, action, durationMs: elapsedMillis(started) });
-      return { statusCode: 200, action: request.action, result };
+      const response: SuccessResponse = { statusCode: 200, action: request.action, result };
+      const responseBytes = Buffer.byteLength(JSON.stringify(response));
+      if (responseBytes > maxResponseBytes) {
+        throw new ResponseTooLargeError(messages.responseTooLarge(request.action, responseBytes, maxResponseBytes));
+      }
+      log.info('invocation succeeded', { requestId, action, durationMs: elapsedMillis(started), responseBytes });
+      return response;
     } catch (err) {
       const response = toErrorResponse(err, requestId);
       log.log(response.statusCode < 500 ? 'warn' : 'error', 'invocation failed', {
@@ -145,13 +174,25 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
   };
 }
 
-function dispatch(database: DatabaseSession, request: ActionRequest, options: RunOptions): Promise<unknown> {
+/** How an action runs: the database's options, and the bytes its result may take. */
+interface DispatchOptions extends RunOptions {
+  /** The most bytes the result's JSON may take: the response's bound less its envelope. */
+  readonly maxResultBytes: number;
+}
+
+function dispatch(database: DatabasePool, request: ActionRequest, options: DispatchOptions): Promise<unknown> {
   switch (request.action) {
     case 'health':
       return database.run((client, secret) => health(client, secret), options);
     case 'tables':
-      return database.run((client) => tables(client, request.schema), options);
+      return database.run((client) => tables(client, request.schema, options.maxResultBytes), options);
   }
+}
+
+/** The bytes of a success response's JSON around its `result`. */
+function envelopeBytes(action: ActionRequest['action']): number {
+  // `0` stands in for the result: one byte.
+  return Buffer.byteLength(JSON.stringify({ statusCode: 200, action, result: 0 })) - 1;
 }
 
 function toErrorResponse(err: unknown, requestId: string): ErrorResponse {

@@ -20,8 +20,14 @@ export interface DbCredentials {
 export interface CredentialSource {
   /** Cached credentials while fresh, else fetched ones. */
   get(): Promise<DbCredentials>;
-  /** Fetches the secret again whatever the cache holds (after PostgreSQL rejected the password). */
-  refresh(): Promise<DbCredentials>;
+  /** The credentials fetched last, whether or not still fresh; undefined before the first fetch. */
+  latest(): DbCredentials | undefined;
+  /**
+   * Fetches the secret again after PostgreSQL rejected the password of version `rejectedVersionId`;
+   * when the source already holds another version (another caller refreshed first), returns that.
+   * @param rejectedVersionId the version PostgreSQL rejected; without it, fetches whatever the cache holds
+   */
+  refresh(rejectedVersionId?: string): Promise<DbCredentials>;
 }
 
 /** The one call this module makes; satisfied by `SecretsManagerClient`. */
@@ -88,7 +94,8 @@ export interface SecretCacheProps {
 
 /**
  * Caches the database credentials of one secret for `ttlSeconds`. One instance per container;
- * concurrent callers share one in-flight fetch.
+ * concurrent callers share one in-flight fetch, and callers refreshing after the same rejected
+ * version share one fetch.
  */
 export class SecretCache implements CredentialSource {
   /** How many GetSecretValue calls this cache made (successful or not). */
@@ -108,7 +115,13 @@ export class SecretCache implements CredentialSource {
     return this.refresh();
   }
 
-  refresh(): Promise<DbCredentials> {
+  latest(): DbCredentials | undefined {
+    return this.cached?.credentials;
+  }
+
+  refresh(rejectedVersionId?: string): Promise<DbCredentials> {
+    const cached = this.cached?.credentials;
+    if (rejectedVersionId !== undefined && !this.inFlight && cached && cached.versionId !== rejectedVersionId) return Promise.resolve(cached);
     this.inFlight ??= this.fetch().finally(() => {
       this.inFlight = undefined;
     });

@@ -4,7 +4,7 @@ import { AccountContext } from './constructs/account-context';
 import { Alarms } from './constructs/alarms';
 import { addAwsProvider } from './provider';
 import { BackendFunction } from './constructs/backend-function';
-import { alarmThresholds } from '../config/derived';
+import { alarmThresholds, connectionBudget } from '../config/derived';
 import type { ValidatedEnvironmentConfig } from '../config/types';
 import { Database, POSTGRES_LOG_EXPORTS } from './constructs/database';
 import { EncryptionKey } from './constructs/encryption-key';
@@ -79,6 +79,7 @@ export class WorkshopBackendStack extends TerraformStack {
       roleName: resourceNames.lambdaRole(namePrefix, config.seedNames),
       network: this.network,
       database: this.database,
+      connectionBudget: connectionBudget(config.database, config.lambda.reservedConcurrentExecutions),
       endpoint: this.endpoint,
       encryptionKey: this.encryptionKey,
     });

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { alarmThresholds } from '../../config/derived';
 import { prod } from '../support/environments';
 import { USAGE_FIELDS } from '../../config/usage';
-import { databaseAlarmSpecs, lambdaAlarmSpecs } from '../../stacks/constructs/alarms';
+import { databaseAlarmSpecs, lambdaAlarmSpecs, rotationFailedPattern } from '../../stacks/constructs/alarms';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const page = readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
@@ -28,6 +28,12 @@ describe('docs/operations.md', () => {
 
   it.each(['WB-SNS-TOPIC-CMK', 'WB-SNS-TOPIC-POLICY', 'WB-CLOUDWATCH-ALARM-ACTIONS', 'WB-CLOUDWATCH-MONITORED'])('explains the rule %s', (id) => {
     expect(page).toContain(`\`${id}\``);
+  });
+
+  it('shows the event pattern of the rotation rule as alarms.ts builds it', () => {
+    const shown = /The rule `<namePrefix>-db-secret-rotation-failed` matches:\n\n```json\n([^`]+)```/.exec(page);
+    expect(shown).not.toBeNull();
+    expect(JSON.parse(shown![1])).toEqual(rotationFailedPattern("<the RDS-managed secret's ARN>"));
   });
 
   it('names the major version of every pinned action', () => {

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       dbConnectTimeoutMillis: 3000,
       dbQueryTimeoutMillis: 3000,
       secretCacheTtlSeconds: 300,
+      dbPoolMaxSessions: 4,
     });
   });
 
@@ -29,9 +30,10 @@ describe('loadConfig', () => {
   });
 
   it('reads the tuning variables', () => {
-    const config = loadConfig({ ...REQUIRED, SECRETS_MANAGER_REQUEST_TIMEOUT_MS: '1500', SECRET_CACHE_TTL_SECONDS: '0' });
+    const config = loadConfig({ ...REQUIRED, SECRETS_MANAGER_REQUEST_TIMEOUT_MS: '1500', SECRET_CACHE_TTL_SECONDS: '0', DB_POOL_MAX_SESSIONS: '1' });
     expect(config.secretsManagerRequestTimeoutMillis).toBe(1500);
     expect(config.secretCacheTtlSeconds).toBe(0);
+    expect(config.dbPoolMaxSessions).toBe(1);
   });
 
   it.each(Object.values(TUNING_VARIABLES))('rejects $name outside $min-$max with a message naming the variable, the value and the range', (variable) => {

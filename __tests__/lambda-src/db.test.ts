@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { lambdaTimeouts } from '../../config/derived';
 import { readOnly, type HealthResult } from '../../lambda-src/actions';
 import { clientQueryTimeoutMillis } from '../../lambda-src/db';
 import { DatabaseQueryError, messages } from '../../lambda-src/errors';
@@ -107,6 +108,30 @@ describe('session replacement', () => {
   });
 });
 
+describe('sessions the server ends during a query', () => {
+  it('closes a session whose query PostgreSQL answered by ending it (57P01), so the retry gets a new one', async () => {
+    const instance = track(createHandler({ env: fixture.lambdaEnv(), ca: fixture.pg.ca.certPem, logSink: () => undefined }));
+    expect(await instance.handler({ action: 'health' })).toMatchObject({ statusCode: 200 });
+    const database = instance.runtime()!.database;
+    const pids: number[] = [];
+
+    const pid = await database.run(
+      async (client) => {
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        pids.push(rows[0].pid);
+        // The first attempt's backend ends itself: its answer is FATAL 57P01, a server-reported error.
+        if (pids.length === 1) await client.query('SELECT pg_terminate_backend(pg_backend_pid())');
+        return rows[0].pid;
+      },
+      { readOnly: true },
+    );
+
+    expect(pids).toHaveLength(2);
+    expect(pid).not.toBe(pids[0]);
+    expect(database.connectCount).toBe(2);
+  });
+});
+
 describe('query timeouts', () => {
   let proxy: TcpProxy;
   beforeAll(async () => {
@@ -210,5 +235,180 @@ describe('readOnly', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('concurrent invocations in one process (Lambda Managed Instances)', () => {
+  /**
+   * The statement timeout of the bursts, in milliseconds: the one the stack derives for a 10 s
+   * function. Shorter ones made valid calls on a loaded machine (load 11 on 2 cores) time out too.
+   */
+  const BURST_QUERY_TIMEOUT_MILLIS = lambdaTimeouts(10).dbQueryTimeoutMillis;
+  const TABLE = 'burst_marker';
+
+  beforeAll(async () => {
+    const owner = await fixture.appClient();
+    try {
+      await owner.query(`CREATE TABLE ${TABLE} (id int)`);
+    } finally {
+      await owner.end();
+    }
+  });
+
+  function container(env: Record<string, string> = {}): HandlerInstance {
+    return track(createHandler({ env: fixture.lambdaEnv(env), ca: fixture.pg.ca.certPem, logSink: () => undefined }));
+  }
+
+  /**
+   * Read-only work in a transaction of its own that outlasts the statement timeout, run by the
+   * container's pool as an invocation's work is: it settles with a DatabaseQueryError, PostgreSQL's
+   * cancellation (57014), or on a loaded machine the client's read timeout just after it.
+   */
+  function slowWork(instance: HandlerInstance): Promise<unknown> {
+    return instance
+      .runtime()!
+      .database.run((client) => readOnly(client, () => client.query('SELECT pg_sleep(10)')), { readOnly: true })
+      .then(
+        () => 'finished',
+        (err: unknown) => err,
+      );
+  }
+
+  type Call = { kind: 'health' | 'tables' | 'nul' | 'slow'; outcome: Promise<unknown> };
+
+  /** One burst: valid calls, caller errors (a NUL that PostgreSQL rejects inside the transaction) and slow work, interleaved. */
+  function burst(instance: HandlerInstance): Call[] {
+    const kinds: Call['kind'][] = ['slow', 'tables', 'nul', 'health', 'tables', 'tables', 'nul', 'health', 'slow', 'tables', 'nul', 'tables', 'health', 'tables', 'health', 'tables'];
+    return kinds.map((kind, i) => {
+      const requestId = { awsRequestId: `burst-${i}` };
+      switch (kind) {
+        case 'slow':
+          return { kind, outcome: slowWork(instance) };
+        case 'nul':
+          return { kind, outcome: instance.handler({ action: 'tables', schema: `pub\u0000lic${i}` }, requestId) };
+        case 'health':
+          return { kind, outcome: instance.handler({ action: 'health' }, requestId) };
+        case 'tables':
+          return { kind, outcome: instance.handler({ action: 'tables', schema: 'public' }, requestId) };
+      }
+    });
+  }
+
+  it.each([
+    ['the default pool', {}],
+    ['a pool of one session, which queues the invocations', { DB_POOL_MAX_SESSIONS: '1' }],
+  ])('answers 200 to every valid call of two bursts that mix caller errors and statement timeouts, with %s', async (_name, env) => {
+    const instance = container({ DB_QUERY_TIMEOUT_MS: String(BURST_QUERY_TIMEOUT_MILLIS), ...env });
+    expect(await instance.handler({ action: 'health' })).toMatchObject({ statusCode: 200 });
+    const maxSessions = instance.runtime()!.config.dbPoolMaxSessions;
+
+    for (let round = 0; round < 2; round += 1) {
+      const calls = burst(instance);
+      const outcomes = await Promise.all(calls.map((c) => c.outcome));
+
+      calls.forEach(({ kind }, i) => {
+        const outcome = outcomes[i];
+        if (kind === 'health') expect(outcome).toMatchObject({ statusCode: 200, action: 'health', result: { tls: true } });
+        if (kind === 'tables') {
+          expect(outcome).toEqual({
+            statusCode: 200,
+            action: 'tables',
+            result: { schema: 'public', tableCount: 1, truncated: false, tables: [{ name: TABLE, type: 'BASE TABLE' }] },
+          });
+        }
+        if (kind === 'nul') {
+          expect(outcome).toMatchObject({ statusCode: 400, error: { type: 'BadRequest', message: expect.stringContaining('SQLSTATE 22021') } });
+        }
+        if (kind === 'slow') expect(outcome).toBeInstanceOf(DatabaseQueryError);
+      });
+    }
+    expect(instance.runtime()!.database.connectCount).toBeLessThanOrEqual(maxSessions);
+
+    // Warm again: every session went back to the pool usable, and the credentials are cached.
+    const fetchesBefore = fixture.secretsManager.getSecretValueCalls;
+    const connectsBefore = instance.runtime()!.database.connectCount;
+    for (let i = 0; i < 100; i += 1) expect(await instance.handler({ action: 'tables', schema: 'public' })).toMatchObject({ statusCode: 200 });
+    expect(fixture.secretsManager.getSecretValueCalls - fetchesBefore).toBe(0);
+    expect(instance.runtime()!.database.connectCount - connectsBefore).toBe(0);
+  });
+
+  it('holds a slow call on its own session: the valid calls sent after it are answered before PostgreSQL cancels it', async () => {
+    const instance = container({ DB_QUERY_TIMEOUT_MS: '2000' });
+    expect(await instance.handler({ action: 'health' })).toMatchObject({ statusCode: 200 });
+    const settled: string[] = [];
+
+    const slow = slowWork(instance).then((outcome) => {
+      settled.push('slow');
+      return outcome;
+    });
+    const valid = Array.from({ length: 8 }, (_, i) =>
+      instance.handler({ action: i % 2 ? 'health' : 'tables' }).then((response) => {
+        settled.push('valid');
+        return response;
+      }),
+    );
+    const responses = await Promise.all(valid);
+
+    for (const response of responses) expect(response).toMatchObject({ statusCode: 200 });
+    expect(settled).toEqual(Array(8).fill('valid'));
+    expect(await slow).toBeInstanceOf(DatabaseQueryError);
+  });
+
+  it('answers 503 DatabaseBusy, not a Lambda timeout, when every session stays busy past the time the invocation can wait, and lends the session on afterwards', async () => {
+    const instance = container({ DB_POOL_MAX_SESSIONS: '1', DB_QUERY_TIMEOUT_MS: '1000' });
+    expect(await instance.handler({ action: 'health' })).toMatchObject({ statusCode: 200 });
+
+    const slow = slowWork(instance);
+    // 3000 ms of connect (the default) and 1100 ms of query do not fit in 2000 ms.
+    const busy = await instance.handler({ action: 'health' }, { getRemainingTimeInMillis: () => 2000 });
+    // One that can wait is answered once the slow work gives the session back.
+    const patient = instance.handler({ action: 'health' }, { getRemainingTimeInMillis: () => 60_000 });
+
+    expect(busy).toEqual({
+      statusCode: 503,
+      error: {
+        type: 'DatabaseBusy',
+        message:
+          'all 1 PostgreSQL session(s) of this handler instance stayed busy for the 0 ms the invocation could wait ' +
+          'while keeping 4100 ms for a connect and a query: more invocations ran at once here than DB_POOL_MAX_SESSIONS ' +
+          'allows sessions; raise it within the connection budget, or send fewer invocations at once',
+      },
+    });
+    expect(await slow).toBeInstanceOf(DatabaseQueryError);
+    expect(await patient).toMatchObject({ statusCode: 200 });
+    expect(instance.runtime()!.database.connectCount).toBe(1);
+  });
+
+  it('gives up waiting once the invocation has only a connect and a query left, and the session it was owed goes back to the pool', async () => {
+    const instance = container({ DB_POOL_MAX_SESSIONS: '1', DB_QUERY_TIMEOUT_MS: '2000' });
+    expect(await instance.handler({ action: 'health' })).toMatchObject({ statusCode: 200 });
+
+    const slow = slowWork(instance);
+    // Keeps 3000 + 2200 ms; may wait 200 ms, far less than the 2000 ms the slow work holds the session.
+    const busy = await instance.handler({ action: 'health' }, { getRemainingTimeInMillis: () => 5400 });
+
+    expect(busy).toMatchObject({ statusCode: 503, error: { type: 'DatabaseBusy', message: expect.stringContaining('stayed busy for the 200 ms') } });
+    expect(await slow).toBeInstanceOf(DatabaseQueryError);
+    // With no deadline, this waits for the session: it would wait forever had the abandoned request kept it.
+    expect(await instance.handler({ action: 'health' })).toMatchObject({ statusCode: 200 });
+    expect(instance.runtime()!.database.connectCount).toBe(1);
+  });
+
+  it('after a rotation, fetches the secret once for a burst whose new sessions PostgreSQL all refuses with 28P01, and answers 200 to every call', async () => {
+    const logs = captureLogs();
+    const instance = track(createHandler({ env: fixture.lambdaEnv(), ca: fixture.pg.ca.certPem, logSink: logs.sink }));
+    const first = (await instance.handler({ action: 'health' })) as SuccessResponse;
+    const fetchesBefore = fixture.secretsManager.getSecretValueCalls;
+
+    const rotated = await fixture.rotate();
+    await fixture.terminateBackend((first.result as HealthResult).backendPid);
+    const responses = await Promise.all(Array.from({ length: 12 }, () => instance.handler({ action: 'health' })));
+
+    for (const response of responses) {
+      expect(response).toMatchObject({ statusCode: 200, result: { secret: { versionId: rotated } } });
+    }
+    expect(fixture.secretsManager.getSecretValueCalls - fetchesBefore).toBe(1);
+    expect(instance.runtime()!.database.connectCount).toBeLessThanOrEqual(1 + instance.runtime()!.config.dbPoolMaxSessions);
+    for (const password of fixture.passwords) expect(logs.text()).not.toContain(password);
   });
 });

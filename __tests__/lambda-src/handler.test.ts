@@ -1,6 +1,13 @@
-import { ACTIONS, ACTION_SPECS, type HealthResult } from '../../lambda-src/actions';
+import { ACTIONS, ACTION_SPECS, type HealthResult, type TablesResult } from '../../lambda-src/actions';
 import { MAX_ECHO_CHARS, echo, messages } from '../../lambda-src/errors';
-import { createHandler, type ErrorResponse, type HandlerInstance, type SuccessResponse } from '../../lambda-src/handler';
+import {
+  LAMBDA_SYNC_RESPONSE_LIMIT_BYTES,
+  MAX_RESPONSE_BYTES,
+  createHandler,
+  type ErrorResponse,
+  type HandlerInstance,
+  type SuccessResponse,
+} from '../../lambda-src/handler';
 import { APP_USER, APP_DATABASE, captureLogs, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../../local/lambda-fixture';
 
 let fixture: LambdaFixture;
@@ -154,7 +161,7 @@ describe('tables', () => {
     expect(response).toEqual({
       statusCode: 200,
       action: 'tables',
-      result: { schema: 'public', tables: [{ name: 'orders', type: 'BASE TABLE' }] },
+      result: { schema: 'public', tableCount: 1, truncated: false, tables: [{ name: 'orders', type: 'BASE TABLE' }] },
     });
   });
 
@@ -169,13 +176,13 @@ describe('tables', () => {
 
 describe('bad events', () => {
   it.each<[string, unknown, string]>([
-    ['a string', 'health', messages.notAnObject(echo('health'))],
-    ['a number', 42, messages.notAnObject(echo(42))],
-    ['an array', [{ action: 'health' }], messages.notAnObject(echo([]))],
-    ['an unknown action', { action: 'drop' }, messages.unknownAction(echo('drop'), ACTIONS)],
-    ['a non-string action', { action: 5 }, messages.badParam('<none>', 'action', 'one of health, tables', echo(5))],
-    ['a non-string schema', { action: 'tables', schema: 7 }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', echo(7))],
-    ['an empty schema', { action: 'tables', schema: '' }, messages.badParam('tables', 'schema', 'a string of 1 to 63 characters', echo(''))],
+    ['a string', 'health', 'the event must be a JSON object; received the string "health"'],
+    ['a number', 42, 'the event must be a JSON object; received a number'],
+    ['an array', [{ action: 'health' }], 'the event must be a JSON object; received an array'],
+    ['an unknown action', { action: 'drop' }, 'unknown action: received the string "drop"; accepted: health, tables'],
+    ['a non-string action', { action: 5 }, 'action "<none>": parameter "action" must be one of health, tables; received a number'],
+    ['a non-string schema', { action: 'tables', schema: 7 }, 'action "tables": parameter "schema" must be a string of 1 to 63 bytes in UTF-8; received a number'],
+    ['an empty schema', { action: 'tables', schema: '' }, 'action "tables": parameter "schema" must be a string of 1 to 63 bytes in UTF-8; received the string ""'],
   ])('answers 400 BadRequest to %s without touching Secrets Manager or PostgreSQL', async (_name, event, message) => {
     const logs = captureLogs();
     const instance = newContainer(logs);
@@ -208,15 +215,15 @@ describe('caller errors: always 4xx, never echoed without bound', () => {
   ];
   // Every parameter of every action, each way a value can be wrong, in each layer that can find it.
   const parameterCases: Case[] = ACTIONS.flatMap((action) =>
-    ACTION_SPECS[action].parameters.flatMap(({ name, maxLength }): Case[] => [
+    ACTION_SPECS[action].parameters.flatMap(({ name, maxBytes }): Case[] => [
       [`${action}: a 1 MiB ${name} (parser)`, { action, [name]: huge }, name],
-      [`${action}: a ${name} one character too long (parser)`, { action, [name]: 'y'.repeat(maxLength + 1) }, name],
+      [`${action}: a ${name} one byte too long (parser)`, { action, [name]: 'y'.repeat(maxBytes + 1) }, name],
       [`${action}: an empty ${name} (parser)`, { action, [name]: '' }, name],
       [`${action}: a number as ${name} (parser)`, { action, [name]: 1 }, name],
       [`${action}: an object holding 1 MiB as ${name} (parser)`, { action, [name]: { y: huge } }, name],
       [`${action}: an array holding 1 MiB as ${name} (parser)`, { action, [name]: [huge] }, name],
-      [`${action}: a ${name} with a lone surrogate (driver)`, { action, [name]: 'y'.repeat(maxLength - 1) + '\uD800' }, name],
-      [`${action}: a ${name} with a NUL, which PostgreSQL rejects (PostgreSQL)`, { action, [name]: '\u0000' + 'y'.repeat(maxLength - 1) }, name],
+      [`${action}: a ${name} with a lone surrogate (driver)`, { action, [name]: 'y'.repeat(maxBytes - 1) + '\uD800' }, name],
+      [`${action}: a ${name} with a NUL, which PostgreSQL rejects (PostgreSQL)`, { action, [name]: '\u0000' + 'y'.repeat(maxBytes - 1) }, name],
     ]),
   );
 
@@ -263,13 +270,142 @@ describe('caller errors: always 4xx, never echoed without bound', () => {
 
     expect(response).toEqual({ statusCode: 400, error: { type: 'BadRequest', message: messages.paramNotSendable('tables', 'schema', echo('a\uDC00b')) } });
   });
+});
 
-  it('accepts what PostgreSQL accepts: a schema of 63 two-byte characters (126 bytes, past NAMEDATALEN) lists nothing', async () => {
+describe('identifier limits in bytes, as PostgreSQL counts them', () => {
+  /** 31 two-byte characters: 62 bytes, what PostgreSQL keeps of a longer name of "é" (it never splits a character). */
+  const SHORT = 'é'.repeat(31);
+  /** Exactly 63 bytes: the longest name PostgreSQL keeps whole. */
+  const LONGEST = 'é'.repeat(31) + 'x';
+
+  beforeAll(async () => {
+    const owner = await fixture.appClient();
+    try {
+      for (const [schema, table] of [[SHORT, 'in_short'], [LONGEST, 'in_longest']]) {
+        await owner.query(`CREATE SCHEMA ${owner.escapeIdentifier(schema)}`);
+        await owner.query(`CREATE TABLE ${owner.escapeIdentifier(schema)}.${table} (id int)`);
+      }
+    } finally {
+      await owner.end();
+    }
+  });
+
+  it('answers 400 naming the 63-byte limit to a schema of 40 × "é" (40 characters, 80 bytes), which PostgreSQL would cut to another schema\'s name', async () => {
+    const schema = 'é'.repeat(40);
+    // The premise, on the real server: the 80-byte name, bound as a parameter, lists the other schema's table.
+    const direct = await fixture.appClient();
+    try {
+      const { rows } = await direct.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      expect(rows).toEqual([{ table_name: 'in_short' }]);
+    } finally {
+      await direct.end();
+    }
     const { handler } = newContainer();
 
-    const response = await handler({ action: 'tables', schema: 'é'.repeat(63) });
+    const response = await handler({ action: 'tables', schema });
 
-    expect(response).toMatchObject({ statusCode: 200, result: { tables: [] } });
+    expect(response).toEqual({
+      statusCode: 400,
+      error: {
+        type: 'BadRequest',
+        message:
+          'action "tables": parameter "schema" is 80 bytes in UTF-8, over the 63-byte limit of a PostgreSQL identifier ' +
+          `(NAMEDATALEN - 1), past which PostgreSQL would cut it and match another name; received the string "${schema}"`,
+      },
+    });
+  });
+
+  it('lists a schema whose name is exactly 63 bytes (32 characters)', async () => {
+    const { handler } = newContainer();
+
+    const response = await handler({ action: 'tables', schema: LONGEST });
+
+    expect(response).toMatchObject({ statusCode: 200, result: { schema: LONGEST, tableCount: 1, tables: [{ name: 'in_longest' }] } });
+  });
+
+  it.each([
+    ['32 two-byte characters', 64, 'é'.repeat(32)],
+    ['21 three-byte characters and one more byte', 64, '€'.repeat(21) + 'x'],
+    ['16 four-byte characters (32 UTF-16 code units)', 64, '😀'.repeat(16)],
+    ['the 63 two-byte characters that passed a check in characters', 126, 'é'.repeat(63)],
+  ])('answers 400 to %s (%i bytes)', async (_name, bytes, schema) => {
+    const { handler } = newContainer();
+
+    const response = await handler({ action: 'tables', schema });
+
+    expect(response).toMatchObject({ statusCode: 400, error: { type: 'BadRequest' } });
+    expect((response as ErrorResponse).error.message).toContain(`is ${bytes} bytes in UTF-8, over the 63-byte limit`);
+  });
+});
+
+describe('bounded responses', () => {
+  const SCHEMA = 'many_tables';
+  const TABLE_COUNT = 300;
+  /** A bound small enough for a few hundred tables to pass it, in bytes. */
+  const SMALL_BOUND = 4096;
+
+  beforeAll(async () => {
+    const owner = await fixture.appClient();
+    try {
+      await owner.query(`CREATE SCHEMA ${SCHEMA}`);
+      await owner.query(`DO $$ BEGIN FOR i IN 1..${TABLE_COUNT} LOOP EXECUTE format('CREATE TABLE ${SCHEMA}.t_%s (id int)', lpad(i::text, 4, '0')); END LOOP; END $$`);
+    } finally {
+      await owner.end();
+    }
+  });
+
+  function tablesOf(response: SuccessResponse | ErrorResponse): TablesResult {
+    expect(response).toMatchObject({ statusCode: 200, action: 'tables' });
+    return (response as SuccessResponse).result as TablesResult;
+  }
+
+  it('keeps the default bound at Lambda\'s 6 MB limit for a synchronous response, read as 6,000,000 bytes', () => {
+    expect(LAMBDA_SYNC_RESPONSE_LIMIT_BYTES).toBe(6_000_000);
+    expect(MAX_RESPONSE_BYTES).toBe(LAMBDA_SYNC_RESPONSE_LIMIT_BYTES);
+  });
+
+  it('lists every table, saying so, when they fit', async () => {
+    const { handler } = newContainer();
+
+    const result = tablesOf(await handler({ action: 'tables', schema: SCHEMA }));
+
+    expect(result).toMatchObject({ schema: SCHEMA, tableCount: TABLE_COUNT, truncated: false });
+    expect(result.tables).toHaveLength(TABLE_COUNT);
+  });
+
+  it('truncates a listing over the bound to the first tables by name that fit, and says so with the total count', async () => {
+    const instance = createHandler({ env: fixture.lambdaEnv(), ca: fixture.pg.ca.certPem, logSink: () => undefined, maxResponseBytes: SMALL_BOUND });
+    handlers.push(instance);
+
+    const response = await instance.handler({ action: 'tables', schema: SCHEMA });
+
+    const result = tablesOf(response);
+    expect(result).toMatchObject({ schema: SCHEMA, tableCount: TABLE_COUNT, truncated: true });
+    const listed = result.tables.length;
+    expect(listed).toBeGreaterThan(0);
+    expect(result.tables.map((t) => t.name)).toEqual(Array.from({ length: listed }, (_, i) => `t_${String(i + 1).padStart(4, '0')}`));
+    const bytes = Buffer.byteLength(JSON.stringify(response));
+    expect(bytes).toBeLessThanOrEqual(SMALL_BOUND);
+    // As many as fit: one more table would have passed the bound.
+    const oneMore = { ...response, result: { ...result, tables: [...result.tables, { name: `t_${String(listed + 1).padStart(4, '0')}`, type: 'BASE TABLE' }] } };
+    expect(Buffer.byteLength(JSON.stringify(oneMore))).toBeGreaterThan(SMALL_BOUND);
+  });
+
+  it('answers 500 ResponseTooLarge, never a response over the bound, when a result cannot be cut to fit', async () => {
+    const instance = createHandler({ env: fixture.lambdaEnv(), ca: fixture.pg.ca.certPem, logSink: () => undefined, maxResponseBytes: 200 });
+    handlers.push(instance);
+
+    const response = await instance.handler({ action: 'health' });
+
+    expect(response).toEqual({
+      statusCode: 500,
+      error: {
+        type: 'ResponseTooLarge',
+        message: expect.stringMatching(
+          /^the response to action "health" would be \d+ bytes, over the 200 bytes this function returns to stay below Lambda's limit on a synchronous response$/,
+        ),
+      },
+    });
   });
 });
 

@@ -76,8 +76,10 @@ describe("lambda.secretAccess = 'SecretsManagerReadWrite', the seed's literal mo
     const { warnings, doc } = synthWithPolicyCheck(seedProd);
     expect(warnings).toEqual([]);
     const policies = Object.values(resourcesOf(doc, 'aws_iam_policy'));
-    expect(policies.map((p) => p.name)).toEqual(['workshop-prod-decrypt-db-secret']);
-    expect(JSON.parse(policies[0].policy as string).Statement).toEqual([
+    // Besides the policy that lets the role decrypt its environment variables through Lambda.
+    expect(policies.map((p) => p.name).sort()).toEqual(['workshop-prod-decrypt-db-secret', 'workshop-prod-decrypt-lambda-environment']);
+    const secretDecrypt = policies.find((p) => p.name === 'workshop-prod-decrypt-db-secret')!;
+    expect(JSON.parse(secretDecrypt.policy as string).Statement).toEqual([
       expect.objectContaining({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-southeast-1.amazonaws.com' } } }),
     ]);
   });

@@ -130,11 +130,13 @@ export function databaseAlarmSpecs(t: AlarmThresholds): AlarmSpec[] {
 }
 
 /**
- * The Secrets Manager event of a failed rotation. Secrets Manager records rotation outcomes in
- * CloudTrail as service events (`RotationStarted`, `RotationSucceeded`, `RotationFailed`,
+ * The Secrets Manager events of a rotation that did not finish. Secrets Manager records rotation
+ * outcomes in CloudTrail as service events (`RotationStarted`, `RotationSucceeded`, `RotationFailed`,
  * `RotationAbandoned`), which reach the default event bus with the detail-type below; the secret's
- * ARN is in `detail.additionalEventData.SecretId`. Its native events (`Secret Label Updated`) carry
- * no failure.
+ * ARN is in `detail.additionalEventData.SecretId`. `RotationFailed` is a rotation that failed;
+ * `RotationAbandoned` one cut short because a new version of the secret was created by hand while it
+ * ran (Secrets Manager then removes the `AWSPENDING` label). Nobody should write an RDS-managed secret
+ * by hand, so either is worth an alert. Its native events (`Secret Label Updated`) carry no failure.
  * Sources: https://docs.aws.amazon.com/secretsmanager/latest/userguide/cloudtrail_log_entries.html,
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
  */
@@ -142,17 +144,17 @@ export const ROTATION_FAILED_EVENT = {
   source: 'aws.secretsmanager',
   detailType: 'AWS Service Event via CloudTrail',
   eventSource: 'secretsmanager.amazonaws.com',
-  eventName: 'RotationFailed',
+  eventNames: ['RotationFailed', 'RotationAbandoned'],
 } as const;
 
-/** The event pattern that matches failed rotations of one secret. */
+/** The event pattern that matches failed and abandoned rotations of one secret. */
 export function rotationFailedPattern(secretArn: string): object {
   return {
     source: [ROTATION_FAILED_EVENT.source],
     'detail-type': [ROTATION_FAILED_EVENT.detailType],
     detail: {
       eventSource: [ROTATION_FAILED_EVENT.eventSource],
-      eventName: [ROTATION_FAILED_EVENT.eventName],
+      eventName: [...ROTATION_FAILED_EVENT.eventNames],
       additionalEventData: { SecretId: [secretArn] },
     },
   };
@@ -162,8 +164,8 @@ export function rotationFailedPattern(secretArn: string): object {
  * Operations alerts: an SNS topic (encrypted with the customer-managed key when there is one, with
  * a policy that lets only this stack's CloudWatch alarms and EventBridge rule publish), an optional
  * email subscription, eight CloudWatch alarms on the Lambda and the RDS instance that notify the
- * topic when they fire and when they recover, and an EventBridge rule that forwards failed
- * rotations of the RDS-managed secret to it.
+ * topic when they fire and when they recover, and an EventBridge rule that forwards failed and
+ * abandoned rotations of the RDS-managed secret to it.
  */
 export class Alarms extends Construct {
   readonly topic: SnsTopic;
@@ -171,7 +173,7 @@ export class Alarms extends Construct {
   readonly topicArn: string;
   /** The alarms, by {@link AlarmSpec.id}. */
   readonly alarms: Readonly<Record<string, CloudwatchMetricAlarm>>;
-  /** The rule that matches failed rotations of the database secret. */
+  /** The rule that matches failed and abandoned rotations of the database secret. */
   readonly rotationFailedRule: CloudwatchEventRule;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
@@ -189,7 +191,7 @@ export class Alarms extends Construct {
 
     this.rotationFailedRule = new CloudwatchEventRule(this, 'rotation-failed-rule', {
       name: `${namePrefix}-db-secret-rotation-failed`,
-      description: 'Failed rotations of the RDS-managed master user secret, to the alert topic',
+      description: 'Failed and abandoned rotations of the RDS-managed master user secret, to the alert topic',
       eventPattern: JSON.stringify(rotationFailedPattern(database.secretArn)),
     });
 

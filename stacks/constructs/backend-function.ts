@@ -2,12 +2,13 @@ import * as path from 'node:path';
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AccountContext } from './account-context';
-import { lambdaTimeouts } from '../../config/derived';
+import { lambdaTimeouts, type ConnectionBudget } from '../../config/derived';
 import { LAMBDA_ROLE_DESCRIPTION, resourceNames } from '../../config/names';
 import type { LambdaConfig } from '../../config/types';
 import { LAMBDA_ENV } from '../../lambda-src/environment';
@@ -37,6 +38,11 @@ export interface BackendFunctionProps {
   readonly network: Network;
   /** The database: its secret, address, port and name go into the environment. */
   readonly database: Database;
+  /**
+   * The database's connection budget (`connectionBudget` in config/derived.ts): its
+   * `sessionsPerHandler` sizes the handler's pool (`DB_POOL_MAX_SESSIONS`).
+   */
+  readonly connectionBudget: ConnectionBudget;
   /** The Secrets Manager endpoint the function reaches the secret through. */
   readonly endpoint: SecretsManagerEndpoint;
   /**
@@ -92,7 +98,8 @@ export const LAMBDA_RDS_CA_BUNDLE = '/var/runtime/ca-cert.pem';
  * `AWSLambdaVPCAccessExecutionRole`, the secret read policy from `database.grantSecretRead`
  * (or the seed's `SecretsManagerReadWrite` when `secretAccess` asks for it, plus
  * `database.grantSecretKeyDecrypt` under a customer-managed key, with the policy findings of the
- * managed policy suppressed on its attachment), and
+ * managed policy suppressed on its attachment), `kms:Decrypt` of its environment variables through
+ * Lambda under a customer-managed key, and
  * `AWSXRayDaemonWriteAccess` when tracing is `Active`. The function waits for those attachments
  * and its log group (`depends_on`), so its first invocation neither lacks permissions nor
  * creates a log group without retention. Its security group admits nothing and sends only
@@ -143,10 +150,12 @@ export class BackendFunction extends Construct {
     }
     // SecretsManagerReadWrite grants no kms:Decrypt, which a secret under a customer-managed key needs.
     const secretKeyDecrypt = seedSecretAccess ? database.grantSecretKeyDecrypt(this.role) : undefined;
+    const environmentDecrypt = encryptionKey ? this.grantEnvironmentDecrypt(namePrefix, encryptionKey) : undefined;
     const attachments = [
       vpcAccess,
       secretAccess,
       ...(secretKeyDecrypt ? [secretKeyDecrypt] : []),
+      ...(environmentDecrypt ? [environmentDecrypt] : []),
       ...(config.tracingMode === 'Active' ? [attach(XRAY_WRITE_POLICY)] : []),
     ];
 
@@ -198,6 +207,7 @@ export class BackendFunction extends Construct {
           [LAMBDA_ENV.secretsManagerRequestTimeoutMillis]: String(timeouts.secretsManagerRequestTimeoutMillis),
           [LAMBDA_ENV.dbConnectTimeoutMillis]: String(timeouts.dbConnectTimeoutMillis),
           [LAMBDA_ENV.dbQueryTimeoutMillis]: String(timeouts.dbQueryTimeoutMillis),
+          [LAMBDA_ENV.dbPoolMaxSessions]: String(props.connectionBudget.sessionsPerHandler),
         },
       },
       dependsOn: [...attachments, this.logGroup],
@@ -210,6 +220,24 @@ export class BackendFunction extends Construct {
     suppressWhen(config.logRetentionDays < 365, this.logGroup, 'WB-LOGS-RETENTION-1Y', 'logRetentionOneYear');
     this.functionName = this.function.functionName;
     this.functionArn = this.function.arn;
+  }
+
+  /**
+   * Lets the role decrypt the function's environment variables with `key`, through Lambda only
+   * (`kms:ViaService` `lambda.<region>.amazonaws.com`), and nothing else. Under a customer-managed
+   * key, Lambda decrypts the variables with a grant it creates on the key; with this statement the
+   * function no longer depends on that grant alone.
+   * Source: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
+   *
+   * @returns the policy attachment, for `depends_on`.
+   */
+  private grantEnvironmentDecrypt(namePrefix: string, key: EncryptionKey): IamRolePolicyAttachment {
+    const policy = new IamPolicy(this, 'environment-decrypt-policy', {
+      name: `${namePrefix}-decrypt-lambda-environment`,
+      description: "Decrypt the backend function's environment variables, through Lambda only",
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: [key.decryptViaStatement('lambda', 'DecryptFunctionEnvironment')] }),
+    });
+    return new IamRolePolicyAttachment(this, 'environment-decrypt-attachment', { role: this.role.name, policyArn: policy.arn });
   }
 
   /** The function's name for a name prefix: `<namePrefix>-lambda-db-health`. */

@@ -34,6 +34,9 @@ export interface EncryptionKeyProps {
  */
 const VIA_SERVICES = ['secretsmanager', 'rds', 'lambda'] as const;
 
+/** A service that may use the key on a principal's behalf; see {@link VIA_SERVICES}. */
+export type KeyViaService = (typeof VIA_SERVICES)[number];
+
 /**
  * Key administration actions (no cryptographic use), as in the console's default policy for key
  * administrators, less `kms:Create*`: that wildcard covers `kms:CreateGrant`, through which a
@@ -159,5 +162,22 @@ export class EncryptionKey extends Construct {
     });
     new KmsAlias(this, 'alias', { name: `alias/${props.namePrefix}-backend`, targetKeyId: this.key.keyId });
     this.keyArn = this.key.arn;
+  }
+
+  /**
+   * An IAM statement that lets its principal decrypt with this key through `service` only:
+   * `kms:Decrypt` on this key under `kms:ViaService` = `<service>.<region>.amazonaws.com`, nothing
+   * else. The key policy leaves such use to IAM (`UseKeyOnlyThroughServices`), so a role without
+   * this statement depends on the service's own grant alone.
+   * Source: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+   */
+  decryptViaStatement(service: KeyViaService, sid: string): object {
+    return {
+      Sid: sid,
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: this.keyArn,
+      Condition: { StringEquals: { 'kms:ViaService': `${service}.${AccountContext.of(this).region}.amazonaws.com` } },
+    };
   }
 }

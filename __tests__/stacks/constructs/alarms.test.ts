@@ -3,7 +3,7 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { dev, prod } from '../../support/environments';
 import { validateEnvironmentConfig } from '../../../config/schema';
 import type { EnvironmentConfig } from '../../../config/types';
-import { ROTATION_FAILED_EVENT, TREAT_MISSING_DATA_REASONS } from '../../../stacks/constructs/alarms';
+import { TREAT_MISSING_DATA_REASONS } from '../../../stacks/constructs/alarms';
 import { Testing } from 'cdktf';
 import { collectSuppressions } from '../../../policy/suppressions';
 import { PROFILE_EXCEPTIONS } from '../../../stacks/constructs/policy-exceptions';
@@ -113,7 +113,7 @@ describe('Alarms', () => {
     for (const reason of Object.values(TREAT_MISSING_DATA_REASONS)) expect(reason).toMatch(/\.$/);
   });
 
-  it('forwards failed rotations of the database secret to the topic', () => {
+  it('forwards failed and abandoned rotations of the database secret to the topic', () => {
     const rule = onlyResource(prodStack.doc, 'aws_cloudwatch_event_rule');
     expect(rule.body.name).toBe('workshop-prod-db-secret-rotation-failed');
     expect(JSON.parse(rule.body.event_pattern)).toEqual({
@@ -121,11 +121,10 @@ describe('Alarms', () => {
       'detail-type': ['AWS Service Event via CloudTrail'],
       detail: {
         eventSource: ['secretsmanager.amazonaws.com'],
-        eventName: ['RotationFailed'],
+        eventName: ['RotationFailed', 'RotationAbandoned'],
         additionalEventData: { SecretId: [`\${aws_db_instance.${db}.master_user_secret[0].secret_arn}`] },
       },
     });
-    expect(ROTATION_FAILED_EVENT.eventName).toBe('RotationFailed');
     expect(prodStack.json).toHaveResourceWithProperties(CloudwatchEventTarget, {
       rule: ref('aws_cloudwatch_event_rule', rule.name, 'name'),
       arn: topicArn,

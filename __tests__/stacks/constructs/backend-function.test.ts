@@ -4,7 +4,7 @@ import { dev, prod } from '../../support/environments';
 import { bundleLambda } from '../../../stacks/constructs/lambda-bundle';
 import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
 import type { EnvironmentConfig } from '../../../config/types';
-import { lambdaTimeouts, longestInvocationPathMillis } from '../../../config/derived';
+import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../../../config/derived';
 import { TUNING_VARIABLES, loadConfig } from '../../../lambda-src/config';
 
 describe('BackendFunction', () => {
@@ -75,9 +75,9 @@ describe('BackendFunction', () => {
   });
 
   it.each([
-    ['dev', () => devStack],
-    ['prod', () => prodStack],
-  ])("sets a %s Lambda environment that lambda-src's config loader accepts, with the derived timeouts", (_name, stack) => {
+    ['dev', () => devStack, dev],
+    ['prod', () => prodStack, prod],
+  ])("sets a %s Lambda environment that lambda-src's config loader accepts, with the derived timeouts and pool size", (_name, stack, config) => {
     const { body } = onlyResource(stack().doc, 'aws_lambda_function');
     // Terraform fills the references at apply time; stand in plausible values for them.
     const resolved = Object.fromEntries(
@@ -95,12 +95,14 @@ describe('BackendFunction', () => {
       dbName: 'workshop',
       ...timeouts,
       secretCacheTtlSeconds: TUNING_VARIABLES.secretCacheTtlSeconds.defaultValue,
+      dbPoolMaxSessions: connectionBudget(config.database, config.lambda.reservedConcurrentExecutions).sessionsPerHandler,
     });
   });
 
   it('adds kms:Decrypt through Secrets Manager only when a customer-managed key encrypts the secret', () => {
     const key = ref('aws_kms_key', onlyResource(prodStack.doc, 'aws_kms_key').name, 'arn');
-    const policy = JSON.parse(onlyResource(prodStack.doc, 'aws_iam_policy').body.policy);
+    const secretRead = nameWhere(prodStack.doc, 'aws_iam_policy', 'name', 'workshop-prod-read-db-secret');
+    const policy = JSON.parse(resourcesOf(prodStack.doc, 'aws_iam_policy')[secretRead].policy as string);
     expect(policy.Statement[1]).toEqual({
       Sid: 'DecryptDatabaseSecret',
       Effect: 'Allow',
@@ -109,6 +111,29 @@ describe('BackendFunction', () => {
       Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-southeast-1.amazonaws.com' } },
     });
     expect(JSON.parse(onlyResource(devStack.doc, 'aws_iam_policy').body.policy).Statement).toHaveLength(1);
+  });
+
+  it('lets the prod role decrypt its environment variables with the key through Lambda only, attached before the function exists', () => {
+    const key = ref('aws_kms_key', onlyResource(prodStack.doc, 'aws_kms_key').name, 'arn');
+    const name = nameWhere(prodStack.doc, 'aws_iam_policy', 'name', 'workshop-prod-decrypt-lambda-environment');
+    const policy = JSON.parse(resourcesOf(prodStack.doc, 'aws_iam_policy')[name].policy as string);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'DecryptFunctionEnvironment',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: key,
+        Condition: { StringEquals: { 'kms:ViaService': 'lambda.ap-southeast-1.amazonaws.com' } },
+      },
+    ]);
+    const prodRole = nameWhere(prodStack.doc, 'aws_iam_role', 'name', 'workshop-prod-lambda-secretsmng-role');
+    const attachment = Object.entries(resourcesOf(prodStack.doc, 'aws_iam_role_policy_attachment')).filter(
+      ([, a]) => a.policy_arn === ref('aws_iam_policy', name, 'arn') && a.role === ref('aws_iam_role', prodRole, 'name'),
+    );
+    expect(attachment).toHaveLength(1);
+    expect(onlyResource(prodStack.doc, 'aws_lambda_function').body.depends_on).toContain(`aws_iam_role_policy_attachment.${attachment[0][0]}`);
+    // dev encrypts with AWS-managed keys: no such policy.
+    expect(Object.values(resourcesOf(devStack.doc, 'aws_iam_policy')).map((p) => p.name)).toEqual(['workshop-read-db-secret']);
   });
 
   it('gives the role a Lambda-only trust policy and managed policy attachments (partition-aware)', () => {
