@@ -8,9 +8,9 @@ import { EXAMPLE_ACCOUNT_IDS, validateEnvironmentConfigs } from '../config/schem
 import type { EnvironmentConfig } from '../config/types';
 import { environments } from '../config/environments';
 import { UserError } from '../config/errors';
-import { stateBackendSettingsFromEnv } from '../config/state-backend';
+import { STATE_BOOTSTRAP_STACK, stateBackendOf, stateBackendSettingsFromEnv, stateBuckets } from '../config/state-backend';
 import { configureStateBackend } from './state-backend';
-import { StateBootstrapStack } from './state-bootstrap-stack';
+import { STATE_BOOTSTRAP_DEFAULT_TAGS, StateBootstrapStack } from './state-bootstrap-stack';
 import { WorkshopBackendStack } from './workshop-backend-stack';
 
 /** Options of {@link buildApp}. */
@@ -44,8 +44,10 @@ export interface BuildAppOptions {
 }
 
 /**
- * Builds the app: one stack per environment, the state backend of each, the state-bootstrap stack
- * when a state bucket is configured, and the policy check on every stack.
+ * Builds the app: one stack per environment with its state backend (its own `stateBackend`, else
+ * the `TF_STATE_*` bucket, else local state); the `state-bootstrap` stack of the `TF_STATE_*`
+ * bucket when one is set; one `state-bootstrap-<account>` stack per bucket the environments name;
+ * and the policy check on every stack.
  *
  * @throws UserError for invalid configuration or `TF_STATE_*` variables, before any stack is built.
  */
@@ -58,14 +60,24 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const app = new App({ outdir: options.outdir ?? env.CDKTF_OUTDIR ?? 'cdktf.out' });
   for (const config of configs) {
     const stack = new WorkshopBackendStack(app, config.environment, { config });
-    configureStateBackend(stack, config.environment, stateBackend);
+    configureStateBackend(stack, config.environment, stateBackendOf(config, stateBackend));
   }
   // The bucket that holds the state, only when one is configured: docs/team-setup.md.
   if (stateBackend !== undefined) {
-    new StateBootstrapStack(app, 'state-bootstrap', {
+    new StateBootstrapStack(app, STATE_BOOTSTRAP_STACK, {
       bucketName: stateBackend.bucket,
       region: stateBackend.region,
       stateBackend: stateBackend.bootstrapBackend === 's3' ? stateBackend : undefined,
+    });
+  }
+  // The buckets environments keep their own state in, one stack each (docs/team-setup.md, "State per account").
+  for (const bucket of stateBuckets(configs, stateBackend?.bucket)) {
+    new StateBootstrapStack(app, bucket.stackName, {
+      bucketName: bucket.settings.bucket,
+      region: bucket.settings.region,
+      account: bucket.account,
+      stateBackend: bucket.settings.bootstrapBackend === 's3' ? bucket.settings : undefined,
+      tags: { ...STATE_BOOTSTRAP_DEFAULT_TAGS, Stack: bucket.stackName },
     });
   }
   // The policy pack runs on every synth: an unsuppressed finding fails it (docs/security.md).

@@ -143,7 +143,7 @@ describe('configureStateBackend', () => {
     expect(JSON.parse(Testing.synth(dev)).terraform.backend).toEqual({ local: { path: '../../../terraform.dev.tfstate' } });
     expect(JSON.parse(Testing.synth(prod)).terraform.backend).toEqual({ local: { path: '../../../terraform.prod.tfstate' } });
     expect(report).toHaveBeenCalledTimes(1);
-    expect(report.mock.calls[0][0]).toMatch(/No TF_STATE_BUCKET set: every stack keeps LOCAL state/);
+    expect(report.mock.calls[0][0]).toMatch(/No TF_STATE_BUCKET set: every stack without a stateBackend of its own keeps LOCAL state/);
   });
 
   it('keeps the local state outside cdktf.out, in the project folder where *.tfstate is git-ignored', () => {
