@@ -19,10 +19,10 @@ describe('main', () => {
   });
   afterEach(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('builds one stack per environment, and the state-bootstrap stack only with a state bucket', () => {
-    const ids = (env: NodeJS.ProcessEnv) => buildApp({ outdir, env }).node.children.map((c) => c.node.id);
-    expect(ids({})).toEqual(['dev', 'prod']);
-    expect(ids({ TF_STATE_BUCKET: 'team-state', TF_STATE_REGION: 'ap-southeast-1' })).toEqual(['dev', 'prod', 'state-bootstrap']);
+  it("builds one stack per environment, the state-bootstrap stack only with a state bucket, and the CI roles of prod's account", () => {
+    const ids = (env: NodeJS.ProcessEnv) => buildApp({ outdir, env, notice: () => undefined }).node.children.map((c) => c.node.id);
+    expect(ids({})).toEqual(['dev', 'prod', 'ci-access-111122223333']);
+    expect(ids({ TF_STATE_BUCKET: 'team-state', TF_STATE_REGION: 'ap-southeast-1' })).toEqual(['dev', 'prod', 'state-bootstrap', 'ci-access-111122223333']);
   });
 
   it('reports the problems of every invalid environment at once, as a message without a stack trace, and writes nothing', () => {

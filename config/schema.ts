@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { INSTANCE_CLASS_MEMORY_GIB, RESERVED_DB_CONNECTIONS, defaultMaxConnectionsCeiling, maxLambdaConnections, postgresMajorVersion } from './derived';
 import { errors, invalidField, reasonProblem } from './errors';
 import { namesDifferingFromSeed } from './names';
+import { CI_ACCESS_STACK_PREFIX } from './ci';
 import { REGIONS, REGION_CODES } from './regions';
 import { AUTOMATICALLY_AFTER_DAYS, secretRotationProblems } from './rotation';
 import { BUCKET_NAME_RULES, KEY_PREFIX_RULES, STATE_BOOTSTRAP_STACK, isValidBucketName, isValidKeyPrefix, stateBootstrapStackName } from './state-backend';
@@ -176,11 +177,12 @@ const stateBackendSchema = z
   .nullable();
 
 /**
- * Stack ids the app gives stacks other than the environments' (the state buckets'): an environment
- * named like one would collide with it.
+ * Stack ids the app gives stacks other than the environments' (the state buckets', the CI roles'):
+ * an environment named like one would collide with it.
  */
-const RESERVED_STACK_NAMES = [STATE_BOOTSTRAP_STACK, `${STATE_BOOTSTRAP_STACK}-*`];
-const isReservedStackName = (name: string): boolean => name === STATE_BOOTSTRAP_STACK || name.startsWith(`${STATE_BOOTSTRAP_STACK}-`);
+const RESERVED_STACK_NAMES = [STATE_BOOTSTRAP_STACK, `${STATE_BOOTSTRAP_STACK}-*`, `${CI_ACCESS_STACK_PREFIX}-*`];
+const isReservedStackName = (name: string): boolean =>
+  name === STATE_BOOTSTRAP_STACK || name.startsWith(`${STATE_BOOTSTRAP_STACK}-`) || name.startsWith(`${CI_ACCESS_STACK_PREFIX}-`);
 
 /**
  * The zod schema of one environment, which {@link validateEnvironmentConfig} applies before the

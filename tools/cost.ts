@@ -16,6 +16,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CI_ACCESS_STACK_PREFIX } from '../config/ci';
 import { errors, invalidField } from '../config/errors';
 import { DEFAULT_USAGE, USAGE, USAGE_FIELDS, type UsageAssumptions } from '../config/usage';
 import { buildApp, exitCodeOf } from '../stacks/app';
@@ -130,10 +131,14 @@ export function estimateAll(
   if (unknown.length > 0) {
     throw errors.costEstimateFailed(unknown.map((s) => invalidField('STACK', s, `one of the synthesized stacks: ${[...docs.keys()].join(', ')}`)));
   }
-  // Unnamed stacks in a region without prices (a state bucket elsewhere) are skipped, not failed.
+  // Unnamed stacks that hold nothing the table prices are skipped, not failed: a state bucket in a
+  // region without prices, and an account's CI roles (IAM is offered at no additional charge,
+  // https://aws.amazon.com/iam/).
+  const skipReason = (name: string, doc: TerraformDocument): string | undefined =>
+    providerRegion(doc) !== PRICE_REGION ? `region ${providerRegion(doc)}` : name.startsWith(`${CI_ACCESS_STACK_PREFIX}-`) ? 'CI roles, IAM only' : undefined;
   const skipped =
-    options.stacks.length > 0 ? [] : [...docs].filter(([, doc]) => providerRegion(doc) !== PRICE_REGION).map(([name, doc]) => `${name} (region ${providerRegion(doc)})`);
-  const names = options.stacks.length > 0 ? options.stacks : [...docs.keys()].filter((n) => providerRegion(docs.get(n)!) === PRICE_REGION);
+    options.stacks.length > 0 ? [] : [...docs].flatMap(([name, doc]) => (skipReason(name, doc) === undefined ? [] : [`${name} (${skipReason(name, doc)})`]));
+  const names = options.stacks.length > 0 ? options.stacks : [...docs.keys()].filter((n) => skipReason(n, docs.get(n)!) === undefined);
   const problems: string[] = [];
   const attempt = (stack: string, doc: TerraformDocument): StackEstimate | undefined => {
     try {
@@ -178,7 +183,7 @@ export function runCost(argv: readonly string[], io: { stdout: (text: string) =>
     const markdownOf = (e: StackEstimate) => renderMarkdown(e, base === undefined ? undefined : base.has(e.stack) ? base.get(e.stack) : undefined);
     if (options.markdown) io.stdout(estimates.map(markdownOf).join('\n'));
     else io.stdout(`${basisLine()}\n\n${estimates.map(renderText).join('\n')}`);
-    if (skipped.length > 0) io.stderr(`Not estimated, no ${PRICE_REGION} prices apply: ${skipped.join(', ')}\n`);
+    if (skipped.length > 0) io.stderr(`Not estimated, nothing with a ${PRICE_REGION} price: ${skipped.join(', ')}\n`);
     if (options.write !== undefined) {
       for (const e of estimates) writeFileSync(options.write.replace(/\{stack\}/g, e.stack), markdownOf(e));
     }

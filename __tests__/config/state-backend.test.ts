@@ -103,9 +103,9 @@ describe('state buckets across environments', () => {
     ]);
   });
 
-  it.each(['state-bootstrap', 'state-bootstrap-dev'])('rejects an environment named %s, the name of a stack the app makes', (name) => {
+  it.each(['state-bootstrap', 'state-bootstrap-dev', 'ci-access-prod'])('rejects an environment named %s, the name of a stack the app makes', (name) => {
     expect(problemsOf(resolveEnvironment({ ...DEV_DEFINITION, environment: name }))).toEqual([
-      expect.stringContaining(`environment: received "${name}"; allowed: a stack name other than those the app gives its own stacks: "state-bootstrap", "state-bootstrap-*"`),
+      expect.stringContaining(`environment: received "${name}"; allowed: a stack name other than those the app gives its own stacks: "state-bootstrap", "state-bootstrap-*", "ci-access-*"`),
     ]);
   });
 });

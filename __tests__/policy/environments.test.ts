@@ -1,5 +1,5 @@
 /**
- * Both shipped environments (and the state bucket stack) synthesize with zero unsuppressed findings,
+ * Both shipped environments (and the state bucket and CI role stacks) synthesize with zero unsuppressed findings,
  * and each environment's exceptions are pinned here: a new suppression is a visible change to this file.
  */
 import { policyReports, type StackReport } from '../../tools/policy';
@@ -18,7 +18,7 @@ describe('policy on the shipped environments', () => {
     return found;
   };
 
-  it.each(['dev', 'prod', 'state-bootstrap'])('%s has no unsuppressed finding and no bad suppression', (name) => {
+  it.each(['dev', 'prod', 'state-bootstrap', 'ci-access-111122223333'])('%s has no unsuppressed finding and no bad suppression', (name) => {
     const { report } = byStack(name);
     expect(report.results.filter((r) => r.status === 'fail')).toEqual([]);
     expect(report.problems).toEqual([]);
@@ -58,5 +58,19 @@ describe('policy on the shipped environments', () => {
 
   it('pins the exceptions of the state bucket stack: none', () => {
     expect(pinned(byStack('state-bootstrap'))).toEqual([]);
+  });
+
+  it("pins the exceptions of prod's CI roles: ReadOnlyAccess for plan and drift, AdministratorAccess for apply", () => {
+    const readOnly = 'Policy::arn:aws:iam::aws:policy/ReadOnlyAccess';
+    const admin = 'Policy::arn:aws:iam::aws:policy/AdministratorAccess';
+    expect(pinned(byStack('ci-access-111122223333'))).toEqual([
+      `WB-IAM-NO-ADMIN-POLICY @ ci-access-111122223333/apply-prod/policy-AdministratorAccess [${admin}]`,
+      `WB-IAM-NO-WILDCARD-ACTION @ ci-access-111122223333/apply-prod/policy-AdministratorAccess [${admin}]`,
+      `WB-IAM-NO-WILDCARD-ACTION @ ci-access-111122223333/drift/policy-ReadOnlyAccess [${readOnly}]`,
+      `WB-IAM-NO-WILDCARD-ACTION @ ci-access-111122223333/plan/policy-ReadOnlyAccess [${readOnly}]`,
+      `WB-IAM-NO-WILDCARD-RESOURCE @ ci-access-111122223333/apply-prod/policy-AdministratorAccess [${admin}]`,
+      `WB-IAM-NO-WILDCARD-RESOURCE @ ci-access-111122223333/drift/policy-ReadOnlyAccess [${readOnly}]`,
+      `WB-IAM-NO-WILDCARD-RESOURCE @ ci-access-111122223333/plan/policy-ReadOnlyAccess [${readOnly}]`,
+    ]);
   });
 });

@@ -1,16 +1,20 @@
 /**
  * What buildApp (stacks/app.ts) makes of the environment list beyond the environments' own stacks:
- * each stack's state backend and one state-bootstrap stack per state bucket. Tests of the environments' stacks themselves are in workshop-backend-stack.test.ts.
+ * each stack's state backend, one state-bootstrap stack per state bucket, one ci-access stack per
+ * account. Tests of the environments' stacks themselves are in workshop-backend-stack.test.ts.
  */
 import { TerraformStack } from 'cdktf';
 import { resolveEnvironment } from '../../config/profiles';
+import { UserError } from '../../config/errors';
 import type { EnvironmentDefinition } from '../../config/types';
-import { buildApp } from '../../stacks/app';
+import { buildApp, repositoryNotices } from '../../stacks/app';
+import { CiAccessStack } from '../../stacks/ci-access-stack';
 import { StateBootstrapStack } from '../../stacks/state-bootstrap-stack';
 import { DEV_DEFINITION, PROD_DEFINITION } from '../support/environments';
 import { scratchDir } from '../support/scratch';
 
 const TEAM_STATE = { TF_STATE_BUCKET: 'team-tfstate', TF_STATE_REGION: 'eu-west-1' };
+const REPOSITORY = { owner: 'octo-org', name: 'workshop-backend', defaultBranch: 'main' };
 const staging: EnvironmentDefinition = {
   environment: 'staging',
   profile: 'production',
@@ -21,18 +25,19 @@ const staging: EnvironmentDefinition = {
 
 /** Builds the app for these definitions and returns its stacks' synthesized JSON, by stack id. */
 function build(definitions: readonly EnvironmentDefinition[], env: NodeJS.ProcessEnv = {}): Map<string, any> {
-  const app = buildApp({ outdir: scratchDir('app-'), env, environments: definitions.map(resolveEnvironment), notice: () => undefined });
+  const app = buildApp({ outdir: scratchDir('app-'), env, environments: definitions.map(resolveEnvironment), repository: REPOSITORY, notice: () => undefined });
   return new Map(
     app.node.children.filter((c): c is TerraformStack => TerraformStack.isStack(c)).map((stack) => [stack.node.id, JSON.parse(JSON.stringify(stack.toTerraform()))]),
   );
 }
 
 describe('buildApp', () => {
-  it('makes the environments, the TF_STATE_* bucket, and a bucket per account that names one', () => {
+  it('makes the environments, the TF_STATE_* bucket, a bucket per account that names one, and the CI roles of each pinned account', () => {
     const app = buildApp({
       outdir: scratchDir('app-'),
       env: TEAM_STATE,
       environments: [DEV_DEFINITION, PROD_DEFINITION, staging].map(resolveEnvironment),
+      repository: REPOSITORY,
       notice: () => undefined,
     });
     const stacks = app.node.children.map((c) => [c.node.id, c.constructor.name]);
@@ -42,8 +47,11 @@ describe('buildApp', () => {
       ['staging', 'WorkshopBackendStack'],
       ['state-bootstrap', 'StateBootstrapStack'],
       ['state-bootstrap-444455556666', 'StateBootstrapStack'],
+      ['ci-access-111122223333', 'CiAccessStack'],
+      ['ci-access-444455556666', 'CiAccessStack'],
     ]);
     expect(app.node.findChild('state-bootstrap-444455556666')).toBeInstanceOf(StateBootstrapStack);
+    expect(app.node.findChild('ci-access-444455556666')).toBeInstanceOf(CiAccessStack);
   });
 
   it("keeps an environment's state in its own bucket, and the others' in the TF_STATE_* bucket", () => {
@@ -84,5 +92,36 @@ describe('buildApp', () => {
     const stacks = build([{ ...DEV_DEFINITION, stateBackend: { bucket: 'workshop-dev-tfstate', region: 'ap-southeast-1' } }]);
     expect([...stacks.keys()]).toEqual(['dev', 'state-bootstrap-dev']);
     expect(stacks.get('state-bootstrap-dev').provider.aws[0]).not.toHaveProperty('allowed_account_ids');
+  });
+
+  it("gives each account's CI roles the state of that account's environments, and keeps the stack's own state in the account's bucket", () => {
+    const stacks = build([DEV_DEFINITION, PROD_DEFINITION, staging], TEAM_STATE);
+    const ci = stacks.get('ci-access-444455556666');
+    expect(ci.terraform.backend.s3).toMatchObject({ bucket: 'acme-staging-tfstate', key: 'workshop-backend/ci-access-444455556666/terraform.tfstate' });
+    const policies = Object.values(ci.resource.aws_iam_role_policy).map((p: any) => String(p.policy));
+    expect(policies.every((p) => p.includes('acme-staging-tfstate/workshop-backend/staging/terraform.tfstate') && !p.includes('team-tfstate'))).toBe(true);
+    const prodCi = stacks.get('ci-access-111122223333');
+    expect(prodCi.terraform.backend.s3).toMatchObject({ bucket: 'team-tfstate', key: 'workshop-backend/ci-access-111122223333/terraform.tfstate' });
+  });
+
+  it('makes no CI roles for environments without an account, and then does not check the repository', () => {
+    const app = buildApp({ outdir: scratchDir('app-'), env: {}, environments: [resolveEnvironment(DEV_DEFINITION)], repository: { owner: '', name: '', defaultBranch: '' }, notice: () => undefined });
+    expect(app.node.children.map((c) => c.node.id)).toEqual(['dev']);
+  });
+
+  it('refuses an invalid repository as a user error before building any stack', () => {
+    const build = () =>
+      buildApp({ outdir: scratchDir('app-'), env: {}, environments: [resolveEnvironment(PROD_DEFINITION)], repository: { ...REPOSITORY, owner: 'octo/org' }, notice: () => undefined });
+    expect(build).toThrow(UserError);
+    expect(build).toThrow(/Invalid GitHub repository \(config\/repository\.ts\):\n {2}- owner: received "octo\/org"/);
+  });
+
+  it('says once when the repository owner is still the placeholder, and only when CI roles are built', () => {
+    const lines: string[] = [];
+    buildApp({ outdir: scratchDir('app-'), env: {}, environments: [resolveEnvironment(PROD_DEFINITION)], notice: (l) => lines.push(l) });
+    expect(lines.filter((l) => l.startsWith('config/repository.ts:'))).toEqual([
+      'config/repository.ts: owner "your-github-owner" is a placeholder; set your repository\'s owner and name before deploying a ci-access stack (its roles trust only that repository\'s workflow jobs).',
+    ]);
+    expect(repositoryNotices(REPOSITORY)).toEqual([]);
   });
 });

@@ -148,16 +148,19 @@ describe('npm run cost', () => {
     );
   });
 
-  it('skips an unnamed stack of another region with a note, and fails a named one', () => {
+  it('skips an unnamed stack of another region, and the CI roles, with a note, and fails a named one', () => {
     const doc = copy(docs.get('dev')!);
     doc.provider.aws[0].region = 'eu-west-1';
     const all = new Map([...docs, ['state-bootstrap', doc]]);
-    expect(estimateAll(all, { stacks: [], usage: {} })).toMatchObject({ skipped: ['state-bootstrap (region eu-west-1)'], estimates: [{ stack: 'dev' }, { stack: 'prod' }] });
+    expect(estimateAll(all, { stacks: [], usage: {} })).toMatchObject({
+      skipped: ['ci-access-111122223333 (CI roles, IAM only)', 'state-bootstrap (region eu-west-1)'],
+      estimates: [{ stack: 'dev' }, { stack: 'prod' }],
+    });
     expect(() => estimateAll(all, { stacks: ['state-bootstrap'], usage: {} })).toThrow(/state-bootstrap: the AWS provider's region is "eu-west-1"/);
   });
 
   it('rejects an unknown stack name and an empty cdktf output folder', () => {
-    expect(cost(['--from', outdir, 'staging']).stderr).toContain('STACK: received "staging"; allowed: one of the synthesized stacks: dev, prod');
+    expect(cost(['--from', outdir, 'staging']).stderr).toContain('STACK: received "staging"; allowed: one of the synthesized stacks: ci-access-111122223333, dev, prod');
     const empty = scratchDir('cost-empty-');
     expect(cost(['--from', empty])).toMatchObject({ exitCode: 1, stderr: expect.stringContaining('a cdktf output folder with stacks/<stack>/cdk.tf.json') });
   });

@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../../config/derived';
 import { environments } from '../../config/environments';
-import { dev } from '../support/environments';
+import { dev, prod } from '../support/environments';
+import { resolveEnvironment } from '../../config/profiles';
 import type { EnvironmentConfig } from '../../config/types';
 import { RULES } from '../../policy/registry';
 import {
@@ -13,6 +14,7 @@ import {
   renderConfigErrorExample,
   renderConfigFields,
   renderDerivedNumbers,
+  renderCiRoles,
   renderPolicyRules,
   renderRegions,
   staleFiles,
@@ -145,5 +147,29 @@ describe('the policy rules table', () => {
     expect(rows.find((r) => r.startsWith('| `WB-RDS-FORCE-SSL`'))).toBe(
       `| \`WB-RDS-FORCE-SSL\` | ${ssl?.severity} | ${ssl?.title} | ${ssl?.explanation} | ${ssl?.mirrors.join(', ')} |`,
     );
+  });
+});
+
+describe('the CI roles table', () => {
+  const staging = resolveEnvironment({ environment: 'staging', profile: 'production', region: 'eu-west-1', account: '444455556666' });
+  const repository = { owner: 'octo-org', name: 'workshop-backend', ownerId: '42', repositoryId: '4242', defaultBranch: 'main' };
+
+  it("lists each pinned account's plan and drift role and each environment's apply role, with the subjects each admits", () => {
+    const rows = renderCiRoles([dev, prod, staging], repository).split('\n').slice(2);
+    expect(rows.map((r) => r.split(' | ').slice(0, 2).join(' '))).toEqual([
+      '| `ci-access-111122223333` `workshop-backend-ci-plan`',
+      '| `ci-access-111122223333` `workshop-backend-ci-drift`',
+      '| `ci-access-111122223333` `workshop-backend-ci-apply-prod`',
+      '| `ci-access-444455556666` `workshop-backend-ci-plan`',
+      '| `ci-access-444455556666` `workshop-backend-ci-drift`',
+      '| `ci-access-444455556666` `workshop-backend-ci-apply-staging`',
+    ]);
+    expect(rows[5]).toContain('`repo:octo-org/workshop-backend:environment:staging`, `repo:octo-org@42/workshop-backend@4242:environment:staging`');
+    expect(rows[5]).toContain('`AdministratorAccess`; read and write its environment\'s state');
+    expect(rows[1]).toContain('`repo:octo-org/workshop-backend:ref:refs/heads/main`');
+  });
+
+  it('says so when no environment is pinned', () => {
+    expect(renderCiRoles([dev], repository)).toBe('No environment is pinned to an account, so there are no CI roles.');
   });
 });
