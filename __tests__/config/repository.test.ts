@@ -1,18 +1,11 @@
 import { UserError } from '../../config/errors';
 import { PLACEHOLDER_OWNERS, REPOSITORY, validateRepository, type GitHubRepository } from '../../config/repository';
+import { userErrorProblems } from '../support/config';
 
 const valid: GitHubRepository = { owner: 'octo-org', name: 'workshop-backend', defaultBranch: 'main' };
 
 /** The problems validation reports, one line each; [] when it accepts the repository. */
-function problemsOf(repository: GitHubRepository): string[] {
-  try {
-    validateRepository(repository);
-  } catch (error) {
-    if (error instanceof UserError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (repository: GitHubRepository): string[] => userErrorProblems(() => validateRepository(repository));
 
 describe('the GitHub repository of the workflows', () => {
   it('ships a valid repository whose owner is an obvious placeholder', () => {

@@ -8,24 +8,16 @@ import { validateEnvironmentConfigs } from '../../config/schema';
 import { resolveEnvironment, settingSources } from '../../config/profiles';
 import { stateBackendOf, stateBootstrapStackName, stateBuckets, type StateBackendSettings } from '../../config/state-backend';
 import type { EnvironmentDefinition } from '../../config/types';
-import { UserError } from '../../config/errors';
 import { DEV_DEFINITION, PROD_DEFINITION } from '../support/environments';
-import { problemsOf } from '../support/config';
+import { problemsOf, userErrorProblems } from '../support/config';
 
 const PROD_BUCKET = { bucket: 'acme-prod-tfstate', region: 'ap-southeast-1' };
 const prodWithBucket: EnvironmentDefinition = { ...PROD_DEFINITION, stateBackend: PROD_BUCKET };
 const staging: EnvironmentDefinition = { environment: 'staging', profile: 'production', region: 'eu-west-1', account: '444455556666' };
 
 /** The problems validation reports for these definitions, one line each; [] when it accepts them. */
-function problemsOfAll(definitions: readonly EnvironmentDefinition[]): string[] {
-  try {
-    validateEnvironmentConfigs(definitions.map(resolveEnvironment));
-  } catch (error) {
-    if (error instanceof UserError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+const problemsOfAll = (definitions: readonly EnvironmentDefinition[]): string[] =>
+  userErrorProblems(() => validateEnvironmentConfigs(definitions.map(resolveEnvironment)));
 
 describe("an environment's stateBackend", () => {
   it('defaults to null, so the TF_STATE_* variables decide', () => {
