@@ -31,10 +31,10 @@ describe('main', () => {
   });
   afterEach(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('builds one stack per environment, and the state-bootstrap stack only with a state bucket', () => {
-    const ids = (env: NodeJS.ProcessEnv) => buildApp({ outdir, env }).node.children.map((c) => c.node.id);
-    expect(ids({})).toEqual(['dev', 'prod']);
-    expect(ids({ TF_STATE_BUCKET: 'team-state', TF_STATE_REGION: 'ap-southeast-1' })).toEqual(['dev', 'prod', 'state-bootstrap']);
+  it("builds one stack per environment, the state-bootstrap stack only with a state bucket, and the CI roles of prod's account", () => {
+    const ids = (env: NodeJS.ProcessEnv) => buildApp({ outdir, env, notice: () => undefined }).node.children.map((c) => c.node.id);
+    expect(ids({})).toEqual(['dev', 'prod', 'ci-access-111122223333']);
+    expect(ids({ TF_STATE_BUCKET: 'team-state', TF_STATE_REGION: 'ap-southeast-1' })).toEqual(['dev', 'prod', 'state-bootstrap', 'ci-access-111122223333']);
   });
 
   it('reports the problems of every invalid environment at once, as a message without a stack trace, and writes nothing', () => {
@@ -73,10 +73,12 @@ describe('main', () => {
     expect(notices).toEqual([
       expect.stringMatching(/^dev: not pinned to an AWS account; .*Set "account" in config\/environments\.ts/),
       expect.stringMatching(/^prod: account 111122223333 is an example id from AWS's documentation; replace it/),
+      expect.stringMatching(/^config\/repository\.ts: owner "your-github-owner" is a placeholder/),
     ]);
     const pinned = { ...prod, account: '444455556666', deployRoleArn: 'arn:aws:iam::444455556666:role/deploy' };
     const quiet: string[] = [];
-    const app = buildApp({ outdir, env: {}, environments: [pinned], notice: (line) => quiet.push(line) });
+    const repository = { owner: 'octo-org', name: 'workshop-backend', defaultBranch: 'main' };
+    const app = buildApp({ outdir, env: {}, environments: [pinned], repository, notice: (line) => quiet.push(line) });
     expect(quiet).toEqual([]);
     const stack = app.node.children.find((c) => c.node.id === 'prod') as unknown as { toTerraform(): { provider: { aws: Array<Record<string, unknown>> } } };
     expect(stack.toTerraform().provider.aws[0]).toMatchObject({

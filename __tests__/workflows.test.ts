@@ -5,6 +5,7 @@ import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
 import { commentMarker } from '../tools/plan-review';
 import { costMarker } from '../tools/cost/report';
+import { deployedByCi, environmentSummaries } from '../tools/environments';
 import { makeTempDir, removeTempDirs, terraformOk, writeConfig } from './support/terraform';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -21,6 +22,7 @@ interface Step {
   if?: string;
 }
 interface Job {
+  if?: string;
   uses?: string;
   with?: Record<string, unknown>;
   needs?: string | string[];
@@ -65,7 +67,7 @@ describe('GitHub Actions workflows', () => {
     const scripts = Object.keys(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts);
     const called = allSteps()
       .flatMap((s) => [...(s.run ?? '').matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((m) => m[1]));
-    expect(new Set(called)).toEqual(new Set(['synth', 'policy', 'plan:review', 'cost', 'test:terraform', 'cdk-terrain']));
+    expect(new Set(called)).toEqual(new Set(['environments', 'synth', 'policy', 'plan:review', 'cost', 'test:terraform', 'cdk-terrain']));
     for (const name of called) expect(scripts).toContain(name);
     expect(allSteps().filter((s) => /\bnpm test\b/.test(s.run ?? ''))).toHaveLength(1);
   });
@@ -96,7 +98,13 @@ describe('GitHub Actions workflows', () => {
     expect(new Set(text.match(/secrets\.[A-Za-z_]+/g))).toEqual(new Set(['secrets.INFRACOST_API_KEY']));
     const credentialSteps = allSteps().filter((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
     expect(credentialSteps).toHaveLength(3);
-    for (const s of credentialSteps) expect(s.with?.['role-to-assume']).toMatch(/^\$\{\{ vars\.AWS_(PLAN|APPLY)_ROLE_ARN \}\}$/);
+    // Roles come from the environment list (npm run environments -- --json --ci), never from a variable.
+    expect(credentialSteps.map((s) => s.with?.['role-to-assume']).sort()).toEqual([
+      '${{ inputs.role-arn }}',
+      '${{ matrix.driftRoleArn }}',
+      '${{ matrix.planRoleArn }}',
+    ]);
+    expect(text).not.toMatch(/vars\.AWS_/);
     expect(workflow('plan.yml').jobs.plan.permissions?.['id-token']).toBe('write');
     expect(workflow('terraform-apply.yml').jobs.apply.permissions?.['id-token']).toBe('write');
     expect(workflow('drift.yml').jobs.drift.permissions?.['id-token']).toBe('write');
@@ -144,17 +152,17 @@ describe('GitHub Actions workflows', () => {
     }
   });
 
-  it('checks for drift daily with -detailed-exitcode and the read-only plan role, in the plan/apply concurrency group, and never applies', () => {
+  it('checks for drift daily with -detailed-exitcode and the read-only drift role, in the plan/apply concurrency group, and never applies', () => {
     const drift = workflow('drift.yml');
     expect(Object.keys(drift.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
     expect(drift.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }]);
     const job = drift.jobs.drift;
-    expect(job.strategy?.matrix.stack).toEqual(workflow('plan.yml').jobs.plan.strategy?.matrix.stack);
-    expect(job.concurrency).toEqual({ group: 'terraform-${{ matrix.stack }}', 'cancel-in-progress': false });
+    expect(job.strategy?.matrix).toEqual({ include: '${{ fromJSON(needs.environments.outputs.list) }}' });
+    expect(job.concurrency).toEqual({ group: 'terraform-${{ matrix.environment }}', 'cancel-in-progress': false });
     expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write', issues: 'write' });
-    expect(step('drift.yml', 'drift', 'Assume the plan role (OIDC, read-only, no stored keys)').with?.['role-to-assume']).toBe('${{ vars.AWS_PLAN_ROLE_ARN }}');
+    expect(step('drift.yml', 'drift', 'Assume the drift role of the account (OIDC, read-only, no stored keys)').with?.['role-to-assume']).toBe('${{ matrix.driftRoleArn }}');
     expect(step('drift.yml', 'drift', 'terraform plan -detailed-exitcode').run).toMatch(/terraform plan .*-detailed-exitcode/);
-    expect(source('drift.yml')).not.toMatch(/terraform apply|-auto-approve|cdktf deploy|AWS_APPLY_ROLE_ARN/);
+    expect(source('drift.yml')).not.toMatch(/terraform apply|-auto-approve|cdktf deploy|applyRoleArn/);
     expect(step('drift.yml', 'drift', 'Summarize the plan').run).toContain('npm run --silent plan:review -- --stack "$STACK"');
   });
 
@@ -194,8 +202,8 @@ describe('GitHub Actions workflows', () => {
     expect(plan.jobs.test.steps?.map((s) => s.run ?? s.name)).toEqual(
       expect.arrayContaining(['npm ci', 'npm test', 'npm run synth']),
     );
-    expect(plan.jobs.plan.strategy?.matrix.stack).toEqual(['dev', 'prod']);
-    expect(plan.jobs.plan.concurrency).toEqual({ group: 'terraform-${{ matrix.stack }}', 'cancel-in-progress': false });
+    expect(plan.jobs.plan.strategy?.matrix).toEqual({ include: '${{ fromJSON(needs.test.outputs.environments) }}' });
+    expect(plan.jobs.plan.concurrency).toEqual({ group: 'terraform-${{ matrix.environment }}', 'cancel-in-progress': false });
     expect(step('plan.yml', 'plan', 'terraform plan').run).toMatch(/terraform plan .*-out=plan\.tfplan\n\s*terraform show -json plan\.tfplan > plan\.json/);
     expect(step('plan.yml', 'test', 'Keep cdktf.out').with?.path).toBe('cdktf.out');
     expect(step('plan.yml', 'plan', 'Keep the plan').with?.path).toMatch(/plan\.tfplan[\s\S]*plan\.json/);
@@ -211,14 +219,43 @@ describe('GitHub Actions workflows', () => {
     expect(validateStep['working-directory']).toBe('${{ env.STACK_DIR }}');
   });
 
-  it('applies on merge to main: dev first, then prod behind the approved production environment', () => {
+  it('applies on merge to main, one environment at a time in list order, each in its own GitHub environment with its own role', () => {
     const apply = workflow('apply.yml');
     expect(apply.on).toEqual({ push: { branches: ['main'] } });
-    expect(apply.jobs.dev).toMatchObject({ uses: './.github/workflows/terraform-apply.yml', with: { stack: 'dev', environment: 'dev' } });
-    expect(apply.jobs.prod).toMatchObject({ needs: 'dev', with: { stack: 'prod', environment: 'production' } });
+    expect(apply.jobs.apply).toMatchObject({
+      needs: 'environments',
+      uses: './.github/workflows/terraform-apply.yml',
+      strategy: { 'max-parallel': 1, 'fail-fast': true, matrix: { include: '${{ fromJSON(needs.environments.outputs.list) }}' } },
+      with: {
+        stack: '${{ matrix.environment }}',
+        environment: '${{ matrix.githubEnvironment }}',
+        'role-arn': '${{ matrix.applyRoleArn }}',
+        region: '${{ matrix.region }}',
+      },
+    });
     const job = workflow('terraform-apply.yml').jobs.apply;
     expect(job.environment).toBe('${{ inputs.environment }}');
     expect(job.concurrency).toEqual({ group: 'terraform-${{ inputs.stack }}', 'cancel-in-progress': false });
+  });
+
+  it('names no environment: every stack list comes from the job that runs npm run environments -- --json --ci', () => {
+    for (const file of files) expect({ file, names: source(file).match(/\b(dev|prod|production|staging)\b/g) }).toEqual({ file, names: null });
+    const listJobs = files.flatMap((f) =>
+      Object.entries(workflow(f).jobs).flatMap(([name, j]) => ((j.steps ?? []).some((s) => s.id === 'environments') ? [`${f}:${name}`] : [])),
+    );
+    expect(listJobs.sort()).toEqual(['apply.yml:environments', 'drift.yml:environments', 'plan.yml:test']);
+    for (const id of listJobs) {
+      const [file, job] = id.split(':');
+      expect(step(file, job, 'List the environments CI deploys')).toMatchObject({
+        id: 'environments',
+        run: 'echo "list=$(npm run --silent environments -- --json --ci)" >> "$GITHUB_OUTPUT"',
+      });
+    }
+  });
+
+  it('runs drift only from main, the branch its role trusts', () => {
+    expect(workflow('drift.yml').jobs.environments).toMatchObject({ if: "github.ref == 'refs/heads/main'" });
+    expect(workflow('drift.yml').jobs.drift.needs).toBe('environments');
   });
 
   it('applies only a saved plan that the comparison with the reviewed plan accepted', () => {
@@ -279,6 +316,17 @@ describe('the workflow steps, run here', () => {
     await terraformOk(stackDir, ['plan', '-input=false', '-lock-timeout=10s', '-out=plan.tfplan']);
     writeFileSync(path.join(stackDir, 'plan.json'), (await terraformOk(stackDir, ['show', '-json', 'plan.tfplan'])).stdout);
     githubDir = makeTempDir('github-runner');
+  });
+
+  it('"List the environments CI deploys" writes one line of JSON for the matrix: the pinned environments and their roles', async () => {
+    const output = path.join(githubDir, 'environments-output');
+    writeFileSync(output, '');
+    const result = await runStep(step('apply.yml', 'environments', 'List the environments CI deploys').run!, { GITHUB_OUTPUT: output });
+    expect(result).toMatchObject({ exitCode: 0 });
+    const lines = readFileSync(output, 'utf8').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith('list=')).toBe(true);
+    expect(JSON.parse(lines[0].slice('list='.length))).toEqual(environmentSummaries().filter(deployedByCi));
   });
 
   it('"Review the plan" writes the summary, the job summary and the exit code output', async () => {

@@ -8,7 +8,7 @@
  */
 
 /** What the user got wrong, for callers that branch on it. */
-export type UserErrorKind = 'configuration' | 'state-backend' | 'stack-props' | 'policy' | 'cost';
+export type UserErrorKind = 'configuration' | 'state-backend' | 'stack-props' | 'policy' | 'cost' | 'repository';
 
 /** A mistake in the user's input: printed as its message alone, with exit code 1. */
 export class UserError extends Error {
@@ -46,6 +46,7 @@ export const errors: {
   readonly invalidEnvironment: (environment: string, problems: readonly string[]) => UserError;
   readonly invalidEnvironments: (failures: readonly { environment: string; problems: readonly string[] }[]) => UserError;
   readonly invalidStateBackend: (problems: readonly string[]) => UserError;
+  readonly invalidRepository: (problems: readonly string[]) => UserError;
   readonly invalidProps: (owner: string, problems: readonly string[]) => UserError;
   readonly policyGateFailed: (stack: string, findings: readonly string[]) => UserError;
   readonly costEstimateFailed: (problems: readonly string[]) => UserError;
@@ -77,6 +78,14 @@ export const errors: {
       problems,
       'set or unset these variables; docs/team-setup.md describes the shared S3 state.',
     ),
+  /** The GitHub repository of config/repository.ts is invalid. */
+  invalidRepository: (problems: readonly string[]): UserError =>
+    new UserError(
+      'repository',
+      'Invalid GitHub repository (config/repository.ts)',
+      problems,
+      "change these fields of REPOSITORY in config/repository.ts to your repository's, as GitHub shows them; docs/team-setup.md explains where to find the ids.",
+    ),
   /** A stack or construct was given invalid props. */
   invalidProps: (owner: string, problems: readonly string[]): UserError =>
     new UserError('stack-props', `Invalid props for ${owner}`, problems, `pass props in the allowed ranges to ${owner}.`),
@@ -94,7 +103,7 @@ export const errors: {
       'stack-props',
       `${command}: no stack named ${unknown.map((s) => `"${s}"`).join(', ')}`,
       unknown.map((s) => invalidField('STACK', s, `one of the app's stacks: ${known.join(', ')}`)),
-      'name stacks of config/environments.ts (state-bootstrap only exists when TF_STATE_BUCKET is set); `npm run environments` lists them.',
+      'name stacks of config/environments.ts (state-bootstrap only exists when TF_STATE_BUCKET is set; state-bootstrap-<account> and ci-access-<account> follow the environments); `npm run environments` lists them.',
     ),
   /** `npm run cost` cannot price what it was given: a usage override, a stack, a Region or a resource without a price. */
   costEstimateFailed: (problems: readonly string[]): UserError =>

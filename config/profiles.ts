@@ -5,7 +5,8 @@
  * AZs), never on another environment.
  */
 import { REGIONS } from './regions';
-import type { DeepPartial, EnvironmentConfig, EnvironmentDefinition, ProfileName, ProfileSettings } from './types';
+import { DEFAULT_STATE_KEY_PREFIX } from './state-backend';
+import { DEFINITION_FIELDS, type DeepPartial, type EnvironmentConfig, type EnvironmentDefinition, type ProfileName, type ProfileSettings, type StateBackendConfig } from './types';
 
 /** The environment's own values a profile may derive its settings from. */
 interface Identity {
@@ -154,8 +155,18 @@ export function resolveEnvironment(definition: EnvironmentDefinition): Environme
     account: definition.account ?? null,
     deployRoleArn: definition.deployRoleArn ?? null,
     waivers: definition.waivers ?? [],
+    stateBackend: resolveStateBackend(definition.stateBackend),
     ...(merge(settings, definition.overrides ?? {}) as ProfileSettings),
   };
+}
+
+/** A definition's state backend with its defaults applied; `null` when it names none. */
+function resolveStateBackend(definition: EnvironmentDefinition['stateBackend']): StateBackendConfig | null {
+  if (definition === undefined || definition === null) return null;
+  // Not an object: passed on as it is, for validation to report.
+  if (typeof definition !== 'object') return definition;
+  // Spread first, so a field the schema does not know still reaches validation and is reported.
+  return { ...definition, keyPrefix: definition.keyPrefix ?? DEFAULT_STATE_KEY_PREFIX, bootstrapBackend: definition.bootstrapBackend ?? 'local' };
 }
 
 /** One resolved setting and where its value came from. */
@@ -184,7 +195,7 @@ export function settingSources(definition: EnvironmentDefinition): SettingSource
     out.push({ field: prefix, value, source });
   };
   for (const [key, value] of Object.entries(resolved)) {
-    if (['environment', 'profile', 'region', 'account', 'deployRoleArn', 'waivers'].includes(key)) {
+    if ((DEFINITION_FIELDS as readonly string[]).includes(key)) {
       out.push({ field: key, value, source: 'definition' });
     } else {
       walk(value, (definition.overrides as Record<string, unknown> | undefined)?.[key], key);

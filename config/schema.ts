@@ -5,9 +5,12 @@ import * as z from 'zod';
 import { INSTANCE_CLASS_MEMORY_GIB, RESERVED_DB_CONNECTIONS, defaultMaxConnectionsCeiling, maxLambdaConnections, postgresMajorVersion } from './derived';
 import { errors, invalidField, reasonProblem } from './errors';
 import { namesDifferingFromSeed } from './names';
+import { CI_ACCESS_STACK_PREFIX } from './ci';
 import { REGIONS, REGION_CODES } from './regions';
 import { AUTOMATICALLY_AFTER_DAYS, secretRotationProblems } from './rotation';
+import { BUCKET_NAME_RULES, KEY_PREFIX_RULES, STATE_BOOTSTRAP_STACK, isValidBucketName, isValidKeyPrefix, stateBootstrapStackName } from './state-backend';
 import {
+  BOOTSTRAP_BACKENDS,
   LAMBDA_RUNTIMES,
   LOG_RETENTION_DAYS,
   POSTGRES_MAJOR_VERSIONS,
@@ -155,22 +158,52 @@ const alertsSchema = z
   })
   .strict();
 
+const region = z.string().refine((v) => Object.prototype.hasOwnProperty.call(REGIONS, v), {
+  error: `an AWS Region of the table in config/regions.ts: ${REGION_CODES.join(', ')}`,
+});
+
+const STATE_BACKEND_ALLOWED = 'null (the TF_STATE_* variables decide), or { bucket, region, keyPrefix?, bootstrapBackend? }';
+const stateBackendSchema = z
+  .object(
+    {
+      bucket: z.string({ error: BUCKET_NAME_RULES }).refine(isValidBucketName, { error: BUCKET_NAME_RULES }),
+      region,
+      keyPrefix: z.string({ error: KEY_PREFIX_RULES }).refine(isValidKeyPrefix, { error: KEY_PREFIX_RULES }),
+      bootstrapBackend: oneOf(BOOTSTRAP_BACKENDS),
+    },
+    { error: STATE_BACKEND_ALLOWED },
+  )
+  .strict()
+  .nullable();
+
+/**
+ * Stack ids the app gives stacks other than the environments' (the state buckets', the CI roles'):
+ * an environment named like one would collide with it.
+ */
+const RESERVED_STACK_NAMES = [STATE_BOOTSTRAP_STACK, `${STATE_BOOTSTRAP_STACK}-*`, `${CI_ACCESS_STACK_PREFIX}-*`];
+const isReservedStackName = (name: string): boolean =>
+  name === STATE_BOOTSTRAP_STACK || name.startsWith(`${STATE_BOOTSTRAP_STACK}-`) || name.startsWith(`${CI_ACCESS_STACK_PREFIX}-`);
+
 /**
  * The zod schema of one environment, which {@link validateEnvironmentConfig} applies before the
  * cross-field checks. Exported so a test can walk every option it accepts and synthesize each.
  */
 export const environmentSchema = z
   .object({
-    environment: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, {
-      error: 'a lowercase stack name of 2 to 20 letters, digits or hyphens, such as "dev"',
-    }),
+    environment: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,19}$/, {
+        error: 'a lowercase stack name of 2 to 20 letters, digits or hyphens, such as "dev"',
+      })
+      .refine((v) => !isReservedStackName(v), {
+        error: `a stack name other than those the app gives its own stacks: ${RESERVED_STACK_NAMES.map((n) => `"${n}"`).join(', ')}`,
+      }),
     profile: oneOf(PROFILE_NAMES),
-    region: z.string().refine((v) => Object.prototype.hasOwnProperty.call(REGIONS, v), {
-      error: `an AWS Region of the table in config/regions.ts: ${REGION_CODES.join(', ')}`,
-    }),
+    region,
     account: z.union([z.string().regex(ACCOUNT_ID, { error: ACCOUNT_ALLOWED }), z.null()], { error: ACCOUNT_ALLOWED }),
     deployRoleArn: z.union([z.string().regex(ROLE_ARN, { error: ROLE_ARN_ALLOWED }), z.null()], { error: ROLE_ARN_ALLOWED }),
     waivers: z.array(waiverSchema),
+    stateBackend: stateBackendSchema,
     namePrefix: z.string().regex(/^[a-z](?!.*--)[a-z0-9-]{1,23}[a-z0-9]$/, {
       error: '3 to 25 lowercase letters, digits or single hyphens, starting with a letter (RDS identifier rules)',
     }),
@@ -230,8 +263,62 @@ export function validateEnvironmentConfigs(inputs: readonly unknown[], options: 
       ),
     });
   }
+  if (failures.length === 0) failures.push(...stateBucketProblems(results.map((r) => (r as { config: ValidatedEnvironmentConfig }).config)));
   if (failures.length > 0) throw errors.invalidEnvironments(failures);
   return results.map((r) => (r as { config: ValidatedEnvironmentConfig }).config);
+}
+
+/**
+ * The state buckets the environments name, checked across environments: a bucket is in one account
+ * and one Region, with one key prefix and one place for its bootstrap stack's state, since one
+ * state-bootstrap stack creates it; and an account has one bucket, since that stack is named after
+ * the account (`stateBootstrapStackName`, config/state-backend.ts).
+ */
+function stateBucketProblems(configs: readonly EnvironmentConfig[]): EnvironmentProblems[] {
+  const firstByBucket = new Map<string, EnvironmentConfig>();
+  const firstByAccount = new Map<string, EnvironmentConfig>();
+  const out: EnvironmentProblems[] = [];
+  for (const config of configs) {
+    const backend = config.stateBackend;
+    if (backend === null) continue;
+    const problems: string[] = [];
+    const first = firstByBucket.get(backend.bucket);
+    if (first === undefined) {
+      firstByBucket.set(backend.bucket, config);
+      const other = config.account === null ? undefined : firstByAccount.get(config.account);
+      if (other !== undefined) {
+        problems.push(
+          invalidField(
+            'stateBackend.bucket',
+            backend.bucket,
+            `"${other.stateBackend?.bucket}", the bucket environment "${other.environment}" keeps its state in: account ${config.account} has one state bucket, created by its one ${stateBootstrapStackName(config)} stack`,
+          ),
+        );
+      } else if (config.account !== null) {
+        firstByAccount.set(config.account, config);
+      }
+    } else {
+      const given = first.stateBackend!;
+      if (first.account !== config.account) {
+        problems.push(
+          invalidField('account', config.account, `${JSON.stringify(first.account)}, the account of environment "${first.environment}", which keeps its state in the same bucket "${backend.bucket}": a bucket belongs to one account`),
+        );
+      }
+      for (const field of ['region', 'keyPrefix', 'bootstrapBackend'] as const) {
+        if (backend[field] !== given[field]) {
+          problems.push(
+            invalidField(
+              `stateBackend.${field}`,
+              backend[field],
+              `${JSON.stringify(given[field])}, as environment "${first.environment}" gives it for the same bucket "${backend.bucket}": every environment that names a bucket gives it the same settings`,
+            ),
+          );
+        }
+      }
+    }
+    if (problems.length > 0) out.push({ environment: config.environment, problems });
+  }
+  return out;
 }
 
 /** Options of {@link validateEnvironmentConfigs}. */

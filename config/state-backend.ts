@@ -1,4 +1,7 @@
 import { errors, invalidField } from './errors';
+import { BOOTSTRAP_BACKENDS, type EnvironmentConfig, type StateBackendConfig } from './types';
+
+export { BOOTSTRAP_BACKENDS };
 
 /**
  * The environment variables that configure the shared state backend. `main.ts` reads them once
@@ -14,9 +17,6 @@ export const STATE_BACKEND_ENV = {
 
 /** The key prefix used when `TF_STATE_KEY_PREFIX` is not set. */
 export const DEFAULT_STATE_KEY_PREFIX = 'workshop-backend';
-
-/** Where the state-bootstrap stack keeps its own state: see {@link StateBackendSettings.bootstrapBackend}. */
-export const BOOTSTRAP_BACKENDS = ['local', 's3'] as const;
 
 /** Validated settings of the shared S3 state backend. */
 export interface StateBackendSettings {
@@ -48,12 +48,13 @@ export interface StateBackendSettings {
  * S3 bucket naming rules for general purpose buckets.
  * Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
  */
-const BUCKET_NAME_RULES =
+export const BUCKET_NAME_RULES =
   '3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, ' +
   'no "..", not an IP address, not starting with "xn--", "sthree-" or "amzn-s3-demo-", ' +
   'not ending with "-s3alias", "--ol-s3", ".mrap" or "--x-s3"';
 
-function isValidBucketName(name: string): boolean {
+/** True when `name` follows {@link BUCKET_NAME_RULES}. */
+export function isValidBucketName(name: string): boolean {
   return (
     /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
     !name.includes('..') &&
@@ -65,6 +66,16 @@ function isValidBucketName(name: string): boolean {
 
 const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+/** What a state key prefix may be, for messages. */
+export const KEY_PREFIX_RULES =
+  'up to 512 characters of path segments made of letters, digits, "_", "." and "-", joined by "/", ' +
+  `with no leading or trailing "/" and no "." or ".." segment (default "${DEFAULT_STATE_KEY_PREFIX}")`;
+
+/** True when `prefix` follows {@link KEY_PREFIX_RULES}. */
+export function isValidKeyPrefix(prefix: string): boolean {
+  return KEY_PREFIX_PATTERN.test(prefix) && prefix.length <= 512 && !prefix.split('/').some((segment) => segment === '.' || segment === '..');
+}
 /** Source: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html */
 const DYNAMODB_TABLE_PATTERN = /^[A-Za-z0-9_.-]{3,255}$/;
 
@@ -112,16 +123,8 @@ export function stateBackendSettingsFromEnv(env: NodeJS.ProcessEnv): StateBacken
       ),
     );
   }
-  if (keyPrefix !== undefined && (!KEY_PREFIX_PATTERN.test(keyPrefix) || keyPrefix.length > 512 ||
-      keyPrefix.split('/').some((segment) => segment === '.' || segment === '..'))) {
-    problems.push(
-      invalidField(
-        STATE_BACKEND_ENV.keyPrefix,
-        keyPrefix,
-        'up to 512 characters of path segments made of letters, digits, "_", "." and "-", joined by "/", ' +
-          `with no leading or trailing "/" and no "." or ".." segment (default "${DEFAULT_STATE_KEY_PREFIX}")`,
-      ),
-    );
+  if (keyPrefix !== undefined && !isValidKeyPrefix(keyPrefix)) {
+    problems.push(invalidField(STATE_BACKEND_ENV.keyPrefix, keyPrefix, KEY_PREFIX_RULES));
   }
   if (dynamodbTable !== undefined && !DYNAMODB_TABLE_PATTERN.test(dynamodbTable)) {
     problems.push(
@@ -147,4 +150,63 @@ export function stateBackendSettingsFromEnv(env: NodeJS.ProcessEnv): StateBacken
     ...(dynamodbTable === undefined ? {} : { dynamodbTable }),
     bootstrapBackend: (bootstrapBackend as StateBackendSettings['bootstrapBackend'] | undefined) ?? 'local',
   };
+}
+
+/**
+ * The id of the state-bootstrap stack that creates the `TF_STATE_BUCKET` bucket. Unchanged since the
+ * first release, so its state address never moves.
+ */
+export const STATE_BOOTSTRAP_STACK = 'state-bootstrap';
+
+/**
+ * The id of the state-bootstrap stack of an environment's own bucket (`stateBackend`):
+ * `state-bootstrap-<account>`, or `state-bootstrap-<environment>` for the first environment naming
+ * the bucket when it is not pinned to an account. One bucket per account keeps the name unique.
+ */
+export function stateBootstrapStackName(owner: { readonly account: string | null; readonly environment: string }): string {
+  return `${STATE_BOOTSTRAP_STACK}-${owner.account ?? owner.environment}`;
+}
+
+/**
+ * The backend an environment's stack uses: its own {@link StateBackendConfig} when it has one, else
+ * the `TF_STATE_*` settings (`fallback`), else `undefined` (local state).
+ */
+export function stateBackendOf(config: Pick<EnvironmentConfig, 'stateBackend'>, fallback: StateBackendSettings | undefined): StateBackendSettings | undefined {
+  return config.stateBackend ?? fallback;
+}
+
+/** One state bucket that environments name in `stateBackend`, and the stack that creates it. */
+export interface StateBucketOwner {
+  /** The state-bootstrap stack's id: {@link stateBootstrapStackName}. */
+  readonly stackName: string;
+  /** The account the bucket is in, as its environments give it (`null`: not pinned). */
+  readonly account: string | null;
+  /** The bucket's settings, as the first environment naming it gives them. */
+  readonly settings: StateBackendConfig;
+  /** The environments that keep their state in it, in configuration order. */
+  readonly environments: readonly string[];
+}
+
+/**
+ * The buckets of the environments' own state backends, one entry per bucket, in the order the
+ * environments first name them. A bucket equal to `sharedBucket` (`TF_STATE_BUCKET`) is left out:
+ * the `state-bootstrap` stack creates that one.
+ */
+export function stateBuckets(
+  configs: readonly Pick<EnvironmentConfig, 'environment' | 'account' | 'stateBackend'>[],
+  sharedBucket?: string,
+): StateBucketOwner[] {
+  const byBucket = new Map<string, { account: string | null; settings: StateBackendConfig; environments: string[]; first: string }>();
+  for (const config of configs) {
+    if (config.stateBackend === null || config.stateBackend.bucket === sharedBucket) continue;
+    const entry = byBucket.get(config.stateBackend.bucket);
+    if (entry) entry.environments.push(config.environment);
+    else byBucket.set(config.stateBackend.bucket, { account: config.account, settings: config.stateBackend, environments: [config.environment], first: config.environment });
+  }
+  return [...byBucket.values()].map(({ account, settings, environments, first }) => ({
+    stackName: stateBootstrapStackName({ account, environment: first }),
+    account,
+    settings,
+    environments,
+  }));
 }

@@ -60,6 +60,37 @@ export interface PolicyWaiver {
   readonly expires: string;
 }
 
+/**
+ * Where a state-bootstrap stack keeps its own state: `local` (a file in the project folder) until its
+ * bucket exists, then `s3` to move it into the bucket with `terraform init -migrate-state`.
+ */
+export const BOOTSTRAP_BACKENDS = ['local', 's3'] as const;
+
+/**
+ * The S3 bucket that holds one environment's Terraform state, so each account can keep its own
+ * (docs/team-setup.md, "State per account"). The environment's stack keeps its state at
+ * `<keyPrefix>/<environment>/terraform.tfstate`, encrypted and locked with an S3 lock file. The app
+ * makes one state-bootstrap stack per bucket that creates it, named `state-bootstrap-<account>`
+ * (`state-bootstrap-<environment>` for an environment not pinned to an account). Every environment
+ * that names the same bucket gives it the same settings and account, and an account has one bucket.
+ */
+export interface StateBackendConfig {
+  /** The bucket's name (S3 bucket naming rules: 3 to 63 lowercase letters, digits, dots and hyphens). */
+  readonly bucket: string;
+  /** The bucket's AWS Region, one of config/regions.ts; it may differ from the environment's. */
+  readonly region: string;
+  /**
+   * The first part of the state key: environment `prod` keeps its state at `<keyPrefix>/prod/terraform.tfstate`.
+   * @default 'workshop-backend'
+   */
+  readonly keyPrefix: string;
+  /**
+   * Where this bucket's state-bootstrap stack keeps its own state; see {@link BOOTSTRAP_BACKENDS}.
+   * @default 'local'
+   */
+  readonly bootstrapBackend: (typeof BOOTSTRAP_BACKENDS)[number];
+}
+
 /** Network settings of one environment. */
 export interface NetworkConfig {
   /** The VPC's IPv4 CIDR block, e.g. `10.0.0.0/16`. */
@@ -257,6 +288,11 @@ export interface EnvironmentConfig {
   readonly deployRoleArn: string | null;
   /** Explicit exceptions to policy rules in this environment; see {@link PolicyWaiver}. */
   readonly waivers: readonly PolicyWaiver[];
+  /**
+   * The S3 bucket of this environment's state (see {@link StateBackendConfig}), or `null` to use the
+   * one the `TF_STATE_*` variables name (local state when they are unset).
+   */
+  readonly stateBackend: StateBackendConfig | null;
   /** Prefix of every resource name, e.g. `workshop` gives `workshop-backend-vpc`. */
   readonly namePrefix: string;
   /**
@@ -281,7 +317,13 @@ export interface EnvironmentConfig {
 }
 
 /** The fields of an environment that a profile sets and an environment may override. */
-export type ProfileSettings = Omit<EnvironmentConfig, 'environment' | 'profile' | 'region' | 'account' | 'deployRoleArn' | 'waivers'>;
+export type ProfileSettings = Omit<EnvironmentConfig, (typeof DEFINITION_FIELDS)[number]>;
+
+/**
+ * The fields every environment states in its definition rather than taking from its profile: who it
+ * is, where it deploys, where its state lives, and its waivers.
+ */
+export const DEFINITION_FIELDS = ['environment', 'profile', 'region', 'account', 'deployRoleArn', 'waivers', 'stateBackend'] as const;
 
 /** `T` with every field optional at every depth; arrays are replaced whole, not merged. */
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
@@ -303,9 +345,18 @@ export interface EnvironmentDefinition {
   readonly deployRoleArn?: string | null;
   /** See {@link EnvironmentConfig.waivers}. @default [] */
   readonly waivers?: readonly PolicyWaiver[];
+  /**
+   * See {@link EnvironmentConfig.stateBackend}; `keyPrefix` and `bootstrapBackend` may be left out.
+   * @default null (the `TF_STATE_*` variables decide)
+   */
+  readonly stateBackend?: StateBackendDefinition | null;
   /** Settings that differ from the profile's. @default {} */
   readonly overrides?: DeepPartial<ProfileSettings>;
 }
+
+/** A {@link StateBackendConfig} as a definition gives it: the fields with a default may be left out. */
+export type StateBackendDefinition = Omit<StateBackendConfig, 'keyPrefix' | 'bootstrapBackend'> &
+  Partial<Pick<StateBackendConfig, 'keyPrefix' | 'bootstrapBackend'>>;
 
 declare const VALIDATED: unique symbol;
 

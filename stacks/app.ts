@@ -7,13 +7,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import { addPolicyChecks } from '../policy';
+import { ciAccounts } from '../config/ci';
 import { EXAMPLE_ACCOUNT_IDS, validateEnvironmentConfigs } from '../config/schema';
 import type { EnvironmentConfig } from '../config/types';
 import { environments } from '../config/environments';
 import { errors, UserError } from '../config/errors';
-import { stateBackendSettingsFromEnv } from '../config/state-backend';
+import { PLACEHOLDER_OWNERS, REPOSITORY, validateRepository, type GitHubRepository } from '../config/repository';
+import { STATE_BOOTSTRAP_STACK, stateBackendOf, stateBackendSettingsFromEnv, stateBuckets } from '../config/state-backend';
+import { CiAccessStack } from './ci-access-stack';
 import { configureStateBackend } from './state-backend';
-import { StateBootstrapStack } from './state-bootstrap-stack';
+import { STATE_BOOTSTRAP_DEFAULT_TAGS, StateBootstrapStack } from './state-bootstrap-stack';
 import { WorkshopBackendStack } from './workshop-backend-stack';
 
 /** Options of {@link buildApp}. */
@@ -34,6 +37,11 @@ export interface BuildAppOptions {
    */
   readonly environments?: readonly EnvironmentConfig[];
   /**
+   * The GitHub repository whose workflow jobs the CI roles trust.
+   * @default the `REPOSITORY` of config/repository.ts
+   */
+  readonly repository?: GitHubRepository;
+  /**
    * Today, `YYYY-MM-DD` (UTC), against which waivers' expiry dates are checked.
    * @default - the current date
    */
@@ -53,33 +61,69 @@ export interface BuildAppOptions {
 }
 
 /**
- * Builds the app: one stack per environment, the state backend of each, the state-bootstrap stack
- * when a state bucket is configured, and the policy check on every stack.
+ * Builds the app: one stack per environment with its state backend (its own `stateBackend`, else
+ * the `TF_STATE_*` bucket, else local state); the `state-bootstrap` stack of the `TF_STATE_*`
+ * bucket when one is set; one `state-bootstrap-<account>` stack per bucket the environments name;
+ * one `ci-access-<account>` stack of CI roles per account an environment is pinned to; and the
+ * policy check on every stack.
  *
- * @throws UserError for invalid configuration or `TF_STATE_*` variables, before any stack is built.
+ * @throws UserError for invalid configuration, `TF_STATE_*` variables or repository, before any stack is built.
  */
 export function buildApp(options: BuildAppOptions = {}): App {
   const env = options.env ?? process.env;
   const configs = validateEnvironmentConfigs(options.environments ?? environments, { today: options.today });
   const stateBackend = stateBackendSettingsFromEnv(env);
+  const accounts = ciAccounts(configs);
+  const repository = options.repository ?? REPOSITORY;
+  if (accounts.length > 0) validateRepository(repository);
   const notice = options.notice ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  for (const line of accountNotices(configs)) notice(line);
+  for (const line of [...accountNotices(configs), ...(accounts.length > 0 ? repositoryNotices(repository) : [])]) notice(line);
   const app = new App({ outdir: options.outdir ?? env.CDKTF_OUTDIR ?? 'cdktf.out' });
   for (const config of configs) {
     const stack = new WorkshopBackendStack(app, config.environment, { config });
-    configureStateBackend(stack, config.environment, stateBackend);
+    configureStateBackend(stack, config.environment, stateBackendOf(config, stateBackend));
   }
   // The bucket that holds the state, only when one is configured: docs/team-setup.md.
   if (stateBackend !== undefined) {
-    new StateBootstrapStack(app, 'state-bootstrap', {
+    new StateBootstrapStack(app, STATE_BOOTSTRAP_STACK, {
       bucketName: stateBackend.bucket,
       region: stateBackend.region,
       stateBackend: stateBackend.bootstrapBackend === 's3' ? stateBackend : undefined,
     });
   }
+  // The buckets environments keep their own state in, one stack each (docs/team-setup.md, "State per account").
+  for (const bucket of stateBuckets(configs, stateBackend?.bucket)) {
+    new StateBootstrapStack(app, bucket.stackName, {
+      bucketName: bucket.settings.bucket,
+      region: bucket.settings.region,
+      account: bucket.account,
+      stateBackend: bucket.settings.bootstrapBackend === 's3' ? bucket.settings : undefined,
+      tags: { ...STATE_BOOTSTRAP_DEFAULT_TAGS, Stack: bucket.stackName },
+    });
+  }
+  // What GitHub Actions may do in each account (docs/team-setup.md, "3. CI roles").
+  for (const { account, stackName, environments: names } of accounts) {
+    const members = configs.filter((c) => names.includes(c.environment));
+    const ciEnvironments = members.map((c) => ({ environment: c.environment, stateBackend: stateBackendOf(c, stateBackend) }));
+    new CiAccessStack(app, stackName, {
+      account,
+      region: members[0].region,
+      repository,
+      environments: ciEnvironments,
+      stateBackend: ciEnvironments.find((e) => e.stateBackend !== undefined)?.stateBackend,
+    });
+  }
   // The policy pack runs on every synth: an unsuppressed finding fails it (docs/security.md).
   addPolicyChecks(app);
   return app;
+}
+
+/** One line when the repository's owner is still a placeholder, which no workflow of yours runs in. */
+export function repositoryNotices(repository: GitHubRepository): string[] {
+  if (!PLACEHOLDER_OWNERS.includes(repository.owner)) return [];
+  return [
+    `config/repository.ts: owner "${repository.owner}" is a placeholder; set your repository's owner and name before deploying a ci-access stack (its roles trust only that repository's workflow jobs).`,
+  ];
 }
 
 /**

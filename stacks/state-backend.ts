@@ -53,7 +53,7 @@ export function configureStateBackend(
       reportedFallback.add(app);
       const report = options.report ?? ((message: string) => process.stdout.write(`${message}\n`));
       report(
-        `No ${STATE_BACKEND_ENV.bucket} set: every stack keeps LOCAL state in terraform.<stack>.tfstate ` +
+        `No ${STATE_BACKEND_ENV.bucket} set: every stack without a stateBackend of its own keeps LOCAL state in terraform.<stack>.tfstate ` +
           'in the project folder. Set TF_STATE_BUCKET and TF_STATE_REGION to share state in S3 (docs/team-setup.md).',
       );
     }

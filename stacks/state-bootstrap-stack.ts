@@ -27,10 +27,16 @@ export const STATE_BOOTSTRAP_DEFAULT_TAGS: Readonly<Record<string, string>> = {
 
 /** Props of {@link StateBootstrapStack}. */
 export interface StateBootstrapStackProps {
-  /** The name of the state bucket to create: the value of `TF_STATE_BUCKET`. */
+  /** The name of the state bucket to create: the value of `TF_STATE_BUCKET`, or an environment's `stateBackend.bucket`. */
   readonly bucketName: string;
   /** The AWS Region of the bucket: the value of `TF_STATE_REGION`. */
   readonly region: string;
+  /**
+   * The account the bucket is created in (`allowed_account_ids`): the provider refuses credentials of
+   * any other account.
+   * @default - not pinned: whatever account the credentials belong to
+   */
+  readonly account?: string | null;
   /**
    * Days a noncurrent (overwritten or deleted) state version is kept before S3 expires it,
    * from 1 to 3650. Older versions are how a broken state is rolled back, so keep enough.
@@ -91,7 +97,7 @@ export class StateBootstrapStack extends TerraformStack {
       configureStateBackend(this, id, props.stateBackend);
     }
 
-    addAwsProvider(this, { region: props.region, tags });
+    addAwsProvider(this, { region: props.region, tags, account: props.account });
 
     const bucket = new S3Bucket(this, 'state-bucket', {
       bucket: props.bucketName,

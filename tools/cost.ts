@@ -20,6 +20,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CI_ACCESS_STACK_PREFIX } from '../config/ci';
 import { errors, invalidField } from '../config/errors';
 import { environments as configuredEnvironments } from '../config/environments';
 import type { EnvironmentConfig, EnvironmentDefinition, ProfileName } from '../config/types';
@@ -165,10 +166,18 @@ export function estimateAll(
     throw errors.costEstimateFailed(unknown.map((s) => invalidField('STACK', s, `one of the synthesized stacks: ${[...docs.keys()].join(', ')}`)));
   }
   const isEnvironment = (name: string) => environmentList.some((e) => e.environment === name);
-  const skip = (name: string) => options.stacks.length === 0 && !isEnvironment(name) && pricesFor(providerRegion(docs.get(name)!)) === undefined;
+  // Unnamed stacks that are no environment and hold nothing the tables price are skipped, not
+  // failed: a state bucket in a Region without prices, and an account's CI roles (IAM is offered at
+  // no additional charge, https://aws.amazon.com/iam/).
+  const skipReason = (name: string): string | undefined => {
+    if (options.stacks.length > 0 || isEnvironment(name)) return undefined;
+    if (name.startsWith(`${CI_ACCESS_STACK_PREFIX}-`)) return 'CI roles, IAM only';
+    const region = providerRegion(docs.get(name)!);
+    return pricesFor(region) === undefined ? `region ${region ?? 'unknown'}` : undefined;
+  };
   const all = options.stacks.length > 0 ? options.stacks : [...docs.keys()];
-  const names = all.filter((n) => !skip(n));
-  const skipped = all.filter(skip).map((n) => `${n} (region ${providerRegion(docs.get(n)!) ?? 'unknown'})`);
+  const names = all.filter((n) => skipReason(n) === undefined);
+  const skipped = all.filter((n) => skipReason(n) !== undefined).map((n) => `${n} (${skipReason(n)})`);
   const problems: string[] = [];
   const estimate = (name: string, doc: TerraformDocument): StackEstimate => {
     const { profile, usage } = usageFor(name, options.usage, environmentList);
@@ -222,7 +231,7 @@ export function runCost(
     const markdownOf = (e: StackEstimate) => renderMarkdown(e, base === undefined ? undefined : base.has(e.stack) ? base.get(e.stack) : undefined);
     if (options.markdown) io.stdout(estimates.map(markdownOf).join('\n'));
     else io.stdout(`${basisLine()}\n\n${estimates.map(renderText).join('\n')}`);
-    if (skipped.length > 0) io.stderr(`Not estimated (not an environment, and tools/cost/prices.ts prices only ${PRICED_REGIONS.join(', ')}): ${skipped.join(', ')}\n`);
+    if (skipped.length > 0) io.stderr(`Not estimated (no environment; tools/cost/prices.ts prices only ${PRICED_REGIONS.join(', ')}, and IAM is free): ${skipped.join(', ')}\n`);
     if (options.write !== undefined) {
       for (const e of estimates) writeFileSync(options.write.replace(/\{stack\}/g, e.stack), markdownOf(e));
     }

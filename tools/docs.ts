@@ -16,15 +16,18 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 import { TerraformStack } from 'cdktf';
 import { buildApp } from '../stacks/app';
+import { CI_ROLE_KINDS, CI_ROLE_PURPOSES, ciAccounts, ciRoleName, oidcSubjects, trustedClaim } from '../config/ci';
 import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../config/derived';
 import { environments } from '../config/environments';
 import { UserError } from '../config/errors';
 import { validateEnvironmentConfig } from '../config/schema';
 import type { EnvironmentConfig } from '../config/types';
+import { REPOSITORY, type GitHubRepository } from '../config/repository';
 import { STATE_BACKEND_ENV } from '../config/state-backend';
 import { TUNING_VARIABLES } from '../lambda-src/config';
 import { LAMBDA_ENV } from '../lambda-src/environment';
 import { RULES } from '../policy/registry';
+import { CI_ROLE_ACCESS } from '../stacks/ci-access-stack';
 import type { Rule } from '../policy/types';
 import { REGIONS as AWS_REGIONS } from '../config/regions';
 import { allPrices, PRICE_TABLES, readOnRange, type RegionPrices } from './cost/prices';
@@ -334,6 +337,33 @@ export function renderPriceTables(tables: readonly RegionPrices[] = Object.value
   );
 }
 
+/** What a CI role may do with its stacks' state, for the table. */
+const STATE_ACCESS_TEXT = {
+  lock: 'read the state of the account\'s environments, take and release their locks',
+  write: 'read and write its environment\'s state, take and release its lock',
+} as const;
+
+/**
+ * The CI roles of each account an environment is pinned to (config/ci.ts, stacks/ci-access-stack.ts):
+ * the stack that creates them, what each is for, the OIDC subjects it admits (from
+ * config/repository.ts) and what it may do.
+ */
+export function renderCiRoles(configs: readonly EnvironmentConfig[] = environments, repository: GitHubRepository = REPOSITORY): string {
+  const accounts = ciAccounts(configs);
+  if (accounts.length === 0) return 'No environment is pinned to an account, so there are no CI roles.';
+  const rows = accounts.flatMap(({ stackName, environments: names }) =>
+    CI_ROLE_KINDS.flatMap((kind) => (kind === 'apply' ? names : [undefined])
+      .map((environment) => [
+        `\`${stackName}\``,
+        `\`${ciRoleName(kind, environment)}\``,
+        CI_ROLE_PURPOSES[kind],
+        oidcSubjects(repository, trustedClaim(kind, repository, environment)).map((sub) => `\`${sub}\``).join(', '),
+        `\`${CI_ROLE_ACCESS[kind].managedPolicy}\`; ${STATE_ACCESS_TEXT[CI_ROLE_ACCESS[kind].stateAccess]}`,
+      ])),
+  );
+  return table(['Stack', 'Role', 'Assumed by', 'OIDC subjects (`StringEquals`)', 'May'], rows);
+}
+
 /** Every generated region, by the NAME of its markers. */
 /**
  * Every Terraform resource type the stacks create, how many of each per stack, and the files whose
@@ -395,6 +425,7 @@ export const REGIONS: Readonly<Record<string, () => string>> = {
   'config-error-example': () => renderConfigErrorExample(),
   'state-backend-variables': () => renderStateBackendVariables(),
   'cost-prices': () => renderPriceTables(),
+  'ci-roles': () => renderCiRoles(),
 };
 
 const MARKER = /<!-- (\/?)generated:([a-z0-9-]+) -->/g;

@@ -4,8 +4,10 @@
  *
  *   npm run environments                 # every environment, one table each
  *   npm run environments -- prod         # only these
- *   npm run environments -- --json       # the list as JSON, one object per environment (CI's matrix)
+ *   npm run environments -- --json       # the list as JSON, one object per environment, with its CI roles
+ *   npm run environments -- --json --ci  # only the environments CI plans and applies (CI's matrix)
  */
+import { ciRolesOf, type CiRoles } from '../config/ci';
 import { ENVIRONMENT_DEFINITIONS } from '../config/environments';
 import { errors } from '../config/errors';
 import { resolveEnvironment, settingSources } from '../config/profiles';
@@ -13,22 +15,42 @@ import { validateEnvironmentConfigs } from '../config/schema';
 import type { EnvironmentDefinition } from '../config/types';
 import { exitCodeOf } from '../stacks/app';
 
-/** What CI's matrix gets of one environment (`--json`). */
-export interface EnvironmentSummary {
+/**
+ * What CI's matrix gets of one environment (`--json`): who it is, where it deploys, and the roles its
+ * jobs assume (config/ci.ts), each `null` for an environment not pinned to an account, which CI
+ * does not deploy.
+ */
+export type EnvironmentSummary = {
   readonly environment: string;
   readonly profile: string;
   readonly region: string;
   readonly account: string | null;
-}
+} & { readonly [K in keyof CiRoles]: CiRoles[K] | null };
+
+/** What `--ci` keeps: the environments CI plans and applies, whose roles are all set. */
+export type CiEnvironmentSummary = EnvironmentSummary & CiRoles;
 
 /** The `--json` list: every environment, in the order of config/environments.ts. */
 export function environmentSummaries(definitions: readonly EnvironmentDefinition[] = ENVIRONMENT_DEFINITIONS): EnvironmentSummary[] {
-  return validateEnvironmentConfigs(definitions.map(resolveEnvironment)).map(({ environment, profile, region, account }) => ({
-    environment,
-    profile,
-    region,
-    account,
-  }));
+  return validateEnvironmentConfigs(definitions.map(resolveEnvironment)).map((config) => {
+    const roles = ciRolesOf(config);
+    return {
+      environment: config.environment,
+      profile: config.profile,
+      region: config.region,
+      account: config.account,
+      planRoleArn: roles?.planRoleArn ?? null,
+      driftRoleArn: roles?.driftRoleArn ?? null,
+      applyRoleArn: roles?.applyRoleArn ?? null,
+      githubEnvironment: roles?.githubEnvironment ?? null,
+      ciAccessStack: roles?.ciAccessStack ?? null,
+    };
+  });
+}
+
+/** True for an environment CI plans and applies: one pinned to an account, so its roles exist. */
+export function deployedByCi(summary: EnvironmentSummary): summary is CiEnvironmentSummary {
+  return summary.account !== null;
 }
 
 /** One environment's settings as text: `field  value  source`, aligned. */
@@ -52,7 +74,7 @@ export function main(argv: readonly string[], stdout: (text: string) => void = (
     if (unknown.length > 0) throw errors.unknownStacks('npm run environments', unknown, known);
     const chosen = (name: string): boolean => requested.length === 0 || requested.includes(name);
     if (argv.includes('--json')) {
-      stdout(`${JSON.stringify(summaries.filter((s) => chosen(s.environment)))}\n`);
+      stdout(`${JSON.stringify(summaries.filter((s) => chosen(s.environment) && (!argv.includes('--ci') || deployedByCi(s))))}\n`);
       return;
     }
     stdout(definitions.filter((d) => chosen(d.environment)).map(renderSources).join('\n'));

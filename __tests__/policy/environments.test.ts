@@ -20,7 +20,7 @@ describe('policy on the shipped environments', () => {
     return found;
   };
 
-  it.each([...environments.map((e) => e.environment), 'state-bootstrap'])('%s has no unsuppressed finding and no bad suppression', (name) => {
+  it.each(reports.map((r) => r.stack))('%s has no unsuppressed finding and no bad suppression', (name) => {
     const { report } = byStack(name);
     expect(report.results.filter((r) => r.status === 'fail')).toEqual([]);
     expect(report.problems).toEqual([]);
@@ -66,5 +66,19 @@ describe('policy on the shipped environments', () => {
 
   it('pins the exceptions of the state bucket stack: none', () => {
     expect(pinned(byStack('state-bootstrap'))).toEqual([]);
+  });
+
+  it("pins the exceptions of prod's CI roles: ReadOnlyAccess for plan and drift, AdministratorAccess for apply", () => {
+    const readOnly = 'Policy::arn:aws:iam::aws:policy/ReadOnlyAccess';
+    const admin = 'Policy::arn:aws:iam::aws:policy/AdministratorAccess';
+    expect(pinned(byStack('ci-access-111122223333'))).toEqual([
+      `WB-IAM-NO-ADMIN-POLICY @ ci-access-111122223333/apply-prod/policy-AdministratorAccess [${admin}]`,
+      `WB-IAM-NO-WILDCARD-ACTION @ ci-access-111122223333/apply-prod/policy-AdministratorAccess [${admin}]`,
+      `WB-IAM-NO-WILDCARD-ACTION @ ci-access-111122223333/drift/policy-ReadOnlyAccess [${readOnly}]`,
+      `WB-IAM-NO-WILDCARD-ACTION @ ci-access-111122223333/plan/policy-ReadOnlyAccess [${readOnly}]`,
+      `WB-IAM-NO-WILDCARD-RESOURCE @ ci-access-111122223333/apply-prod/policy-AdministratorAccess [${admin}]`,
+      `WB-IAM-NO-WILDCARD-RESOURCE @ ci-access-111122223333/drift/policy-ReadOnlyAccess [${readOnly}]`,
+      `WB-IAM-NO-WILDCARD-RESOURCE @ ci-access-111122223333/plan/policy-ReadOnlyAccess [${readOnly}]`,
+    ]);
   });
 });

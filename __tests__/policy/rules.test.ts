@@ -320,4 +320,38 @@ describe('policy rules', () => {
       expect(keyPolicyResult(f)).toEqual(expect.objectContaining({ status: 'pass' }));
     });
   });
+
+  describe('WB-IAM-TRUST-SERVICE-PRINCIPALS on GitHub Actions OIDC roles', () => {
+    const SUB = 'token.actions.githubusercontent.com:sub';
+    const AUD = 'token.actions.githubusercontent.com:aud';
+    const PROVIDER = '${aws_iam_openid_connect_provider.github.arn}';
+    const exact = { StringEquals: { [AUD]: 'sts.amazonaws.com', [SUB]: ['repo:octo-org/workshop-backend:pull_request'] } };
+
+    /** The trust rule's verdict on a role trusting `statement`, added to the compliant fixture. */
+    function trustResult(statement: object): { status: string; message: string } | undefined {
+      const f = compliantFixture();
+      new IamRole(f.stack, 'ci-role', { name: 'ci', assumeRolePolicy: policyOf(statement) });
+      return evaluateStack(f.stack).results.find((r) => r.ruleId === 'WB-IAM-TRUST-SERVICE-PRINCIPALS' && r.address.startsWith('aws_iam_role.ci-role'));
+    }
+    const oidc = (change: object) => ({ Effect: 'Allow', Principal: { Federated: PROVIDER }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: exact, ...change });
+
+    it.each([
+      ['a provider reference', {}],
+      ['a provider ARN', { Principal: { Federated: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com' } }],
+      ['several exact subjects, immutable format included', { Condition: { StringEquals: { [AUD]: 'sts.amazonaws.com', [SUB]: ['repo:o/r:pull_request', 'repo:o@1/r@2:pull_request'] } } }],
+    ])('passes a federated trust with StringEquals on aud and sub through %s', (_name, change) => {
+      expect(trustResult(oidc(change))).toEqual(expect.objectContaining({ status: 'pass' }));
+    });
+
+    it.each([
+      ['no sub condition', { Condition: { StringEquals: { [AUD]: 'sts.amazonaws.com' } } }, /"sub" claim is not tested/],
+      ['no aud condition', { Condition: { StringEquals: { [SUB]: 'repo:o/r:pull_request' } } }, /"aud" claim is not tested/],
+      ['StringLike on sub', { Condition: { StringEquals: { [AUD]: 'sts.amazonaws.com' }, StringLike: { [SUB]: 'repo:o/r:*' } } }, /"sub" claim is tested with StringLike/],
+      ['a wildcard in StringEquals', { Condition: { StringEquals: { [AUD]: 'sts.amazonaws.com', [SUB]: 'repo:o/*' } } }, /"sub" claim admits "repo:o\/\*"/],
+      ['a SAML provider', { Principal: { Federated: 'arn:aws:iam::111122223333:saml-provider/corp' } }, /not an OIDC provider/],
+      ['sts:AssumeRole', { Action: ['sts:AssumeRoleWithWebIdentity', 'sts:AssumeRole'] }, /only use sts:AssumeRoleWithWebIdentity, not sts:AssumeRole/],
+    ])('fails a federated trust with %s', (_name, change, message) => {
+      expect(trustResult(oidc(change))).toEqual(expect.objectContaining({ status: 'fail', message: expect.stringMatching(message) }));
+    });
+  });
 });

@@ -143,7 +143,7 @@ describe('configureStateBackend', () => {
     expect(JSON.parse(Testing.synth(dev)).terraform.backend).toEqual({ local: { path: '../../../terraform.dev.tfstate' } });
     expect(JSON.parse(Testing.synth(prod)).terraform.backend).toEqual({ local: { path: '../../../terraform.prod.tfstate' } });
     expect(report).toHaveBeenCalledTimes(1);
-    expect(report.mock.calls[0][0]).toMatch(/No TF_STATE_BUCKET set: every stack keeps LOCAL state/);
+    expect(report.mock.calls[0][0]).toMatch(/No TF_STATE_BUCKET set: every stack without a stateBackend of its own keeps LOCAL state/);
   });
 
   it('keeps the local state outside cdktf.out, in the project folder where *.tfstate is git-ignored', () => {
@@ -295,6 +295,34 @@ describe('the synthesized app (main.ts)', () => {
         expect.arrayContaining(['ObjectCreated:Put', 'ObjectRemoved:Delete']),
       );
       expect(lockEvents[lockEvents.length - 1].eventName).toBe('ObjectRemoved:Delete');
+    });
+
+    it("lets prod's CI roles write exactly the objects terraform wrote for prod: apply the state and its lock, plan only the lock", () => {
+      const ci = JSON.parse(shared.stacks.get('ci-access-111122223333')!) as { resource: Record<string, Record<string, any>> };
+      const roleAddress = (name: string) => Object.entries(ci.resource.aws_iam_role).find(([, r]) => r.name === name)![0];
+      /** The object keys a role's state policy allows `action` on, without the partition-aware ARN prefix. */
+      const allowed = (roleName: string, action: string): string[] => {
+        const policy = Object.values(ci.resource.aws_iam_role_policy).find((p) => p.role === `\${aws_iam_role.${roleAddress(roleName)}.name}`)!;
+        return (JSON.parse(policy.policy).Statement as { Action: string[]; Resource: string[] }[])
+          .filter((s) => s.Action.includes(action))
+          .flatMap((s) => s.Resource.map((r) => r.replace(/^arn:[^:]+:s3:::/, '')));
+      };
+      const actionOf: Record<string, string> = { 'ObjectCreated:Put': 's3:PutObject', 'ObjectRemoved:Delete': 's3:DeleteObject' };
+      const writes = s3.events.filter((e) => e.key.startsWith('workshop-backend/prod/'));
+      expect(writes.map((e) => e.key)).toEqual(expect.arrayContaining(['workshop-backend/prod/terraform.tfstate', 'workshop-backend/prod/terraform.tfstate.tflock']));
+      for (const e of writes) {
+        const action = actionOf[e.eventName];
+        expect({ event: `${e.eventName} ${e.key}`, apply: allowed('workshop-backend-ci-apply-prod', action).includes(`${settings.bucket}/${e.key}`) }).toEqual({ event: `${e.eventName} ${e.key}`, apply: true });
+        for (const readOnly of ['workshop-backend-ci-plan', 'workshop-backend-ci-drift']) {
+          expect({ event: `${e.eventName} ${e.key}`, readOnly, allowed: allowed(readOnly, action).includes(`${settings.bucket}/${e.key}`) }).toEqual({
+            event: `${e.eventName} ${e.key}`,
+            readOnly,
+            allowed: e.key.endsWith('.tflock'),
+          });
+        }
+      }
+      expect(allowed('workshop-backend-ci-plan', 's3:GetObject')).toContain(`${settings.bucket}/workshop-backend/prod/terraform.tfstate`);
+      expect(allowed('workshop-backend-ci-apply-prod', 's3:PutObject').some((k) => k.includes('/dev/'))).toBe(false);
     });
 
     it('reads the state back from a fresh checkout: the plan has no changes (exit code 0)', async () => {

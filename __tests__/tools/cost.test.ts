@@ -183,11 +183,14 @@ describe('npm run cost', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('skips an unnamed stack that is no environment (a state bucket) in a Region without prices, with a note, and fails it when named', () => {
+  it('skips an unnamed stack that is no environment (a state bucket) in a Region without prices, and the CI roles, with a note, and fails a named one', () => {
     const doc = copy(docs.get('dev')!);
     doc.provider.aws[0].region = 'sa-east-1';
     const all = new Map([...docs, ['state-bootstrap', doc]]);
-    expect(estimateAll(all, { stacks: [], usage: {} })).toMatchObject({ skipped: ['state-bootstrap (region sa-east-1)'], estimates: [{ stack: 'dev' }, { stack: 'prod' }] });
+    expect(estimateAll(all, { stacks: [], usage: {} })).toMatchObject({
+      skipped: ['ci-access-111122223333 (CI roles, IAM only)', 'state-bootstrap (region sa-east-1)'],
+      estimates: [{ stack: 'dev' }, { stack: 'prod' }],
+    });
     expect(() => estimateAll(all, { stacks: ['state-bootstrap'], usage: {} })).toThrow(/state-bootstrap: the AWS provider's region: received "sa-east-1"/);
   });
 
@@ -196,14 +199,14 @@ describe('npm run cost', () => {
     doc.provider.aws[0].region = 'eu-west-1';
     const { estimates, skipped } = estimateAll(new Map([...docs, ['state-bootstrap', doc]]), { stacks: [], usage: {} });
     const bootstrap = estimates.find((e) => e.stack === 'state-bootstrap')!;
-    expect(skipped).toEqual([]);
+    expect(skipped).toEqual(['ci-access-111122223333 (CI roles, IAM only)']);
     expect(bootstrap).toMatchObject({ region: 'eu-west-1', profile: null });
     expect(bootstrap.lines.find((l) => /^Lambda .* requests$/.test(l.item))?.quantity).toBe(0);
     expect(bootstrap.lines.find((l) => /^RDS db\.t4g\.micro/.test(l.item))?.quantity).toBe(HOURS_PER_MONTH);
   });
 
   it('rejects an unknown stack name and an empty cdktf output folder', () => {
-    expect(cost(['--from', outdir, 'staging']).stderr).toContain('STACK: received "staging"; allowed: one of the synthesized stacks: dev, prod');
+    expect(cost(['--from', outdir, 'staging']).stderr).toContain('STACK: received "staging"; allowed: one of the synthesized stacks: ci-access-111122223333, dev, prod');
     const empty = scratchDir('cost-empty-');
     expect(cost(['--from', empty])).toMatchObject({ exitCode: 1, stderr: expect.stringContaining('a cdktf output folder with stacks/<stack>/cdk.tf.json') });
   });

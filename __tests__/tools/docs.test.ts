@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../../config/derived';
 import { environments } from '../../config/environments';
-import { dev } from '../support/environments';
+import { dev, prod } from '../support/environments';
+import { resolveEnvironment } from '../../config/profiles';
 import type { EnvironmentConfig } from '../../config/types';
 import { RULES } from '../../policy/registry';
 import {
@@ -14,6 +15,7 @@ import {
   renderConfigErrorExample,
   renderConfigFields,
   renderDerivedNumbers,
+  renderCiRoles,
   renderPolicyRules,
   renderRegions,
   staleFiles,
@@ -161,5 +163,29 @@ describe('the resource table of docs/architecture.md', () => {
     }
     expect(text).toMatch(/^\| `aws_vpc_security_group_ingress_rule` \| 2 \| {2}\| `stacks\/constructs\/security-groups\.ts` \|$/m);
     expect(text.split('\n')[0]).toBe('| Terraform type | `dev` | `state-bootstrap` | Declared in |');
+  });
+});
+
+describe('the CI roles table', () => {
+  const staging = resolveEnvironment({ environment: 'staging', profile: 'production', region: 'eu-west-1', account: '444455556666' });
+  const repository = { owner: 'octo-org', name: 'workshop-backend', ownerId: '42', repositoryId: '4242', defaultBranch: 'main' };
+
+  it("lists each pinned account's plan and drift role and each environment's apply role, with the subjects each admits", () => {
+    const rows = renderCiRoles([dev, prod, staging], repository).split('\n').slice(2);
+    expect(rows.map((r) => r.split(' | ').slice(0, 2).join(' '))).toEqual([
+      '| `ci-access-111122223333` `workshop-backend-ci-plan`',
+      '| `ci-access-111122223333` `workshop-backend-ci-drift`',
+      '| `ci-access-111122223333` `workshop-backend-ci-apply-prod`',
+      '| `ci-access-444455556666` `workshop-backend-ci-plan`',
+      '| `ci-access-444455556666` `workshop-backend-ci-drift`',
+      '| `ci-access-444455556666` `workshop-backend-ci-apply-staging`',
+    ]);
+    expect(rows[5]).toContain('`repo:octo-org/workshop-backend:environment:staging`, `repo:octo-org@42/workshop-backend@4242:environment:staging`');
+    expect(rows[5]).toContain('`AdministratorAccess`; read and write its environment\'s state');
+    expect(rows[1]).toContain('`repo:octo-org/workshop-backend:ref:refs/heads/main`');
+  });
+
+  it('says so when no environment is pinned', () => {
+    expect(renderCiRoles([dev], repository)).toBe('No environment is pinned to an account, so there are no CI roles.');
   });
 });

@@ -33,18 +33,18 @@ describeIfAvailable(`npm run validate (hashicorp/aws ${PROVIDER_SOURCE?.version 
     run = await npmValidate([], { CDKTF_OUTDIR: outdir, ...STATE_ENV });
   }, SLOW);
 
-  it('validates and plans dev, prod and state-bootstrap, one line per stack, naming the provider version', () => {
-    // Nothing on stderr but synth's notices about accounts (stacks/app.ts accountNotices).
+  it("validates and plans dev, prod, state-bootstrap and prod's CI roles, one line per stack, naming the provider version", () => {
+    // Nothing on stderr but synth's notices about accounts (stacks/app.ts accountNotices) and the repository.
     expect(run.stderr.split('\n').filter((line) => line !== '' && !/^[a-z][a-z0-9-]*: (not pinned to an AWS account|account \d{12} is an example id)/.test(line))).toEqual([]);
     expect(run.exitCode).toBe(VALIDATE_EXIT_CODES.ok);
-    const lines = run.stdout.trim().split('\n').filter((l) => /^(validate|dev|prod|state-bootstrap):/.test(l));
+    const lines = run.stdout.trim().split('\n').filter((l) => /^(validate|dev|prod|state-bootstrap|ci-access-\d{12}):/.test(l));
     expect(lines[0]).toMatch(new RegExp(`^validate: hashicorp/aws ${PROVIDER_SOURCE!.version.replace(/\./g, '\\.')} from `));
-    expect(lines.slice(1).map((l) => l.split(':')[0])).toEqual(['dev', 'prod', 'state-bootstrap']);
+    expect(lines.slice(1).map((l) => l.split(':')[0])).toEqual(['ci-access-111122223333', 'dev', 'prod', 'state-bootstrap']);
     for (const line of lines.slice(1)) expect(line).toMatch(/^[\w-]+: ok, \d+ to create; plan:review passed; plan /);
   });
 
   it('writes each plan JSON next to its stack: a real plan that creates everything and that plan:review passes', () => {
-    for (const stack of ['dev', 'prod', 'state-bootstrap']) {
+    for (const stack of ['ci-access-111122223333', 'dev', 'prod', 'state-bootstrap']) {
       const file = path.join(outdir, 'stacks', stack, VALIDATE_PLAN_FILE);
       const plan = parsePlan(readFileSync(file, 'utf8'), file);
       const actions = new Set(plan.resource_changes.filter((rc) => rc.mode === 'managed').map((rc) => rc.change.actions.join(',')));
@@ -79,7 +79,7 @@ describeIfAvailable(`npm run validate (hashicorp/aws ${PROVIDER_SOURCE?.version 
     const failed = await npmValidate(['--skip-synth', 'staging'], { CDKTF_OUTDIR: outdir });
     expect(failed.exitCode).toBe(VALIDATE_EXIT_CODES.usage);
     expect(failed.stderr).toContain('no synthesized stack "staging"');
-    expect(failed.stderr).toContain('synthesized: dev, prod, state-bootstrap');
+    expect(failed.stderr).toContain('synthesized: ci-access-111122223333, dev, prod, state-bootstrap');
     expect(existsSync(path.join(outdir, 'stacks', 'staging'))).toBe(false);
   }, SLOW);
 });

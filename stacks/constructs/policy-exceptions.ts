@@ -21,6 +21,10 @@ export const POLICY_EXCEPTION_REASONS = {
     'Performance Insights and the standard RDS CloudWatch metrics cover the one PostgreSQL instance of this backend; enhanced monitoring would add a role with an AWS managed policy and OS metrics ingestion that we judged not worth its cost.',
   lambdaVpcAccess:
     'AWSLambdaVPCAccessExecutionRole grants the ENI actions Lambda needs to attach to a VPC on Resource "*", which AWS documents as required because ec2:CreateNetworkInterface and friends are used before the network interface exists; the seed attaches this managed policy.',
+  ciReadOnlyAccess:
+    'The CI plan and drift roles run terraform plan, which refreshes every resource of every stack through the Describe, Get and List actions of EC2, RDS, IAM, KMS, Lambda, CloudWatch, SNS, EventBridge, Secrets Manager and S3; the AWS managed ReadOnlyAccess grants those reads, and no write, no secret value and no decryption, and follows new resource types where a hand-kept list would break plans with AccessDenied.',
+  ciApplyAdministratorAccess:
+    "An environment's CI apply role runs terraform apply of a stack that creates and replaces IAM roles and policies, KMS keys, VPCs, RDS instances and Lambda functions, which needs write access across those services; only that environment's apply job can assume it (OIDC subject environment:<name>, behind the GitHub environment's approval rules), and it can act only in the environment's account.",
 } as const;
 
 /** The exceptions a profile may allow, by name. */
