@@ -2,7 +2,7 @@
  * Adding an environment is one edit: a `staging` entry (production profile, eu-west-1, another
  * account) added to config/environments.ts in a scratch copy of the project, and nothing else
  * changed, is followed by synth, the policy gate, the cost report, `npm run environments` (the CI
- * workflows' stack list) and the generated docs.
+ * workflows' matrix), the account's CI roles and the generated docs.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -68,12 +68,33 @@ describe('adding a staging environment in eu-west-1, in another account, with on
     expect(cost.stdout).toMatch(/^staging: \$[\d,.]+ a month, .*\(eu-west-1 prices, production usage\)$/m);
   });
 
-  it('is in the list CI takes its stacks from', () => {
-    const list = runScript(root, 'environments', ['--json']);
+  it('is in the list the CI workflows take their matrix from, with its own roles', () => {
+    const list = runScript(root, 'environments', ['--json', '--ci']);
     expect(list.status).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ environment: 'staging', profile: 'production', region: 'eu-west-1', account: STAGING_ACCOUNT })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          environment: 'staging',
+          profile: 'production',
+          region: 'eu-west-1',
+          account: STAGING_ACCOUNT,
+          applyRoleArn: `arn:aws:iam::${STAGING_ACCOUNT}:role/workshop-backend-ci-apply-staging`,
+          githubEnvironment: 'staging',
+        }),
+      ]),
     );
+  });
+
+  it("gets its account's CI roles: an apply role that trusts only its own GitHub environment", () => {
+    const doc = JSON.parse(readFileSync(path.join(root, 'cdktf.out', 'stacks', `ci-access-${STAGING_ACCOUNT}`, 'cdk.tf.json'), 'utf8'));
+    const roles = Object.values(doc.resource.aws_iam_role as Record<string, { name: string; assume_role_policy: string }>);
+    const apply = roles.find((r) => r.name === 'workshop-backend-ci-apply-staging');
+    expect(apply).toBeDefined();
+    const subjects = JSON.parse(apply!.assume_role_policy).Statement.flatMap((st: { Condition: { StringEquals: Record<string, string | string[]> } }) =>
+      [st.Condition.StringEquals['token.actions.githubusercontent.com:sub']].flat(),
+    );
+    expect(subjects.length).toBeGreaterThan(0);
+    for (const subject of subjects) expect(subject).toMatch(/:environment:staging$/);
   });
 
   it('gets its column in the generated configuration table', () => {
