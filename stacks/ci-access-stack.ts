@@ -122,7 +122,9 @@ export class CiAccessStack extends TerraformStack {
     new TerraformOutput(this, 'oidc_provider_arn', { value: this.oidcProviderArn });
     new TerraformOutput(this, 'plan_role_arn', { value: this.planRole.roleArn });
     new TerraformOutput(this, 'drift_role_arn', { value: this.driftRole.roleArn });
-    new TerraformOutput(this, 'apply_role_arns', { value: Object.fromEntries([...applyRoles].map(([name, role]) => [name, role.roleArn])) });
+    // One output per environment rather than one map: cdktf 0.21 inspects a literal object output
+    // with util.isArray, which Node.js 22+ reports as deprecated (DEP0044) on every synth.
+    for (const [name, role] of applyRoles) new TerraformOutput(this, `apply_role_arn_${name}`, { value: role.roleArn });
   }
 }
 

@@ -146,8 +146,9 @@ describe('CiAccessStack', () => {
     expect(JSON.parse(synth({ stateBackend: own }).json).terraform.backend.s3).toMatchObject({ bucket: 'acme-prod-tfstate', key: 'wb/ci-access-111122223333/terraform.tfstate' });
   });
 
-  it('outputs the provider and every role ARN', () => {
-    expect(Object.keys(synth().doc.output).sort()).toEqual(['apply_role_arns', 'drift_role_arn', 'oidc_provider_arn', 'plan_role_arn']);
+  it('outputs the provider and every role ARN, one output per apply role', () => {
+    const applyOutputs = baseProps.environments.map((e) => `apply_role_arn_${e.environment}`);
+    expect(Object.keys(synth().doc.output).sort()).toEqual([...applyOutputs, 'drift_role_arn', 'oidc_provider_arn', 'plan_role_arn'].sort());
   });
 
   it('passes the policy pack, each managed policy finding suppressed on its attachment with its reason', () => {
