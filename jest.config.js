@@ -30,6 +30,7 @@ const INTEGRATION = [
   '<rootDir>/__tests__/cdktf-cli.test.ts',
   '<rootDir>/__tests__/config/add-environment.test.ts',
   '<rootDir>/__tests__/support/requirements.test.ts',
+  '<rootDir>/__tests__/lambda-src/actions.test.ts',
   '<rootDir>/__tests__/lambda-src/db.test.ts',
   '<rootDir>/__tests__/lambda-src/handler.test.ts',
   '<rootDir>/__tests__/lambda-src/secrets.test.ts',

@@ -6,6 +6,7 @@ import { environments } from '../../config/environments';
 import { dev } from '../support/environments';
 import type { EnvironmentConfig } from '../../config/types';
 import { RULES } from '../../policy/registry';
+import { ACTION_SPECS, ACTIONS, DEFAULT_ACTION } from '../../lambda-src/actions';
 import {
   CONFIG_TYPES_FILE,
   documentedFields,
@@ -14,6 +15,7 @@ import {
   renderConfigErrorExample,
   renderConfigFields,
   renderDerivedNumbers,
+  renderLambdaActions,
   renderPolicyRules,
   renderRegions,
   staleFiles,
@@ -161,5 +163,31 @@ describe('the resource table of docs/architecture.md', () => {
     }
     expect(text).toMatch(/^\| `aws_vpc_security_group_ingress_rule` \| 2 \| {2}\| `stacks\/constructs\/security-groups\.ts` \|$/m);
     expect(text.split('\n')[0]).toBe('| Terraform type | `dev` | `state-bootstrap` | Declared in |');
+  });
+});
+
+describe('the actions section of docs/lambda.md', () => {
+  const rendered = renderLambdaActions();
+
+  it('has one row per action of the table, in its order, with its parameters, whether it only reads, and what it returns', () => {
+    const rows = rendered.split('\n').filter((l) => /^\| `[a-z]/.test(l));
+    expect(rows.map((r) => /^\| `([a-z_]+)`/.exec(r)?.[1])).toEqual([...ACTIONS]);
+    expect(rows.find((r) => r.startsWith('| `tables` |'))).toBe(
+      `| \`tables\` | \`schema\`: ${ACTION_SPECS.tables.parameters[0].expected}, default \`public\` | yes | ${ACTION_SPECS.tables.summary} |`,
+    );
+    expect(rows.find((r) => r.startsWith(`| \`${DEFAULT_ACTION}\` (the default) | — |`))).toBeDefined();
+  });
+
+  it('shows the SQL of every action as the table declares it', () => {
+    for (const action of ACTIONS) expect(rendered).toContain(`\`${action}\`:\n\n\`\`\`sql\n${ACTION_SPECS[action].sql}\n\`\`\``);
+  });
+
+  it('shows an action added to the table later', () => {
+    const specs = { ...ACTION_SPECS, orders: { ...ACTION_SPECS.health, summary: 'The open orders.', readOnly: false, sql: 'SELECT id FROM orders' } };
+
+    const text = renderLambdaActions(specs, [...ACTIONS, 'orders']);
+
+    expect(text).toContain('| `orders` | — | no | The open orders. |');
+    expect(text).toContain('`orders`:\n\n```sql\nSELECT id FROM orders\n```');
   });
 });
