@@ -33,6 +33,7 @@ const INTEGRATION = [
   '<rootDir>/__tests__/lambda-src/actions.test.ts',
   '<rootDir>/__tests__/lambda-src/db.test.ts',
   '<rootDir>/__tests__/lambda-src/handler.test.ts',
+  '<rootDir>/__tests__/lambda-src/migrate.test.ts',
   '<rootDir>/__tests__/lambda-src/secrets.test.ts',
   '<rootDir>/__tests__/stacks/constructs/lambda-artifact.test.ts',
   '<rootDir>/__tests__/stacks/constructs/lambda-bundle.test.ts',
