@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { lambdaTimeouts } from '../config/derived';
-import { HEALTH_SQL, readOnly } from '../lambda-src/actions';
+import { ACTION_SPECS, readOnly } from '../lambda-src/actions';
 import { createHandler, type HandlerInstance } from '../lambda-src/handler';
 import { bundleLambda } from '../stacks/constructs/lambda-bundle';
 import { APP_DATABASE, APP_USER, awsEnvironment, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../local/lambda-fixture';
@@ -79,14 +79,14 @@ export async function main(): Promise<LambdaBenchFigures> {
 
     await bare.connect();
     for (let i = 0; i < WARMUP; i += 1) {
-      await bare.query(HEALTH_SQL);
+      await bare.query(ACTION_SPECS.health.sql);
       expectOk(await instance.handler({ action: 'health' }));
     }
     const handlerTimes: number[] = [];
     const bareTimes: number[] = [];
     for (let i = 0; i < ITERATIONS; i += 1) {
       let started = performance.now();
-      await bare.query(HEALTH_SQL);
+      await bare.query(ACTION_SPECS.health.sql);
       bareTimes.push(performance.now() - started);
       started = performance.now();
       expectOk(await instance.handler({ action: 'health' }, { awsRequestId: `bench-${i}` }));

@@ -98,6 +98,25 @@ export class ResponseTooLargeError extends LambdaError {
 }
 
 /**
+ * A schema migration failed, or the migrations recorded in the database disagree with the files
+ * (lambda-src/migrate.ts). Nothing the caller of an action can cause: the fix is in the migrations.
+ */
+export class MigrationError extends LambdaError {
+  readonly type = 'Migration';
+  readonly statusCode = 500;
+  /** The migration concerned, e.g. `0001_app_roles`, when one is. */
+  readonly migration?: string;
+  /** The SQLSTATE PostgreSQL reported, when it reported one. */
+  readonly sqlState?: string;
+
+  constructor(message: string, options: LambdaErrorOptions & { readonly migration?: string; readonly sqlState?: string } = {}) {
+    super(message, options);
+    this.migration = options.migration;
+    this.sqlState = options.sqlState;
+  }
+}
+
+/**
  * The likely causes when Secrets Manager cannot be reached from a Lambda in private subnets.
  * The stack creates an interface endpoint for `secretsmanager` with private DNS; any of these
  * three missing leaves the SDK's connection hanging or refused.
@@ -204,6 +223,30 @@ export const messages = {
   responseTooLarge: (action: string, bytes: number, maxBytes: number) =>
     `the response to action "${action}" would be ${bytes} bytes, over the ${maxBytes} bytes this function returns ` +
     "to stay below Lambda's limit on a synchronous response",
+  migrationFileName: (file: string, folder: string) =>
+    `migration file ${file} in ${folder} is not named NNNN_name.sql (four digits, an underscore, then lower-case ` +
+    'letters, digits and underscores): rename it, numbered after the last migration',
+  migrationNumberTaken: (number: string, first: string, second: string) =>
+    `migrations ${first} and ${second} share the number ${number}: give the newer one the next free number`,
+  migrationChanged: (name: string, recordedChecksum: string, fileChecksum: string) =>
+    `migration ${name} was applied with checksum ${recordedChecksum}, but its file's checksum is now ${fileChecksum}: ` +
+    'an applied migration must not change; restore its text and make the change in a new migration',
+  migrationMissing: (name: string) =>
+    `migration ${name} is recorded as applied, but there is no such file: an applied migration must not be renamed ` +
+    'or deleted; restore it',
+  migrationOutOfOrder: (name: string, lastApplied: string) =>
+    `migration ${name} is not applied yet but sorts before ${lastApplied}, which is: migrations apply in order, ` +
+    `so renumber it to sort after ${lastApplied}`,
+  migrationFailed: (name: string, sqlState: string, reason: string, line: number | undefined) =>
+    `migration ${name} failed${line === undefined ? '' : ` at line ${line}`} (SQLSTATE ${sqlState}: ${boundedText(reason)}): ` +
+    'it was rolled back and no later migration ran; the earlier ones stay applied',
+  migrationInterrupted: (name: string, detail: string) =>
+    `migration ${name} did not complete (${detail}): its transaction, which also records it, committed whole or not ` +
+    'at all, so running the migrations again applies it exactly when it is not recorded',
+  migrationEndedTransaction: (name: string) =>
+    `migration ${name} ended the transaction it runs in (a COMMIT or ROLLBACK in its text), so what it did up to ` +
+    'there is committed but the migration is not recorded: remove that statement, as each migration runs in a ' +
+    'transaction of its own, and undo by hand what it committed',
   internal: (requestId: string) => `internal error; see the logs of request ${requestId}`,
 } as const;
 

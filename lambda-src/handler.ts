@@ -1,6 +1,6 @@
-import { ACTION_SPECS, health, parseRequest, tables, type ActionRequest } from './actions';
+import { ACTION_SPECS, parseRequest, runAction, type ActionName } from './actions';
 import { loadConfig, type Env, type HandlerConfig } from './config';
-import { DatabasePool, type RunOptions } from './db';
+import { DatabasePool } from './db';
 import { LambdaError, ResponseTooLargeError, boundedText, describeError, messages } from './errors';
 import { createLogger, elapsedMillis, type LogSink } from './log';
 import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
@@ -67,7 +67,7 @@ export const MAX_RESPONSE_BYTES = LAMBDA_SYNC_RESPONSE_LIMIT_BYTES;
 /** A successful invocation's response. */
 export interface SuccessResponse {
   readonly statusCode: 200;
-  readonly action: ActionRequest['action'];
+  readonly action: ActionName;
   readonly result: unknown;
 }
 
@@ -139,10 +139,10 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
     try {
       const request = parseRequest(event);
       action = request.action;
-      const result = await dispatch(getRuntime().database, request, {
+      const maxResultBytes = maxResponseBytes - envelopeBytes(request.action);
+      const result = await getRuntime().database.run((client, secret) => runAction(client, secret, request, maxResultBytes), {
         readOnly: ACTION_SPECS[request.action].readOnly,
         remainingMillis: () => context?.getRemainingTimeInMillis?.(),
-        maxResultBytes: maxResponseBytes - envelopeBytes(request.action),
       });
       const response: SuccessResponse = { statusCode: 200, action: request.action, result };
       const responseBytes = Buffer.byteLength(JSON.stringify(response));
@@ -174,23 +174,8 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
   };
 }
 
-/** How an action runs: the database's options, and the bytes its result may take. */
-interface DispatchOptions extends RunOptions {
-  /** The most bytes the result's JSON may take: the response's bound less its envelope. */
-  readonly maxResultBytes: number;
-}
-
-function dispatch(database: DatabasePool, request: ActionRequest, options: DispatchOptions): Promise<unknown> {
-  switch (request.action) {
-    case 'health':
-      return database.run((client, secret) => health(client, secret), options);
-    case 'tables':
-      return database.run((client) => tables(client, request.schema, options.maxResultBytes), options);
-  }
-}
-
 /** The bytes of a success response's JSON around its `result`. */
-function envelopeBytes(action: ActionRequest['action']): number {
+function envelopeBytes(action: ActionName): number {
   // `0` stands in for the result: one byte.
   return Buffer.byteLength(JSON.stringify({ statusCode: 200, action, result: 0 })) - 1;
 }

@@ -24,6 +24,7 @@ import { validateEnvironmentConfig } from '../config/schema';
 import type { EnvironmentConfig } from '../config/types';
 import { REPOSITORY, type GitHubRepository } from '../config/repository';
 import { STATE_BACKEND_ENV } from '../config/state-backend';
+import { ACTION_SPECS, ACTIONS, DEFAULT_ACTION, type ActionSpec } from '../lambda-src/actions';
 import { TUNING_VARIABLES } from '../lambda-src/config';
 import { LAMBDA_ENV } from '../lambda-src/environment';
 import { RULES } from '../policy/registry';
@@ -284,6 +285,27 @@ export function renderLambdaEnvironment(): string {
 }
 
 /**
+ * The Lambda's actions, from their table (`ACTION_SPECS`, lambda-src/actions.ts): name,
+ * parameters with their limits and defaults, whether the action only reads, what it returns, and
+ * then the SQL of each.
+ */
+export function renderLambdaActions(specs: Readonly<Record<string, ActionSpec>> = ACTION_SPECS, names: readonly string[] = ACTIONS): string {
+  return [
+    table(
+      ['Action', 'Parameters', 'Read-only', 'Returns'],
+      names.map((name) => {
+        const spec = specs[name];
+        const parameters = spec.parameters.map((p) => `\`${p.name}\`: ${p.expected}, default \`${p.defaultValue}\``).join('; ');
+        return [`\`${name}\`${name === DEFAULT_ACTION ? ' (the default)' : ''}`, parameters || '—', spec.readOnly ? 'yes' : 'no', spec.summary];
+      }),
+    ),
+    '',
+    'Their SQL; `$1`... are the parameters in the order above, then the values the action adds itself:',
+    ...names.flatMap((name) => ['', `\`${name}\`:`, '', '```sql', specs[name].sql, '```']),
+  ].join('\n');
+}
+
+/**
  * The `TF_STATE_*` variables (`STATE_BACKEND_ENV`) with the docstring and `@default` of the
  * setting each carries (`StateBackendSettings`, config/state-backend.ts).
  */
@@ -422,6 +444,7 @@ export const REGIONS: Readonly<Record<string, () => string>> = {
   'derived-numbers': () => renderDerivedNumbers(),
   'policy-rules': () => renderPolicyRules(),
   'lambda-environment': () => renderLambdaEnvironment(),
+  'lambda-actions': () => renderLambdaActions(),
   'config-error-example': () => renderConfigErrorExample(),
   'state-backend-variables': () => renderStateBackendVariables(),
   'cost-prices': () => renderPriceTables(),

@@ -7,6 +7,7 @@ import { dev, prod } from '../support/environments';
 import { resolveEnvironment } from '../../config/profiles';
 import type { EnvironmentConfig } from '../../config/types';
 import { RULES } from '../../policy/registry';
+import { ACTION_SPECS, ACTIONS, DEFAULT_ACTION } from '../../lambda-src/actions';
 import {
   CONFIG_TYPES_FILE,
   documentedFields,
@@ -16,6 +17,7 @@ import {
   renderConfigFields,
   renderDerivedNumbers,
   renderCiRoles,
+  renderLambdaActions,
   renderPolicyRules,
   renderRegions,
   staleFiles,
@@ -187,5 +189,31 @@ describe('the CI roles table', () => {
 
   it('says so when no environment is pinned', () => {
     expect(renderCiRoles([dev], repository)).toBe('No environment is pinned to an account, so there are no CI roles.');
+  });
+});
+
+describe('the actions section of docs/lambda.md', () => {
+  const rendered = renderLambdaActions();
+
+  it('has one row per action of the table, in its order, with its parameters, whether it only reads, and what it returns', () => {
+    const rows = rendered.split('\n').filter((l) => /^\| `[a-z]/.test(l));
+    expect(rows.map((r) => /^\| `([a-z_]+)`/.exec(r)?.[1])).toEqual([...ACTIONS]);
+    expect(rows.find((r) => r.startsWith('| `tables` |'))).toBe(
+      `| \`tables\` | \`schema\`: ${ACTION_SPECS.tables.parameters[0].expected}, default \`public\` | yes | ${ACTION_SPECS.tables.summary} |`,
+    );
+    expect(rows.find((r) => r.startsWith(`| \`${DEFAULT_ACTION}\` (the default) | — |`))).toBeDefined();
+  });
+
+  it('shows the SQL of every action as the table declares it', () => {
+    for (const action of ACTIONS) expect(rendered).toContain(`\`${action}\`:\n\n\`\`\`sql\n${ACTION_SPECS[action].sql}\n\`\`\``);
+  });
+
+  it('shows an action added to the table later', () => {
+    const specs = { ...ACTION_SPECS, orders: { ...ACTION_SPECS.health, summary: 'The open orders.', readOnly: false, sql: 'SELECT id FROM orders' } };
+
+    const text = renderLambdaActions(specs, [...ACTIONS, 'orders']);
+
+    expect(text).toContain('| `orders` | — | no | The open orders. |');
+    expect(text).toContain('`orders`:\n\n```sql\nSELECT id FROM orders\n```');
   });
 });

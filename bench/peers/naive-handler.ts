@@ -5,7 +5,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client } from 'pg';
-import { health } from '../../lambda-src/actions';
+import { runAction } from '../../lambda-src/actions';
 
 export const handler = async (): Promise<{ statusCode: number; result: unknown }> => {
   const secretArn = process.env.DB_SECRET_ARN!;
@@ -22,7 +22,7 @@ export const handler = async (): Promise<{ statusCode: number; result: unknown }
   });
   await client.connect();
   try {
-    return { statusCode: 200, result: await health(client, { secretArn, versionId: output.VersionId ?? 'unknown' }) };
+    return { statusCode: 200, result: await runAction(client, { secretArn, versionId: output.VersionId ?? 'unknown' }, { action: 'health' }, Infinity) };
   } finally {
     await client.end();
   }

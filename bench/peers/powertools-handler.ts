@@ -7,7 +7,7 @@
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { Client } from 'pg';
-import { health } from '../../lambda-src/actions';
+import { runAction } from '../../lambda-src/actions';
 
 let client: Client | undefined;
 
@@ -27,5 +27,5 @@ export const handler = async (): Promise<{ statusCode: number; result: unknown }
     await fresh.connect();
     client = fresh;
   }
-  return { statusCode: 200, result: await health(client, { secretArn, versionId: 'unknown' }) };
+  return { statusCode: 200, result: await runAction(client, { secretArn, versionId: 'unknown' }, { action: 'health' }, Infinity) };
 };
