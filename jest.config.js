@@ -20,6 +20,8 @@
  * it inside a project (where it left every hook and test at the 5000 ms default).
  */
 const TERRAFORM_PROVIDER = [
+  // Also applies with the provider, against a moto server (npm run rehearse).
+  '<rootDir>/__tests__/tools/rehearse.test.ts',
   '<rootDir>/__tests__/tools/validate.test.ts',
   '<rootDir>/__tests__/stacks/change-impact.test.ts',
   '<rootDir>/__tests__/tools/plan-review-state-operations.test.ts',

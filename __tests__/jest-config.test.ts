@@ -41,6 +41,11 @@ describe('jest.config.js', () => {
     for (const file of [...integration, ...terraform]) expect(unit.testPathIgnorePatterns).toContain(`<rootDir>/${file}`);
   });
 
+  it('has CI rehearse every synthesized stack after the tests, with no stack named', () => {
+    const ci = readFileSync(path.join(PROJECT_ROOT, '.ci', 'run'), 'utf8');
+    expect(ci).toMatch(/^npm run test:terraform\nnpm run synth\nnpm run rehearse$/m);
+  });
+
   it('has CI run the terraform project after npm test', () => {
     const ci = readFileSync(path.join(PROJECT_ROOT, '.ci', 'run'), 'utf8');
     expect(ci).toMatch(/^npm test\nnpm run test:terraform$/m);

@@ -5,6 +5,7 @@ import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
 import { commentMarker } from '../tools/plan-review';
 import { costMarker } from '../tools/cost/report';
+import { MOTO_VERSION } from '../tools/rehearse/moto-gaps';
 import { deployedByCi, environmentSummaries } from '../tools/environments';
 import { makeTempDir, removeTempDirs, terraformOk, writeConfig } from './support/terraform';
 
@@ -67,7 +68,7 @@ describe('GitHub Actions workflows', () => {
     const scripts = Object.keys(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts);
     const called = allSteps()
       .flatMap((s) => [...(s.run ?? '').matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((m) => m[1]));
-    expect(new Set(called)).toEqual(new Set(['environments', 'synth', 'policy', 'plan:review', 'cost', 'test:terraform', 'cdk-terrain']));
+    expect(new Set(called)).toEqual(new Set(['environments', 'synth', 'policy', 'plan:review', 'cost', 'test:terraform', 'cdk-terrain', 'rehearse']));
     for (const name of called) expect(scripts).toContain(name);
     expect(allSteps().filter((s) => /\bnpm test\b/.test(s.run ?? ''))).toHaveLength(1);
   });
@@ -207,6 +208,19 @@ describe('GitHub Actions workflows', () => {
     expect(step('plan.yml', 'plan', 'terraform plan').run).toMatch(/terraform plan .*-out=plan\.tfplan\n\s*terraform show -json plan\.tfplan > plan\.json/);
     expect(step('plan.yml', 'test', 'Keep cdktf.out').with?.path).toBe('cdktf.out');
     expect(step('plan.yml', 'plan', 'Keep the plan').with?.path).toMatch(/plan\.tfplan[\s\S]*plan\.json/);
+  });
+
+  it('rehearses every synthesized stack on pull requests, with moto at the version of the gap table', () => {
+    const job = workflow('plan.yml').jobs.rehearse;
+    const runs = job.steps!.map((s) => s.run ?? '').filter((r) => r !== '');
+    expect(runs).toEqual(['npm ci', `python -m pip install --quiet 'moto[server]==${MOTO_VERSION}'`, 'npm run synth', 'npm run rehearse']);
+    // No stack list: the rehearsal takes every stack synth wrote.
+    expect(job.strategy).toBeUndefined();
+    for (const file of ['help', 'docs/rehearsal.md', '.github/workflows/plan.yml']) {
+      const pins = [...readFileSync(path.join(PROJECT_ROOT, file), 'utf8').matchAll(/moto\[server\]==([\d.]+)/g)].map((m) => m[1]);
+      expect(pins.length).toBeGreaterThan(0);
+      expect(new Set(pins)).toEqual(new Set([MOTO_VERSION]));
+    }
   });
 
   it('has the provider validate each stack after init and before plan on pull requests', () => {

@@ -242,16 +242,37 @@ export function offlineEnv(cliConfigFile: string, base: NodeJS.ProcessEnv = proc
   };
 }
 
+/** Options of {@link runTerraform}. */
+export interface RunTerraformOptions {
+  /**
+   * Receives each complete line of standard output as it arrives, such as one JSON message of
+   * `terraform apply -json`, for progress reports.
+   * @default - none: the output is only collected
+   */
+  readonly onStdoutLine?: (line: string) => void;
+}
+
 /** Runs `terraform <args>` in `cwd`; resolves with the exit code, never rejects on a failure. */
-export function runTerraform(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+export function runTerraform(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, options: RunTerraformOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('terraform', [...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      stdout += text;
+      if (options.onStdoutLine === undefined) return;
+      const lines = (pending + text).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) options.onStdoutLine(line);
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      if (pending !== '') options.onStdoutLine?.(pending);
+      resolve({ exitCode: code ?? -1, stdout, stderr });
+    });
   });
 }
 
