@@ -3,6 +3,7 @@
  * it, the diffs the strict re-plan must show for our stacks, and the comparison that fails on a new
  * diff or a gap that no longer shows. `npm run rehearse` runs them against moto.
  */
+import { rehearsalOverride } from '../../../tools/rehearse/overrides';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Testing } from 'cdktf';
@@ -72,6 +73,14 @@ describe('the overrides derived from the table', () => {
   it('has the provider look the account up, except in the strict re-plan', () => {
     expect(providerGapSettings(false)).toEqual({ skip_requesting_account_id: false });
     expect(providerGapSettings(true)).toEqual({ skip_requesting_account_id: true });
+  });
+
+  it("keeps a pinned stack's allowed_account_ids in every step but the strict re-plan, which has no account to check it against", () => {
+    const options = { endpoint: 'http://127.0.0.1:1', backend: { kind: 'local' } as const, providerVersion: '5.100.0' };
+    const provider = (strict: boolean) => (rehearsalOverride(prodDoc, { ...options, strict }).override.provider as { aws: Array<Record<string, unknown>> }).aws[0];
+    expect(provider(false)).not.toHaveProperty('allowed_account_ids');
+    expect(provider(true)).toHaveProperty('allowed_account_ids', null);
+    expect((prodDoc as unknown as { provider: { aws: Array<Record<string, unknown>> } }).provider.aws[0].allowed_account_ids).toEqual([prod.account]);
   });
 
   it("adds the gaps' ignore_changes to the database's own, which the override would otherwise replace", () => {
