@@ -8,21 +8,11 @@ import { StateBootstrapStack } from '../stacks/state-bootstrap-stack';
 import { dev, prod } from './support/environments';
 import type { EnvironmentConfig } from '../config/types';
 import { withField } from './support/synth';
+import { fileTree } from './support/scratch';
 import { bundleEntry } from '../build/bundle-cache';
 
 const projectRoot = path.resolve(__dirname, '..');
 
-/** Every file under `dir`, by path relative to it, with its bytes. */
-function tree(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const absolute = path.join(entry.parentPath, entry.name);
-      files.set(path.relative(dir, absolute), readFileSync(absolute));
-    }
-  }
-  return files;
-}
 
 describe('main', () => {
   let outdir: string;
@@ -101,13 +91,13 @@ describe('main', () => {
 
   it('leaves the output folder byte for byte as it was when a later stack fails the policy gate', () => {
     expect(synthApp({ outdir, env: {}, environments: [dev, prod], notice: () => undefined }, () => undefined)).toBe(0);
-    const before = tree(outdir);
+    const before = fileTree(outdir);
     expect([...before.keys()]).toEqual(expect.arrayContaining([path.join('stacks', 'dev', 'cdk.tf.json'), path.join('stacks', 'prod', 'cdk.tf.json')]));
 
     const failing = [withField(dev, 'lambda.memorySizeMiB', 512) as EnvironmentConfig, withField(prod, 'database.multiAz', false) as EnvironmentConfig];
     expect(synthApp({ outdir, env: {}, environments: failing, notice: () => undefined }, () => undefined)).toBe(1);
 
-    const after = tree(outdir);
+    const after = fileTree(outdir);
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [file, bytes] of before) expect({ file, same: after.get(file)!.equals(bytes) }).toEqual({ file, same: true });
   });

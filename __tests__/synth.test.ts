@@ -1,26 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { scratchDir } from './support/scratch';
+import { fileTree, scratchDir } from './support/scratch';
 // synth.js is plain CommonJS (it runs before any TypeScript tooling); tsc checks it with checkJs.
 import { appBundle, compileCacheDir, main } from '../synth';
 import { synthApp } from '../stacks/app';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** Every file under `dir`, by path relative to it, with its bytes. */
-function tree(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const walk = (relative: string): void => {
-    for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
-      const child = path.join(relative, entry.name);
-      if (entry.isDirectory()) walk(child);
-      else files.set(child, readFileSync(path.join(dir, child)));
-    }
-  };
-  walk('');
-  return files;
-}
 
 function run(argv: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string } {
   const clean: NodeJS.ProcessEnv = { ...process.env };
@@ -43,8 +30,8 @@ describe('synth.js, the synth entry point (npm run synth, the cdktf.json app)', 
     // Node.js 24 reports a deprecated API once per process; none of ours or cdktf's may be on the path.
     expect(fastRun.stderr).not.toContain('DeprecationWarning');
 
-    const expected = tree(source);
-    const actual = tree(fast);
+    const expected = fileTree(source);
+    const actual = fileTree(fast);
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
     expect([...expected.keys()]).toEqual(expect.arrayContaining([path.join('stacks', 'dev', 'cdk.tf.json'), 'manifest.json']));
     for (const [file, bytes] of expected) expect({ file, same: actual.get(file)!.equals(bytes) }).toEqual({ file, same: true });

@@ -21,6 +21,7 @@ const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const writeFileAtomic = require('write-file-atomic');
 
 /** The cache folder, relative to the project root. */
 const CACHE_DIR = path.join('node_modules', '.cache', 'workshop-backend');
@@ -275,15 +276,14 @@ function readJsonFile(file) {
 }
 
 /**
- * Writes `contents` to a file beside `file` named after this process, then renames it over
- * `file`, so a process running at the same time reads the old file or the new one, never half.
+ * Writes `contents` to `file` through a temporary file and a rename (write-file-atomic), so a
+ * process running at the same time reads the old file or the new one, never half. No fsync: a
+ * cache file lost in a crash is only rebuilt.
  * @param {string} file
  * @param {string | Uint8Array} contents
  */
 function writeFileAtomically(file, contents) {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, contents);
-  fs.renameSync(temporary, file);
+  writeFileAtomic.sync(file, typeof contents === 'string' ? contents : Buffer.from(contents), { fsync: false });
 }
 
 /**

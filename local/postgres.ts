@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,15 +50,6 @@ export const SHARED_POSTGRES_VARIABLE = 'WORKSHOP_BACKEND_TEST_POSTGRES';
 
 /** Milliseconds to wait for initdb and the first start. */
 const START_TIMEOUT_MILLIS = 90_000;
-
-/**
- * Writes `contents` beside `file` and renames it over `file`, so the workers polling for the file
- * never read half of it.
- */
-function writeFileAtomically(file: string, contents: string): void {
-  writeFileSync(`${file}.${process.pid}.tmp`, contents);
-  renameSync(`${file}.${process.pid}.tmp`, file);
-}
 
 /** Milliseconds between two looks at the shared server's status file. */
 const STATUS_POLL_MILLIS = 50;
@@ -131,11 +123,11 @@ export async function launchTlsPostgres(): Promise<LaunchedPostgres> {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const info: PostgresServerInfo = { port, ca, caFile, superPassword, statusFile: path.join(baseDir, 'status.json') };
-    // Written aside and renamed: the workers polling for the file never read half of it.
     const ready = waitForReady(child).then(
-      () => writeFileAtomically(info.statusFile, JSON.stringify({ ready: true })),
+      // Written aside and renamed: the workers polling for the file never read half of it.
+      () => writeFileAtomic.sync(info.statusFile, JSON.stringify({ ready: true })),
       (err: Error) => {
-        writeFileAtomically(info.statusFile, JSON.stringify({ ready: false, message: err.message }));
+        writeFileAtomic.sync(info.statusFile, JSON.stringify({ ready: false, message: err.message }));
         throw err;
       },
     );

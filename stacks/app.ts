@@ -163,9 +163,7 @@ export function synthApp(options: BuildAppOptions = {}, stderr: (text: string) =
   try {
     return exitCodeOf(() => {
       const app = buildApp({ ...options, outdir: scratch });
-      const known = app.node.children.map((c) => c.node.id);
-      const unknown = (options.stacks ?? []).filter((name) => !known.includes(name));
-      if (unknown.length > 0) throw errors.unknownStacks('synth', unknown, known);
+      requireKnownStacks('synth', options.stacks ?? [], app.node.children.map((c) => c.node.id));
       app.synth();
       publishSynth(scratch, outdir);
     }, stderr);
@@ -190,6 +188,15 @@ function publishSynth(from: string, outdir: string): void {
   for (const entry of readdirSync(from)) {
     if (entry !== 'stacks') cpSync(path.join(from, entry), path.join(outdir, entry), { recursive: true });
   }
+}
+
+/**
+ * Refuses stack names a command was given that are not among `known`, the stacks it can act on.
+ * @throws UserError (`errors.unknownStacks`) naming each unknown name and the known stacks
+ */
+export function requireKnownStacks(command: string, requested: readonly string[], known: readonly string[]): void {
+  const unknown = requested.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw errors.unknownStacks(command, unknown, known);
 }
 
 /**

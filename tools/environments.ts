@@ -9,11 +9,10 @@
  */
 import { ciRolesOf, type CiRoles } from '../config/ci';
 import { ENVIRONMENT_DEFINITIONS } from '../config/environments';
-import { errors } from '../config/errors';
 import { resolveEnvironment, settingSources } from '../config/profiles';
 import { validateEnvironmentConfigs } from '../config/schema';
 import type { EnvironmentDefinition } from '../config/types';
-import { exitCodeOf } from '../stacks/app';
+import { exitCodeOf, requireKnownStacks } from '../stacks/app';
 
 /**
  * What CI's matrix gets of one environment (`--json`): who it is, where it deploys, and the roles its
@@ -69,9 +68,7 @@ export function main(argv: readonly string[], stdout: (text: string) => void = (
   return exitCodeOf(() => {
     const summaries = environmentSummaries(definitions);
     const requested = argv.filter((a) => !a.startsWith('--'));
-    const known = summaries.map((s) => s.environment);
-    const unknown = requested.filter((name) => !known.includes(name));
-    if (unknown.length > 0) throw errors.unknownStacks('npm run environments', unknown, known);
+    requireKnownStacks('npm run environments', requested, summaries.map((s) => s.environment));
     const chosen = (name: string): boolean => requested.length === 0 || requested.includes(name);
     if (argv.includes('--json')) {
       stdout(`${JSON.stringify(summaries.filter((s) => chosen(s.environment) && (!argv.includes('--ci') || deployedByCi(s))))}\n`);

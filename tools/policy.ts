@@ -12,8 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TerraformStack } from 'cdktf';
-import { errors } from '../config/errors';
-import { buildApp, exitCodeOf } from '../stacks/app';
+import { buildApp, exitCodeOf, requireKnownStacks } from '../stacks/app';
 import { WAIVER_REASON_PREFIX } from '../stacks/constructs/policy-exceptions';
 import { invokeAspects } from '../stacks/cdktf-internals';
 import type { EnvironmentConfig } from '../config/types';
@@ -118,8 +117,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
   const code = exitCodeOf(() => {
     const requested = argv.filter((a) => !a.startsWith('--'));
     const all = policyReports(env, environments);
-    const unknown = requested.filter((name) => !all.some((r) => r.stack === name));
-    if (unknown.length > 0) throw errors.unknownStacks('npm run policy', unknown, all.map((r) => r.stack));
+    requireKnownStacks('npm run policy', requested, all.map((r) => r.stack));
     const reports = requested.length > 0 ? all.filter((r) => requested.includes(r.stack)) : all;
     const markdown = argv.includes('--markdown');
     printTable(['stack', 'rule', 'resource', 'status'], tableRows(reports, argv.includes('--failures')), markdown);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -17,4 +17,16 @@ export function scratchDir(prefix: string): string {
 export function removeScratch(): void {
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
   root = undefined;
+}
+
+/** Every file under `dir`, by path relative to it, with its bytes: to compare two folders byte for byte. */
+export function fileTree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const absolute = path.join(entry.parentPath, entry.name);
+      files.set(path.relative(dir, absolute), readFileSync(absolute));
+    }
+  }
+  return files;
 }
