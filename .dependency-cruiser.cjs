@@ -5,22 +5,23 @@
  *
  * From the bottom up: `lambda-src/` imports nothing of the project; `config/` (plain data and its
  * validation) reads of it only the Lambda's settings contract (`config.ts`, `environment.ts`), whose
- * defaults the derived numbers use; `build/` (the bundle cache) and `local/` (local stand-ins for
+ * defaults the derived numbers use, the action table (`actions.ts`: a function lists the actions it
+ * accepts) and the migration files (`migration-files.ts`: the roles they create); `build/` (the bundle cache) and `local/` (local stand-ins for
  * PostgreSQL and Secrets Manager) import no other folder of the project; `policy/`
  * reads `config/`; `stacks/` composes `config/`, `policy/` and `build/`, and of `lambda-src/`
- * takes only its environment contract; `tools/` and `bench/` sit on top. Only `__tests__/` may
+ * takes only its environment contract and the migration files it bundles; `tools/` and `bench/` sit on top. Only `__tests__/` may
  * import test code, and only `bench/` may import bench code.
  *
  * Type-only imports count (tsPreCompilationDeps), so an interface cannot hide a cycle.
  */
 /** Paths a folder's files may not import, by folder. */
 const FORBIDDEN = {
-  config: ['^(build|local|stacks|policy|tools|bench|__tests__)/', '^lambda-src/(?!(config|environment)\\.ts$)', '^(main\\.ts|synth\\.js)$'],
+  config: ['^(build|local|stacks|policy|tools|bench|__tests__)/', '^lambda-src/(?!(config|environment|actions|migration-files)\\.ts$)', '^(main\\.ts|synth\\.js)$'],
   local: ['^(config|build|stacks|policy|lambda-src|tools|bench|__tests__)/', '^(main\\.ts|synth\\.js)$'],
   build: ['^(config|local|stacks|policy|lambda-src|tools|bench|__tests__)/', '^(main\\.ts|synth\\.js)$'],
   'lambda-src': ['^(config|build|local|stacks|policy|tools|bench|__tests__)/', '^(main\\.ts|synth\\.js)$'],
   policy: ['^(build|local|stacks|lambda-src|tools|bench|__tests__)/', '^(main\\.ts|synth\\.js)$'],
-  stacks: ['^(local|tools|bench|__tests__)/', '^lambda-src/(?!environment\\.ts$)', '^(main\\.ts|synth\\.js)$'],
+  stacks: ['^(local|tools|bench|__tests__)/', '^lambda-src/(?!(environment|migration-files)\\.ts$)', '^(main\\.ts|synth\\.js)$'],
   tools: ['^(bench|__tests__)/', '^(main\\.ts|synth\\.js)$'],
   bench: ['^__tests__/', '^(main\\.ts|synth\\.js)$'],
 };

@@ -1,18 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type { ClientBase } from 'pg';
 import { MigrationError, describeError, errorCode, isServerError, messages } from './errors';
 import { createLogger, elapsedMillis, type Logger } from './log';
-
-/**
- * The folder of the migrations: `lambda-src/migrations/` in the repository. A bundle that runs
- * them must carry the folder beside its `index.js`, where this path then points.
- */
-export const MIGRATIONS_FOLDER = path.join(__dirname, 'migrations');
-
-/** A migration file's name: a four-digit number, an underscore, a lower-case name, `.sql`. */
-const FILE_NAME = /^(\d{4})_[a-z0-9_]+\.sql$/;
+import type { Migration } from './migration-files';
 
 /**
  * The table that records the applied migrations, created by the first run: `name` (the file's
@@ -28,48 +17,6 @@ export const MIGRATIONS_TABLE = 'public.schema_migrations';
  * https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS
  */
 export const MIGRATION_LOCK_KEY = 8602558537705611636n;
-
-/** One migration: a file of the migrations folder. */
-export interface Migration {
-  /** The file's name without `.sql`, e.g. `0001_app_roles`; migrations apply in the order of their names. */
-  readonly name: string;
-  /** The SQL, any number of statements; it runs in a transaction the runner opens and commits. */
-  readonly sql: string;
-  /**
-   * SHA-256 of the SQL with line ends as `\n`, in hex (64 characters): recorded when applied, and
-   * checked on every later run. Line ends are normalised so that a checkout that writes CRLF (git's
-   * `core.autocrlf` on Windows) does not read as a changed migration.
-   */
-  readonly checksum: string;
-}
-
-/**
- * Reads the migrations of `folder`: every `.sql` file, by name. Other files are left alone.
- * @param folder absolute path
- * @default folder - {@link MIGRATIONS_FOLDER}
- * @throws MigrationError for a `.sql` file not named `NNNN_name.sql`, or two files of one number
- */
-export function loadMigrations(folder: string = MIGRATIONS_FOLDER): Migration[] {
-  // sort() compares UTF-16 code units: for ASCII names, the order of their bytes.
-  const files = readdirSync(folder)
-    .filter((file) => file.toLowerCase().endsWith('.sql'))
-    .sort();
-  const byNumber = new Map<string, string>();
-  return files.map((file) => {
-    const number = FILE_NAME.exec(file)?.[1];
-    if (number === undefined) throw new MigrationError(messages.migrationFileName(file, folder));
-    const name = file.slice(0, -'.sql'.length);
-    const taken = byNumber.get(number);
-    if (taken !== undefined) throw new MigrationError(messages.migrationNumberTaken(number, taken, name), { migration: name });
-    byNumber.set(number, name);
-    return migration(name, readFileSync(path.join(folder, file), 'utf8'));
-  });
-}
-
-/** A {@link Migration} of `name` and `sql`, with its checksum. */
-export function migration(name: string, sql: string): Migration {
-  return { name, sql, checksum: createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex') };
-}
 
 /** What {@link applyMigrations} did. */
 export interface MigrationRun {

@@ -14,7 +14,8 @@ import { ACTIONS, type HealthResult, type TablesResult } from '../../lambda-src/
 import { MigrationError, messages } from '../../lambda-src/errors';
 import { createHandler, type SuccessResponse } from '../../lambda-src/handler';
 import { createLogger } from '../../lambda-src/log';
-import { MIGRATIONS_FOLDER, MIGRATIONS_TABLE, MIGRATION_LOCK_KEY, applyMigrations, loadMigrations, migration, type Migration } from '../../lambda-src/migrate';
+import { MIGRATIONS_TABLE, MIGRATION_LOCK_KEY, applyMigrations } from '../../lambda-src/migrate';
+import { MIGRATIONS_FOLDER, loadMigrations, migration, type Migration } from '../../lambda-src/migration-files';
 import { APP_USER, captureLogs, newPassword, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../../local/lambda-fixture';
 import { scratchDir } from '../support/scratch';
 
