@@ -4,7 +4,7 @@
  * the validation and the docs (`npm run docs`) all read them from this module.
  */
 import { TUNING_VARIABLES } from '../lambda-src/config';
-import type { DatabaseConfig, LambdaConfig } from './types';
+import type { DatabaseConfig, FunctionConfig } from './types';
 
 /**
  * Memory of common RDS instance classes, in GiB, to bound `database.maxConnections`.
@@ -74,8 +74,23 @@ export interface ConnectionBudget {
 }
 
 /**
- * The connection budget of a database and the Lambda's reserved concurrency.
- * @param reservedConcurrentExecutions the Lambda's reserved concurrency, or `null` when unreserved
+ * The reserved concurrency of an environment's functions together, or `null` when any of them is
+ * unreserved (and so may take every connection the budget has).
+ */
+export function totalReservedConcurrency(functions: readonly Pick<FunctionConfig, 'reservedConcurrentExecutions'>[]): number | null {
+  let total = 0;
+  for (const fn of functions) {
+    if (fn.reservedConcurrentExecutions === null) return null;
+    total += fn.reservedConcurrentExecutions;
+  }
+  return total;
+}
+
+/**
+ * The connection budget of a database and the functions' reserved concurrency. The migration
+ * function's one session, held only while Terraform applies, counts among the
+ * {@link RESERVED_DB_CONNECTIONS}.
+ * @param reservedConcurrentExecutions the functions' reserved concurrency together ({@link totalReservedConcurrency}), or `null` when unreserved
  */
 export function connectionBudget(database: DatabaseConfig, reservedConcurrentExecutions: number | null): ConnectionBudget {
   const lambdaMax = maxLambdaConnections(database.maxConnections);
@@ -182,8 +197,11 @@ export interface AlarmThresholds {
   readonly dbConnections: number;
 }
 
-/** The alarm thresholds of an environment; see {@link AlarmThresholds}. */
-export function alarmThresholds(database: DatabaseConfig, lambda: LambdaConfig): AlarmThresholds {
+/**
+ * The alarm thresholds of one function and the database; see {@link AlarmThresholds}.
+ * @param lambda the function's timeout and reserved concurrency (a `FunctionConfig`, or the migration function's)
+ */
+export function alarmThresholds(database: DatabaseConfig, lambda: Pick<FunctionConfig, 'timeoutSeconds' | 'reservedConcurrentExecutions'>): AlarmThresholds {
   const budget = connectionBudget(database, lambda.reservedConcurrentExecutions);
   const memoryGiB = INSTANCE_CLASS_MEMORY_GIB[database.instanceClass];
   const ofLimit = (limit: number) => Math.max(1, Math.floor(ALARM_LIMIT_FRACTION * limit));

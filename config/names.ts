@@ -9,6 +9,21 @@
  */
 import type { EnvironmentConfig } from './types';
 
+/**
+ * The seed's function. Its resources keep the names and Terraform addresses they had when a stack
+ * had one function (construct ids are a contract: docs/architecture.md); every other function's carry its name.
+ */
+export const SEED_FUNCTION_NAME = 'db-health';
+
+/** The migration function's name (stacks/constructs/migrations.ts); no application function may take it. */
+export const MIGRATION_FUNCTION_NAME = 'db-migrate';
+
+/** The application handler, relative to the project root: the default `entry` of a function. */
+export const HANDLER_ENTRY = 'lambda-src/handler.ts';
+
+/** The migration function's handler, relative to the project root. */
+export const MIGRATION_HANDLER_ENTRY = 'lambda-src/migrate-handler.ts';
+
 /** How the constructs name what the seed names; each takes the environment's `namePrefix`. */
 export const resourceNames = {
   /** The VPC's `Name` tag: `<namePrefix>-backend-vpc`. */
@@ -32,7 +47,47 @@ export const resourceNames = {
    */
   lambdaRole: (namePrefix: string, seedSpelling: boolean): string =>
     `${namePrefix}-${seedSpelling ? 'lamda' : 'lambda'}-secretsmng-role`,
+  /** A function: `<namePrefix>-lambda-<name>`, so the seed's is `<namePrefix>-lambda-db-health`. */
+  function: (namePrefix: string, name: string): string => `${namePrefix}-lambda-${name}`,
+  /** A function's execution role: the seed function's is {@link resourceNames.lambdaRole}, any other `<namePrefix>-lambda-<name>-role`. */
+  functionRole: (namePrefix: string, name: string, seedSpelling: boolean): string =>
+    name === SEED_FUNCTION_NAME ? resourceNames.lambdaRole(namePrefix, seedSpelling) : `${namePrefix}-lambda-${name}-role`,
+  /** A function's security group: the seed function's is {@link resourceNames.lambdaSecurityGroup}, any other `<namePrefix>-lambda-<name>-sg`. */
+  functionSecurityGroup: (namePrefix: string, name: string): string =>
+    name === SEED_FUNCTION_NAME ? resourceNames.lambdaSecurityGroup(namePrefix) : `${namePrefix}-lambda-${name}-sg`,
+  /**
+   * The name of something one function owns (a policy, an alarm): `<namePrefix>-<what>` for the seed
+   * function, `<namePrefix>-<name>-<what>` for any other, e.g. `prod-db-migrate-read-db-secret`.
+   */
+  ofFunction: (namePrefix: string, name: string, what: string): string =>
+    name === SEED_FUNCTION_NAME ? `${namePrefix}-${what}` : `${namePrefix}-${name}-${what}`,
 } as const;
+
+/** The construct ids of one function's resources, and of the rules and grants other constructs make for it. */
+export interface FunctionConstructIds {
+  /** The function's own construct: `function` for the seed function, `function-<name>` for any other. */
+  readonly construct: string;
+  /** Its security-group rules to the database and the endpoint: `allow-from-lambda`, or `allow-from-<name>`. */
+  readonly flow: string;
+  /** Its read of the master secret (Database.grantSecretRead): `secret-read`, or `secret-read-<name>`. */
+  readonly secretRead: string;
+  /** Its `rds-db:connect` grant (Database.grantConnect): `connect-<name>`. */
+  readonly connect: string;
+}
+
+/**
+ * The construct ids of function `name`. Construct ids are part of Terraform addresses, so the seed
+ * function keeps the ids it had when a stack had one function, and every other carries its name.
+ */
+export function functionConstructIds(name: string): FunctionConstructIds {
+  const seed = name === SEED_FUNCTION_NAME;
+  return {
+    construct: seed ? 'function' : `function-${name}`,
+    flow: `allow-from-${seed ? 'lambda' : name}`,
+    secretRead: seed ? 'secret-read' : `secret-read-${name}`,
+    connect: `connect-${name}`,
+  };
+}
 
 /** The Lambda role's description, the seed's (step 2.5) in every environment. */
 export const LAMBDA_ROLE_DESCRIPTION = 'Allows Lambda functions to call Secrets Manager to fetch secrets.';

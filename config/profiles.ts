@@ -4,9 +4,17 @@
  * settings depend only on the environment's own name and region (its default name prefix, tags and
  * AZs), never on another environment.
  */
+import { ACTION_SPECS } from '../lambda-src/actions';
+import { HANDLER_ENTRY, SEED_FUNCTION_NAME } from './names';
 import { REGIONS } from './regions';
 import { DEFAULT_STATE_KEY_PREFIX } from './state-backend';
-import { DEFINITION_FIELDS, type DeepPartial, type EnvironmentConfig, type EnvironmentDefinition, type ProfileName, type ProfileSettings, type StateBackendConfig } from './types';
+import { DEFINITION_FIELDS, type DeepPartial, type EnvironmentConfig, type EnvironmentDefinition, type FunctionConfig, type FunctionDefinition, type ProfileName, type ProfileSettings, type StateBackendConfig } from './types';
+
+/**
+ * The seed's function, `<namePrefix>-lambda-db-health`: every action, the handler of
+ * lambda-src/handler.ts, and the environment's Lambda defaults.
+ */
+export const SEED_FUNCTION: FunctionDefinition = { name: SEED_FUNCTION_NAME, entry: HANDLER_ENTRY, actions: Object.keys(ACTION_SPECS) };
 
 /** The environment's own values a profile may derive its settings from. */
 interface Identity {
@@ -74,7 +82,12 @@ function workshop({ environment, region }: Identity): ProfileSettings {
       logRetentionDays: 14,
       tracingMode: 'Active',
       secretAccess: 'least-privilege',
+      // The seed's flow: the function reads the RDS-managed secret and logs in as the master user.
+      databaseAuth: 'master-secret',
     },
+    functions: [SEED_FUNCTION],
+    // None: the seed's function logs in as the master user, so there is no role to create.
+    migrations: { enabled: false, memorySizeMiB: 256, timeoutSeconds: 300 },
     // Off: alarms are billed per alarm-month (npm run cost), and a workshop stack lives for hours.
     alerts: { enabled: false, email: null },
     tags: { Project: 'workshop-backend', Environment: environment, ManagedBy: 'cdktf' },
@@ -124,7 +137,12 @@ function production(identity: Identity): ProfileSettings {
       // Reserving 100 needs an account concurrency quota of at least 200 (AWS keeps 100 unreserved).
       reservedConcurrentExecutions: 100,
       logRetentionDays: 365,
+      // Each function logs in as its own role with IAM tokens; only the migration function reads
+      // the master secret (policy rule WB-LAMBDA-NO-MASTER-SECRET).
+      databaseAuth: 'iam',
     },
+    functions: [{ ...SEED_FUNCTION, databaseRole: 'app_reader' }],
+    migrations: { ...base.migrations, enabled: true },
     // Set email to the on-call address (or subscribe a pager to the topic) before relying on alerts.
     alerts: { enabled: true, email: null },
   };
@@ -156,8 +174,28 @@ export function resolveEnvironment(definition: EnvironmentDefinition): Environme
     deployRoleArn: definition.deployRoleArn ?? null,
     waivers: definition.waivers ?? [],
     stateBackend: resolveStateBackend(definition.stateBackend),
-    ...(merge(settings, definition.overrides ?? {}) as ProfileSettings),
+    ...resolveFunctions(merge(settings, definition.overrides ?? {}) as ProfileSettings),
   };
+}
+
+/**
+ * `settings` with each function completed from the defaults in `settings.lambda` (its memory,
+ * timeout, reserved concurrency and database authentication), its entry the handler and its
+ * database role none unless it says otherwise; those defaults then leave `lambda`, which keeps the
+ * shared settings only. Values of the wrong type pass through for validation to report.
+ */
+function resolveFunctions(settings: ProfileSettings): Omit<EnvironmentConfig, (typeof DEFINITION_FIELDS)[number]> {
+  const { memorySizeMiB, timeoutSeconds, reservedConcurrentExecutions, databaseAuth, ...lambda } = settings.lambda ?? ({} as ProfileSettings['lambda']);
+  const defaults = { entry: HANDLER_ENTRY, databaseAuth, databaseRole: null, memorySizeMiB, timeoutSeconds, reservedConcurrentExecutions };
+  const functions = Array.isArray(settings.functions)
+    ? settings.functions.map((definition): FunctionConfig => (isPlainObject(definition) ? { ...defaults, ...copyArrays(definition as FunctionDefinition) } : (definition as FunctionConfig)))
+    : (settings.functions as unknown as FunctionConfig[]);
+  return { ...settings, lambda, functions };
+}
+
+/** `value` with its array fields copied, so that no two environments share one (a profile's list of actions, say). */
+function copyArrays<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v])) as T;
 }
 
 /** A definition's state backend with its defaults applied; `null` when it names none. */

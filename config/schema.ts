@@ -5,7 +5,13 @@ import * as z from 'zod';
 import { INSTANCE_CLASS_MEMORY_GIB, RESERVED_DB_CONNECTIONS, defaultMaxConnectionsCeiling, maxLambdaConnections, postgresMajorVersion } from './derived';
 import { errors, invalidField, reasonProblem } from './errors';
 import { namesDifferingFromSeed } from './names';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { ACTION_SPECS } from '../lambda-src/actions';
+import { DATABASE_AUTH_MODES } from '../lambda-src/environment';
+import { loadMigrations, rolesCreated } from '../lambda-src/migration-files';
 import { CI_ACCESS_STACK_PREFIX } from './ci';
+import { MIGRATION_FUNCTION_NAME } from './names';
 import { REGIONS, REGION_CODES } from './regions';
 import { AUTOMATICALLY_AFTER_DAYS, secretRotationProblems } from './rotation';
 import { BUCKET_NAME_RULES, KEY_PREFIX_RULES, STATE_BOOTSTRAP_STACK, isValidBucketName, isValidKeyPrefix, stateBootstrapStackName } from './state-backend';
@@ -20,6 +26,9 @@ import {
   type ValidatedEnvironmentConfig,
 } from './types';
 
+
+/** The project root, which function entries are relative to. */
+const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 const cidr = z
   .string()
@@ -133,14 +142,45 @@ const lambdaSchema = z
   .object({
     runtime: oneOf(LAMBDA_RUNTIMES),
     architecture: oneOf(['arm64', 'x86_64'] as const),
+    logRetentionDays: retentionDays,
+    tracingMode: oneOf(['Active', 'PassThrough'] as const),
+    secretAccess: oneOf(SECRET_ACCESS_MODES),
+  })
+  .strict();
+
+const ACTION_NAMES = Object.keys(ACTION_SPECS) as [string, ...string[]];
+
+/** A PostgreSQL role name the migrations may create: lower case, unquoted, at most 63 bytes (NAMEDATALEN - 1). */
+const DATABASE_ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const functionSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,22}[a-z0-9]$/, { error: '2 to 24 lowercase letters, digits or hyphens, starting with a letter, such as "reports"' })
+      .refine((v) => v !== MIGRATION_FUNCTION_NAME, { error: `any name but "${MIGRATION_FUNCTION_NAME}", the migration function's` }),
+    entry: z
+      .string()
+      .regex(/^lambda-src\/[A-Za-z0-9_/-]+\.ts$/, { error: 'a TypeScript module under lambda-src/ that exports `handler`, such as "lambda-src/handler.ts"' })
+      .refine((v) => !/^lambda-src\/.*\.ts$/.test(v) || existsSync(path.join(PROJECT_ROOT, v)), { error: 'a file that exists, relative to the project root' }),
+    actions: z.array(oneOf(ACTION_NAMES)).min(1, { error: `at least one action of ${ACTION_NAMES.join(', ')}` }),
+    databaseAuth: oneOf(DATABASE_AUTH_MODES),
+    databaseRole: z.union([z.string().regex(DATABASE_ROLE, { error: 'a PostgreSQL role name: lowercase letters, digits and underscores, at most 63' }), z.null()], {
+      error: 'null (with databaseAuth "master-secret") or a PostgreSQL role a migration creates',
+    }),
     memorySizeMiB: intRange(128, 10240, ' (Lambda memory limits)'),
     timeoutSeconds: intRange(3, 900, ' (Lambda maximum is 900; below 3 the Secrets Manager and database timeouts cannot fit)'),
     reservedConcurrentExecutions: z.union([intRange(1, 1000), z.null()], {
       error: 'null (unreserved) or an integer from 1 to 1000',
     }),
-    logRetentionDays: retentionDays,
-    tracingMode: oneOf(['Active', 'PassThrough'] as const),
-    secretAccess: oneOf(SECRET_ACCESS_MODES),
+  })
+  .strict();
+
+const migrationsSchema = z
+  .object({
+    enabled: z.boolean(),
+    memorySizeMiB: intRange(128, 10240, ' (Lambda memory limits)'),
+    timeoutSeconds: intRange(10, 900, ' (Lambda maximum is 900)'),
   })
   .strict();
 
@@ -212,6 +252,8 @@ export const environmentSchema = z
     network: networkSchema,
     database: databaseSchema,
     lambda: lambdaSchema,
+    functions: z.array(functionSchema).min(1, { error: 'at least one function' }),
+    migrations: migrationsSchema,
     alerts: alertsSchema,
     tags: z.record(z.string(), z.string()),
   })
@@ -368,7 +410,7 @@ function checkEnvironment(input: unknown, options: ValidationOptions): { config:
 
 function crossFieldProblems(config: EnvironmentConfig, today: string): string[] {
   const problems: string[] = [];
-  const { network, database, lambda } = config;
+  const { network, database } = config;
 
   if (config.profile === 'production' && config.account === null) {
     problems.push(
@@ -484,13 +526,67 @@ function crossFieldProblems(config: EnvironmentConfig, today: string): string[] 
   if (config.alerts.email !== null && !config.alerts.enabled) {
     problems.push(invalidField('alerts.email', config.alerts.email, 'null while alerts.enabled is false (there is no topic to subscribe to); set alerts.enabled to true or remove the address'));
   }
+  // The functions' reservations, which default to lambda.reservedConcurrentExecutions, are checked there.
   const connectionBudget = maxLambdaConnections(database.maxConnections);
-  if (lambda.reservedConcurrentExecutions !== null && lambda.reservedConcurrentExecutions > connectionBudget) {
+  problems.push(...functionProblems(config, connectionBudget));
+  return problems;
+}
+
+/**
+ * The functions' cross-field problems: unique names; a database role exactly with `iam`, created
+ * by a migration, never the master user, used by no other function, and migrations enabled to
+ * create it; each action once; reservations that together fit the database's connections.
+ */
+function functionProblems(config: EnvironmentConfig, connectionBudget: number): string[] {
+  const { functions, database, migrations } = config;
+  const problems: string[] = [];
+  const roles = rolesCreated(loadMigrations());
+  const seen = new Set<string>();
+  functions.forEach((fn, i) => {
+    const field = (name: string) => `functions.${i}.${name}`;
+    if (seen.has(fn.name)) problems.push(invalidField(field('name'), fn.name, 'a name no other function of the environment has'));
+    seen.add(fn.name);
+    if (fn.databaseAuth === 'master-secret' && fn.databaseRole !== null) {
+      problems.push(invalidField(field('databaseRole'), fn.databaseRole, `null with databaseAuth "master-secret", which logs in as the master user (${database.masterUsername}); or set databaseAuth "iam"`));
+    }
+    if (fn.databaseAuth === 'iam') {
+      if (fn.databaseRole === null || !roles.includes(fn.databaseRole)) {
+        problems.push(
+          invalidField(field('databaseRole'), fn.databaseRole, `with databaseAuth "iam", a role a migration of lambda-src/migrations/ creates: ${roles.join(', ') || 'none yet'} (add a migration to create another)`),
+        );
+      } else if (fn.databaseRole === database.masterUsername.toLowerCase()) {
+        problems.push(invalidField(field('databaseRole'), fn.databaseRole, `a role other than the master user (database.masterUsername)`));
+      }
+      const sharing = functions.findIndex((other, j) => j < i && other.databaseAuth === 'iam' && other.databaseRole === fn.databaseRole);
+      if (fn.databaseRole !== null && sharing !== -1) {
+        problems.push(invalidField(field('databaseRole'), fn.databaseRole, `a role no other function logs in as (functions.${sharing} does): each function gets its own role, with only the grants its actions need`));
+      }
+      if (!migrations.enabled) {
+        problems.push(invalidField('migrations.enabled', migrations.enabled, `true: functions.${i} ("${fn.name}") logs in as "${fn.databaseRole}", a role the migrations create`));
+      }
+    }
+    if (new Set(fn.actions).size !== fn.actions.length) problems.push(invalidField(field('actions'), fn.actions, 'each action at most once'));
+  });
+  if (config.lambda.secretAccess === 'SecretsManagerReadWrite' && !functions.some((fn) => fn.databaseAuth === 'master-secret')) {
+    problems.push(
+      invalidField('lambda.secretAccess', config.lambda.secretAccess, '"least-privilege" while no function has databaseAuth "master-secret": the seed\'s policy is for a function that reads the master secret, and the migration function always gets the least-privilege one'),
+    );
+  }
+  const reserved = functions.reduce((sum, fn) => sum + (fn.reservedConcurrentExecutions ?? 0), 0);
+  if (functions.length > 1 && reserved > connectionBudget) {
     problems.push(
       invalidField(
-        'lambda.reservedConcurrentExecutions',
-        lambda.reservedConcurrentExecutions,
-        `null or at most ${connectionBudget}: each container holds one connection, and database.maxConnections (${database.maxConnections}) keeps ${RESERVED_DB_CONNECTIONS} for RDS and operators`,
+        'functions.*.reservedConcurrentExecutions',
+        functions.map((fn) => fn.reservedConcurrentExecutions),
+        `reservations that add up to at most ${connectionBudget} (they add up to ${reserved}): each container holds one connection, and database.maxConnections (${database.maxConnections}) keeps ${RESERVED_DB_CONNECTIONS} for RDS, operators and the migration function`,
+      ),
+    );
+  } else if (functions.length === 1 && reserved > connectionBudget) {
+    problems.push(
+      invalidField(
+        'functions.0.reservedConcurrentExecutions',
+        reserved,
+        `null or at most ${connectionBudget}: each container holds one connection, and database.maxConnections (${database.maxConnections}) keeps ${RESERVED_DB_CONNECTIONS} for RDS, operators and the migration function`,
       ),
     );
   }

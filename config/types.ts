@@ -3,6 +3,8 @@
  * of values AWS accepts that those interfaces refer to. Only types and constants, so every module of
  * config/ can import it without a cycle; config/schema.ts validates values against it.
  */
+import type { DatabaseAuthMode } from '../lambda-src/environment';
+
 /**
  * Retention periods CloudWatch Logs accepts, in days.
  * Source: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
@@ -216,7 +218,7 @@ export interface DatabaseConfig {
   readonly secretRotation: SecretRotationConfig;
 }
 
-/** Lambda settings of one environment. */
+/** The Lambda settings every function of an environment shares; each function's own are in {@link FunctionConfig}. */
 export interface LambdaConfig {
   /**
    * Node.js runtime: `nodejs22.x` or `nodejs24.x`. The policy pack asks for the newest; an older one
@@ -225,15 +227,6 @@ export interface LambdaConfig {
   readonly runtime: (typeof LAMBDA_RUNTIMES)[number];
   /** `arm64` (Graviton, about 20% cheaper per GB-second) or `x86_64`. */
   readonly architecture: 'arm64' | 'x86_64';
-  /** Memory in MiB, 128 to 10240. */
-  readonly memorySizeMiB: number;
-  /** Function timeout in seconds, 3 to 900. */
-  readonly timeoutSeconds: number;
-  /**
-   * Reserved concurrency, or `null` for unreserved. Each warm container holds one database
-   * connection, so this caps the function's connections.
-   */
-  readonly reservedConcurrentExecutions: number | null;
   /** Retention of `/aws/lambda/<name>` in days (a CloudWatch Logs value). */
   readonly logRetentionDays: number;
   /**
@@ -243,6 +236,73 @@ export interface LambdaConfig {
   readonly tracingMode: 'Active' | 'PassThrough';
   /** How the role reads the secret; see {@link SECRET_ACCESS_MODES}. */
   readonly secretAccess: (typeof SECRET_ACCESS_MODES)[number];
+}
+
+/**
+ * One application function of an environment: a Lambda in the VPC with its own IAM role, security
+ * group, log group, alarms and outputs, that runs `entry` and accepts only `actions`. Its settings
+ * not given in the definition come from the environment's {@link LambdaConfig} (`resolveEnvironment`
+ * in config/profiles.ts).
+ */
+export interface FunctionConfig {
+  /**
+   * Its short name, 2 to 24 lowercase letters, digits or hyphens: the function is
+   * `<namePrefix>-lambda-<name>`. `db-health` is the seed's function, whose resources keep their
+   * names and Terraform addresses (config/names.ts `SEED_FUNCTION_NAME`); `db-migrate` is taken by
+   * the migration function.
+   */
+  readonly name: string;
+  /** The module esbuild bundles, relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  /** The actions it accepts, names of `ACTION_SPECS` (lambda-src/actions.ts), at least one; the handler refuses the others. */
+  readonly actions: readonly string[];
+  /**
+   * How it logs in to PostgreSQL (`DATABASE_AUTH_MODES` in lambda-src/environment.ts):
+   * `master-secret` (the seed's flow: the RDS-managed secret, read through the endpoint) or `iam`
+   * (its own {@link databaseRole}, with IAM database authentication tokens).
+   */
+  readonly databaseAuth: DatabaseAuthMode;
+  /**
+   * The PostgreSQL role it logs in as with `iam`: one the migrations create (lambda-src/migrations/),
+   * with only the grants its actions need. `null` with `master-secret`, which logs in as the master user.
+   */
+  readonly databaseRole: string | null;
+  /** Memory in MiB, 128 to 10240. */
+  readonly memorySizeMiB: number;
+  /** Timeout in seconds, 3 to 900; below 3 the Secrets Manager and database waits cannot fit. */
+  readonly timeoutSeconds: number;
+  /**
+   * Reserved concurrency, or `null` for unreserved. Each warm container holds one database
+   * connection, so this caps the function's connections; every function's reservations together
+   * must fit the database's (`maxConnections` less `RESERVED_DB_CONNECTIONS`).
+   */
+  readonly reservedConcurrentExecutions: number | null;
+}
+
+/**
+ * A {@link FunctionConfig} as a profile or an environment's overrides give it: `name` and `actions`,
+ * and only the settings that differ from the defaults (`lambda` in {@link ProfileSettings}: memory,
+ * timeout, reserved concurrency, database authentication; `entry` the handler; `databaseRole` none).
+ */
+export type FunctionDefinition = Pick<FunctionConfig, 'name' | 'actions'> & Partial<Omit<FunctionConfig, 'name' | 'actions'>>;
+
+/** The settings of every function that a profile or an environment's `lambda` gives once, as defaults. */
+export type FunctionDefaults = Pick<FunctionConfig, 'memorySizeMiB' | 'timeoutSeconds' | 'reservedConcurrentExecutions' | 'databaseAuth'>;
+
+/**
+ * The migration function (stacks/constructs/migrations.ts): a Lambda in the VPC that applies the
+ * versioned SQL files of lambda-src/migrations/ as the master user. Terraform invokes it on apply
+ * whenever the set of migrations changes (`aws_lambda_invocation` keyed by their digest); a failing
+ * migration fails the apply. It is the one function that reads the RDS-managed master secret when
+ * every application function uses `iam`.
+ */
+export interface MigrationsConfig {
+  /** Create the migration function and its invocation. Required by any function with `databaseAuth: 'iam'`, whose role a migration creates. */
+  readonly enabled: boolean;
+  /** Memory in MiB, 128 to 10240. */
+  readonly memorySizeMiB: number;
+  /** Timeout in seconds, 10 to 900: the longest a run of the migrations may take, lock wait included. */
+  readonly timeoutSeconds: number;
 }
 
 /**
@@ -311,13 +371,24 @@ export interface EnvironmentConfig {
   readonly network: NetworkConfig;
   readonly database: DatabaseConfig;
   readonly lambda: LambdaConfig;
+  /** The application functions, at least one; see {@link FunctionConfig}. */
+  readonly functions: readonly FunctionConfig[];
+  readonly migrations: MigrationsConfig;
   readonly alerts: AlertsConfig;
   /** Tags applied to every resource through the provider's `default_tags`. */
   readonly tags: Readonly<Record<string, string>>;
 }
 
-/** The fields of an environment that a profile sets and an environment may override. */
-export type ProfileSettings = Omit<EnvironmentConfig, (typeof DEFINITION_FIELDS)[number]>;
+/**
+ * The fields of an environment that a profile sets and an environment may override. Functions are
+ * given as {@link FunctionDefinition}s, and `lambda` carries their {@link FunctionDefaults} besides
+ * the shared settings: resolving the environment completes each function from them
+ * (`resolveEnvironment`, config/profiles.ts).
+ */
+export type ProfileSettings = Omit<EnvironmentConfig, (typeof DEFINITION_FIELDS)[number] | 'functions' | 'lambda'> & {
+  readonly lambda: LambdaConfig & FunctionDefaults;
+  readonly functions: readonly FunctionDefinition[];
+};
 
 /**
  * The fields every environment states in its definition rather than taking from its profile: who it

@@ -8,7 +8,7 @@ import type { ProfileName } from './types';
 
 /** Monthly usage of one environment. Every field is a non-negative number. */
 export interface UsageAssumptions {
-  /** Lambda invocations a month. */
+  /** Lambda invocations a month, of each function callers invoke (the migration function runs only on apply, and is not priced). */
   readonly invocationsPerMonth: number;
   /** Average billed duration of one invocation, in milliseconds. */
   readonly averageDurationMillis: number;

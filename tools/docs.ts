@@ -17,7 +17,7 @@ import * as ts from 'typescript';
 import { TerraformStack } from 'cdktf';
 import { buildApp } from '../stacks/app';
 import { CI_ROLE_KINDS, CI_ROLE_PURPOSES, ciAccounts, ciRoleName, oidcSubjects, trustedClaim } from '../config/ci';
-import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../config/derived';
+import { connectionBudget, lambdaTimeouts, totalReservedConcurrency, longestInvocationPathMillis } from '../config/derived';
 import { environments } from '../config/environments';
 import { UserError } from '../config/errors';
 import { validateEnvironmentConfig } from '../config/schema';
@@ -231,13 +231,14 @@ function derivedRows(interfaceName: string, valuesPerEnvironment: readonly objec
 }
 
 /**
- * The derived numbers per environment, computed by config/derived.ts: the connection budget, and
- * the Lambda's derived timeouts with the longest invocation path against the function timeout.
+ * The derived numbers, computed by config/derived.ts: each environment's connection budget, and each
+ * function's derived timeouts with the longest invocation path against the function timeout.
  */
 export function renderDerivedNumbers(configs: readonly EnvironmentConfig[] = environments): string {
   const header = ['Number', ...configs.map((c) => `\`${c.environment}\``), 'What it is'];
-  const budgets = configs.map((c) => connectionBudget(c.database, c.lambda.reservedConcurrentExecutions));
-  const timeouts = configs.map((c) => lambdaTimeouts(c.lambda.timeoutSeconds));
+  const budgets = configs.map((c) => connectionBudget(c.database, totalReservedConcurrency(c.functions)));
+  const functions = configs.flatMap((c) => c.functions.map((fn) => ({ column: `\`${c.environment}\` ${fn.name}`, timeoutMillis: fn.timeoutSeconds * 1000 })));
+  const timeouts = functions.map((fn) => lambdaTimeouts(fn.timeoutMillis / 1000));
   const longest = timeouts.map(longestInvocationPathMillis);
   const derivedFile = path.join(PROJECT_ROOT, DERIVED_FILE);
   return [
@@ -245,13 +246,13 @@ export function renderDerivedNumbers(configs: readonly EnvironmentConfig[] = env
     '',
     table(header, derivedRows('ConnectionBudget', budgets)),
     '',
-    `Lambda timeouts (milliseconds; \`lambdaTimeouts\` in ${DERIVED_FILE}):`,
+    `Lambda timeouts, per function (milliseconds; \`lambdaTimeouts\` in ${DERIVED_FILE}):`,
     '',
-    table(header, [
+    table(['Number', ...functions.map((fn) => fn.column), 'What it is'], [
       ...derivedRows('LambdaTimeouts', timeouts),
       ['`longestInvocationPathMillis`', ...longest.map(String), declarationDoc(derivedFile, 'longestInvocationPathMillis')],
-      ['function timeout', ...configs.map((c) => String(c.lambda.timeoutSeconds * 1000)), '`lambda.timeoutSeconds`, in milliseconds.'],
-      ['longest path / function timeout', ...configs.map((c, i) => `${Math.round((100 * longest[i]) / (c.lambda.timeoutSeconds * 1000))}%`), 'Below 100%, a slow dependency fails with a named error before Lambda ends the invocation.'],
+      ['function timeout', ...functions.map((fn) => String(fn.timeoutMillis)), "The function's `timeoutSeconds`, in milliseconds."],
+      ['longest path / function timeout', ...functions.map((fn, i) => `${Math.round((100 * longest[i]) / fn.timeoutMillis)}%`), 'Below 100%, a slow dependency fails with a named error before Lambda ends the invocation.'],
     ]),
   ].join('\n');
 }
@@ -327,7 +328,7 @@ export function renderStateBackendVariables(): string {
  */
 export function renderConfigErrorExample(config: EnvironmentConfig = environments[0]): string {
   try {
-    validateEnvironmentConfig({ ...config, lambda: { ...config.lambda, timeoutSeconds: 1000 } });
+    validateEnvironmentConfig({ ...config, functions: config.functions.map((fn, i) => (i === 0 ? { ...fn, timeoutSeconds: 1000 } : fn)) });
   } catch (error) {
     if (UserError.is(error)) return ['```text', error.message, '```'].join('\n');
     throw error;

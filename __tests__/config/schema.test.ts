@@ -13,8 +13,8 @@ describe('validateEnvironmentConfig', () => {
   });
 
   it.each([
-    ['lambda.timeoutSeconds', 1000, 'lambda.timeoutSeconds: received 1000; allowed: an integer from 3 to 900'],
-    ['lambda.memorySizeMiB', 64, 'lambda.memorySizeMiB: received 64; allowed: an integer from 128 to 10240'],
+    ['functions.0.timeoutSeconds', 1000, 'functions.0.timeoutSeconds: received 1000; allowed: an integer from 3 to 900'],
+    ['functions.0.memorySizeMiB', 64, 'functions.0.memorySizeMiB: received 64; allowed: an integer from 128 to 10240'],
     ['lambda.runtime', 'nodejs18.x', 'lambda.runtime: received "nodejs18.x"; allowed: one of "nodejs22.x", "nodejs24.x"'],
     ['lambda.logRetentionDays', 10, 'lambda.logRetentionDays: received 10; allowed: a CloudWatch Logs retention in days: 1, 3, 5, 7, 14'],
     ['lambda.secretAccess', 'admin', 'lambda.secretAccess: received "admin"; allowed: one of "least-privilege", "SecretsManagerReadWrite"'],
@@ -76,8 +76,8 @@ describe('validateEnvironmentConfig', () => {
 
   it('rejects a missing field, saying that it is missing', () => {
     const config = JSON.parse(JSON.stringify(dev));
-    delete config.lambda.timeoutSeconds;
-    expect(problemsOf(config)).toEqual([expect.stringContaining('lambda.timeoutSeconds: received nothing (the field is missing)')]);
+    delete config.functions[0].timeoutSeconds;
+    expect(problemsOf(config)).toEqual([expect.stringContaining('functions.0.timeoutSeconds: received nothing (the field is missing)')]);
   });
 
   it('rejects unknown fields, naming them', () => {
@@ -113,8 +113,8 @@ describe('validateEnvironmentConfig', () => {
   });
 
   it('rejects reserved concurrency beyond what the database connection limit can serve', () => {
-    const problems = problemsOf(withField(prod, 'lambda.reservedConcurrentExecutions', 391));
-    expect(problems).toEqual([expect.stringContaining('lambda.reservedConcurrentExecutions: received 391; allowed: null or at most 390')]);
+    const problems = problemsOf(withField(prod, 'functions.0.reservedConcurrentExecutions', 391));
+    expect(problems).toEqual([expect.stringContaining('functions.0.reservedConcurrentExecutions: received 391; allowed: null or at most 390')]);
   });
 
   it('rejects a max_connections above what RDS allows for the instance class', () => {
@@ -151,8 +151,8 @@ describe('validateEnvironmentConfig', () => {
   });
 
   it('reports every problem at once, under the environment name', () => {
-    const config = withField(withField(dev, 'lambda.timeoutSeconds', 0), 'database.port', 80);
-    expect(() => validateEnvironmentConfig(config)).toThrow(/Invalid configuration for environment "dev"[\s\S]*database\.port[\s\S]*lambda\.timeoutSeconds/);
+    const config = withField(withField(dev, 'functions.0.timeoutSeconds', 0), 'database.port', 80);
+    expect(() => validateEnvironmentConfig(config)).toThrow(/Invalid configuration for environment "dev"[\s\S]*database\.port[\s\S]*functions\.0\.timeoutSeconds/);
   });
 
   it('sizes the connection budget as max_connections less the connections kept free', () => {
@@ -160,3 +160,58 @@ describe('validateEnvironmentConfig', () => {
     expect(maxLambdaConnections(5)).toBe(1);
   });
 });
+
+describe('validateEnvironmentConfig: functions', () => {
+  const reports = { name: 'reports', actions: ['tables'] };
+  const withFunctions = (config: typeof dev, ...extra: object[]) => ({ ...config, functions: [...config.functions, ...extra.map((fn) => ({ ...config.functions[0], ...fn }))] });
+
+  it('accepts a second function that logs in as the master user in the workshop profile', () => {
+    expect(problemsOf(withFunctions(dev, reports))).toEqual([]);
+  });
+
+  it.each([
+    ['name', 'db-migrate', 'functions.1.name: received "db-migrate"; allowed: any name but "db-migrate", the migration function\'s'],
+    ['name', 'Reports', 'functions.1.name: received "Reports"; allowed: 2 to 24 lowercase letters'],
+    ['actions', ['drop'], 'functions.1.actions.0: received "drop"; allowed: one of "health", "tables"'],
+    ['actions', [], 'functions.1.actions: received []; allowed: at least one action of health, tables'],
+    ['entry', 'lambda-src/nosuch.ts', 'functions.1.entry: received "lambda-src/nosuch.ts"; allowed: a file that exists'],
+    ['entry', '../handler.ts', 'functions.1.entry: received "../handler.ts"; allowed: a TypeScript module under lambda-src/'],
+    ['databaseAuth', 'password', 'functions.1.databaseAuth: received "password"; allowed: one of "master-secret", "iam"'],
+  ])('rejects a function with %s = %j, naming the field and what is allowed', (field, value, message) => {
+    const problems = problemsOf(withFunctions(dev, { ...reports, [field]: value }));
+    expect(problems).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('rejects two functions of one name', () => {
+    expect(problemsOf(withFunctions(dev, { name: 'db-health' }))).toEqual([
+      expect.stringContaining('functions.1.name: received "db-health"; allowed: a name no other function of the environment has'),
+    ]);
+  });
+
+  it('rejects IAM authentication as a role no migration creates, and without migrations to create it', () => {
+    expect(problemsOf(withFunctions(dev, { ...reports, databaseAuth: 'iam', databaseRole: 'app_reports' }))).toEqual([
+      expect.stringContaining('functions.1.databaseRole: received "app_reports"; allowed: with databaseAuth "iam", a role a migration of lambda-src/migrations/ creates: app_reader'),
+      expect.stringContaining('migrations.enabled: received false; allowed: true: functions.1 ("reports") logs in as "app_reports"'),
+    ]);
+  });
+
+  it('rejects a role with the master user\'s login, and a second function on a role another logs in as', () => {
+    expect(problemsOf(withFunctions(dev, { ...reports, databaseRole: 'app_reader' }))).toEqual([
+      expect.stringContaining('functions.1.databaseRole: received "app_reader"; allowed: null with databaseAuth "master-secret"'),
+    ]);
+    expect(problemsOf(withFunctions(prod, { ...reports, reservedConcurrentExecutions: 10 }))).toEqual([
+      expect.stringContaining('functions.1.databaseRole: received "app_reader"; allowed: a role no other function logs in as (functions.0 does)'),
+    ]);
+  });
+
+  it('rejects reservations that together exceed the connection budget, naming the sum', () => {
+    const problems = problemsOf(withFunctions(dev, { ...reports, reservedConcurrentExecutions: 40 }, { name: 'audit', actions: ['health'], reservedConcurrentExecutions: 31 }));
+    // dev: maxConnections 80, 10 kept free, 70 for the functions; the seed function is unreserved.
+    expect(problems).toEqual([]);
+    const reserved = { ...dev, functions: dev.functions.map((fn) => ({ ...fn, reservedConcurrentExecutions: 30 })) };
+    expect(problemsOf(withFunctions(reserved, { ...reports, reservedConcurrentExecutions: 41 }))).toEqual([
+      expect.stringContaining('functions.*.reservedConcurrentExecutions: received [30,41]; allowed: reservations that add up to at most 70 (they add up to 71)'),
+    ]);
+  });
+});
+

@@ -13,7 +13,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const page = readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
 
 describe('docs/operations.md', () => {
-  const specs = [...lambdaAlarmSpecs(alarmThresholds(prod.database, prod.lambda)), ...databaseAlarmSpecs(alarmThresholds(prod.database, prod.lambda))];
+  const specs = [...lambdaAlarmSpecs(alarmThresholds(prod.database, prod.functions[0])), ...databaseAlarmSpecs(alarmThresholds(prod.database, prod.functions[0]))];
 
   it.each(specs.map((s) => [s.id, s]))('describes the %s alarm: its metric, statistic and missing-data treatment', (id, spec) => {
     const row = page.split('\n').find((l) => l.startsWith(`| \`${id}\``));

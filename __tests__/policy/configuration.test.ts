@@ -29,6 +29,8 @@ function enumLikeOptions(schema: z.ZodType, path: readonly string[] = []): EnumL
   }
   if (schema instanceof z.ZodEnum) return [{ field, values: schema.options }];
   if (schema instanceof z.ZodBoolean) return [{ field, values: [true, false] }];
+  // The first function stands for every function: each is validated and built alike.
+  if (schema instanceof z.ZodArray && field === 'functions') return enumLikeOptions(schema.element as z.ZodType, [...path, '0']);
   if (schema instanceof z.ZodUnion && schema.options.some((o) => o instanceof z.ZodNull)) return [{ field, values: [null] }];
   return [];
 }
@@ -56,10 +58,12 @@ const SEED_RULES = ['WB-IAM-NO-ADMIN-POLICY', 'WB-IAM-NO-WILDCARD-ACTION', 'WB-I
 
 describe("lambda.secretAccess = 'SecretsManagerReadWrite', the seed's literal mode", () => {
   const seedDev = withField(dev, 'lambda.secretAccess', 'SecretsManagerReadWrite') as EnvironmentConfig;
-  // The production profile allows the seed's policy only with waivers of the findings it causes.
+  // The production profile allows the seed's flow (its function reads the master secret) and policy
+  // only with waivers of the findings they cause.
   const seedProd = {
     ...(withField(prod, 'lambda.secretAccess', 'SecretsManagerReadWrite') as EnvironmentConfig),
-    waivers: SEED_RULES.map((ruleId) => ({ ruleId, reason: 'Reproduces the seed verbatim for a demonstration, accepted by the platform team.', expires: '2999-12-31' })),
+    functions: [{ ...prod.functions[0], databaseAuth: 'master-secret' as const, databaseRole: null }],
+    waivers: [...SEED_RULES, 'WB-LAMBDA-NO-MASTER-SECRET'].map((ruleId) => ({ ruleId, reason: 'Reproduces the seed verbatim for a demonstration, accepted by the platform team.', expires: '2999-12-31' })),
   };
 
   it('synthesizes dev through the policy check and attaches the AWS-managed policy in the stack\'s partition', () => {
@@ -76,8 +80,14 @@ describe("lambda.secretAccess = 'SecretsManagerReadWrite', the seed's literal mo
     const { warnings, doc } = synthWithPolicyCheck(seedProd);
     expect(warnings).toEqual([]);
     const policies = Object.values(resourcesOf(doc, 'aws_iam_policy'));
-    // Besides the policy that lets the role decrypt its environment variables through Lambda.
-    expect(policies.map((p) => p.name).sort()).toEqual(['workshop-prod-decrypt-db-secret', 'workshop-prod-decrypt-lambda-environment']);
+    // Besides the policies that let the roles decrypt their environment variables through Lambda,
+    // and the migration function's least-privilege read of the secret.
+    expect(policies.map((p) => p.name).sort()).toEqual([
+      'workshop-prod-db-migrate-decrypt-lambda-environment',
+      'workshop-prod-db-migrate-read-db-secret',
+      'workshop-prod-decrypt-db-secret',
+      'workshop-prod-decrypt-lambda-environment',
+    ]);
     const secretDecrypt = policies.find((p) => p.name === 'workshop-prod-decrypt-db-secret')!;
     expect(JSON.parse(secretDecrypt.policy as string).Statement).toEqual([
       expect.objectContaining({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-southeast-1.amazonaws.com' } } }),
@@ -127,11 +137,14 @@ describe('every value the schema accepts synthesizes through the policy check', 
         'database.secretRotation.rotateImmediately',
         'database.skipFinalSnapshot',
         'deployRoleArn',
+        'functions.0.databaseAuth',
+        'functions.0.databaseRole',
+        'functions.0.reservedConcurrentExecutions',
         'lambda.architecture',
-        'lambda.reservedConcurrentExecutions',
         'lambda.runtime',
         'lambda.secretAccess',
         'lambda.tracingMode',
+        'migrations.enabled',
         'network.flowLogTrafficType',
         'profile',
         'seedNames',
@@ -161,6 +174,12 @@ describe('every value the schema accepts synthesizes through the policy check', 
     // Without a pinned minor version (the shipped "17"), auto minor upgrades must stay on.
     'dev database.autoMinorVersionUpgrade false': /database\.autoMinorVersionUpgrade: received false; allowed: true with a major-only database\.engineVersion/,
     'prod database.autoMinorVersionUpgrade false': /database\.autoMinorVersionUpgrade: received false; allowed: true with a major-only database\.engineVersion/,
+    // IAM authentication needs a role, which only migrations create; the master user's login needs none.
+    'dev functions.0.databaseAuth "iam"': /functions\.0\.databaseRole: received null; allowed: with databaseAuth "iam", a role a migration/,
+    'prod functions.0.databaseAuth "master-secret"': /functions\.0\.databaseRole: received "app_reader"; allowed: null with databaseAuth "master-secret"/,
+    'prod functions.0.databaseRole null': /functions\.0\.databaseRole: received null; allowed: with databaseAuth "iam", a role a migration/,
+    'prod lambda.secretAccess "SecretsManagerReadWrite"': /lambda\.secretAccess: received "SecretsManagerReadWrite"; allowed: "least-privilege" while no function has databaseAuth "master-secret"/,
+    'prod migrations.enabled false': /migrations\.enabled: received false; allowed: true: functions\.0 \("db-health"\) logs in as "app_reader"/,
   };
 
   /**
@@ -174,8 +193,7 @@ describe('every value the schema accepts synthesizes through the policy check', 
     'prod database.skipFinalSnapshot true': 'WB-RDS-FINAL-SNAPSHOT',
     'prod customerManagedKey false': 'WB-RDS-SECRET-CMK',
     'prod alerts.enabled false': 'WB-CLOUDWATCH-MONITORED',
-    'prod lambda.reservedConcurrentExecutions null': 'WB-LAMBDA-RESERVED-CONCURRENCY',
-    'prod lambda.secretAccess "SecretsManagerReadWrite"': 'WB-IAM-SECRETS-SCOPED',
+    'prod functions.0.reservedConcurrentExecutions null': 'WB-LAMBDA-RESERVED-CONCURRENCY',
     'prod network.flowLogTrafficType "ACCEPT"': 'WB-VPC-FLOW-LOGS',
     'prod network.flowLogTrafficType "REJECT"': 'WB-VPC-FLOW-LOGS',
   };

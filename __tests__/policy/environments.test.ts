@@ -32,6 +32,8 @@ describe('policy on the shipped environments', () => {
       'WB-CLOUDWATCH-MONITORED @ dev/function/function',
       'WB-IAM-NO-WILDCARD-RESOURCE @ dev/function/policy-AWSLambdaVPCAccessExecutionRole [Policy::arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
       'WB-LAMBDA-ENVIRONMENT-CMK @ dev/function/function',
+      // The seed's flow: the function reads the master secret (the workshop profile's exception).
+      'WB-LAMBDA-NO-MASTER-SECRET @ dev/function/function',
       'WB-LAMBDA-RESERVED-CONCURRENCY @ dev/function/function',
       'WB-LOGS-CMK @ dev/database/log-group-postgresql',
       'WB-LOGS-CMK @ dev/database/log-group-upgrade',
@@ -52,13 +54,16 @@ describe('policy on the shipped environments', () => {
   });
 
   it.each(environments.filter((e) => e.profile === 'production').map((e) => [e.environment, e]))(
-    'pins the exceptions of the production-profile %s: only the VPC access policy, enhanced monitoring and its own waivers',
+    'pins the exceptions of the production-profile %s: only the VPC access policy, enhanced monitoring, the migration function\'s read of the master secret and its own waivers',
     (name, config) => {
       const waived = byStack(name).report.results.filter((r) => r.status === 'suppressed' && r.reason?.startsWith(WAIVER_REASON_PREFIX));
       expect([...new Set(waived.map((r) => r.ruleId))].sort()).toEqual(config.waivers.map((w) => w.ruleId).sort());
       const others = pinned({ ...byStack(name), report: { ...byStack(name).report, results: byStack(name).report.results.filter((r) => !waived.includes(r)) } });
       expect(others).toEqual([
         `WB-IAM-NO-WILDCARD-RESOURCE @ ${name}/function/policy-AWSLambdaVPCAccessExecutionRole [Policy::arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]`,
+        `WB-IAM-NO-WILDCARD-RESOURCE @ ${name}/migrations/function/policy-AWSLambdaVPCAccessExecutionRole [Policy::arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]`,
+        // The one function that logs in as the master user, in every profile.
+        `WB-LAMBDA-NO-MASTER-SECRET @ ${name}/migrations/function/function`,
         `WB-RDS-ENHANCED-MONITORING @ ${name}/database/instance`,
       ]);
     },

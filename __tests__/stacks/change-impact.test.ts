@@ -101,7 +101,7 @@ async function planAll() {
     replaceSecurityGroup: { doc: devDoc, priorState: applied, planArgs: [`-replace=${dbSecurityGroup}`] },
     deployedBefore: { doc: devDoc, priorState: baselines.deployedBefore.state },
     prod: { doc: prodDoc, priorState: baselines.prod.state },
-    prodConnections: { doc: docOf(prodWith({ 'database.maxConnections': 440, 'lambda.reservedConcurrentExecutions': 420 })), priorState: baselines.prod.state },
+    prodConnections: { doc: docOf(prodWith({ 'database.maxConnections': 440, 'functions.0.reservedConcurrentExecutions': 420 })), priorState: baselines.prod.state },
     prodConnectionsStep1: { doc: docOf(prodWith({ 'database.maxConnections': 440 })), priorState: baselines.prod.state },
   });
   return { baselines, plans, passwordSwitch: passwordSwitchPlan };
@@ -261,7 +261,7 @@ describeWithProvider('change impact on prod: max_connections and the reserved co
     expect(review.blocking.map((c) => c.address)).toEqual([prodFunction]);
     const running = prod.database.maxConnections;
     expect(review.blocking[0].refusedBecause).toMatch(
-      new RegExp(`^reserved concurrency ${prod.lambda.reservedConcurrentExecutions} -> 420 is more than the database serves until it reboots: .* runs with max_connections ${running} \\(${maxLambdaConnections(running)} for Lambda containers`),
+      new RegExp(`^reserved concurrency ${prod.functions[0].reservedConcurrentExecutions} -> 420 is more than the database serves until it reboots: .* runs with max_connections ${running} \\(${maxLambdaConnections(running)} for Lambda containers`),
     );
     expect(review.attention.find((c) => c.address === prodGroup)?.attention).toEqual([expect.stringContaining(`max_connections ${running} -> 440 waits for a reboot (apply_method pending-reboot)`)]);
     expect(renderMarkdown(review, 'prod')).toContain(`\`${reboot}\``);

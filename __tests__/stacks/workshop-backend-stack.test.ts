@@ -57,6 +57,7 @@ describe('WorkshopBackendStack', () => {
     expect(statements[3].Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'].map((a: string) => a.split(':log-group:')[1])).toEqual([
       '/aws/vpc/workshop-prod-backend-vpc/flow-logs',
       '/aws/lambda/workshop-prod-lambda-db-health',
+      '/aws/lambda/workshop-prod-lambda-db-migrate',
       '/aws/rds/instance/workshop-prod-backend-db/postgresql',
       '/aws/rds/instance/workshop-prod-backend-db/upgrade',
     ]);

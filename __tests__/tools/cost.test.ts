@@ -87,7 +87,8 @@ describe('npm run cost', () => {
     expect(item('prod', /^RDS gp3 storage/).quantity).toBe(2 * prod.database.allocatedStorageGiB);
     expect(item('dev', /^Interface endpoint secretsmanager, 1 AZ/).quantity).toBe(HOURS_PER_MONTH);
     expect(item('prod', /^Interface endpoint secretsmanager, 2 AZ/).quantity).toBe(2 * HOURS_PER_MONTH);
-    expect(item('prod', /^CloudWatch alarms/).quantity).toBe(8);
+    // Four on each of the two functions (the application function and the migration function), four on the instance.
+    expect(item('prod', /^CloudWatch alarms/).quantity).toBe(12);
     expect(item('prod', /^KMS customer-managed keys/).quantity).toBe(1);
     expect(estimate('dev').lines.filter((l) => /alarms|KMS|SNS/.test(l.item))).toEqual([]);
     // 256 MiB on arm64 for the assumed invocations and duration.
@@ -141,8 +142,8 @@ describe('npm run cost', () => {
     expect(exitCode).toBe(0);
     const prodMd = readFileSync(path.join(target, 'prod.md'), 'utf8');
     expect(prodMd.startsWith(costMarker('prod'))).toBe(true);
-    expect(prodMd).toMatch(/Monthly cost estimate for `prod`: \*\*\$\d+\.\d\d\*\* \(\+\$0\.80 a month from the base branch, \$\d+\.\d\d\)/);
-    expect(prodMd).toContain('| CloudWatch alarms, standard resolution | 8 alarms | [$0.1/alarm-month](https://aws.amazon.com/cloudwatch/pricing/) | $0.80 | +$0.80 |');
+    expect(prodMd).toMatch(/Monthly cost estimate for `prod`: \*\*\$\d+\.\d\d\*\* \(\+\$1\.20 a month from the base branch, \$\d+\.\d\d\)/);
+    expect(prodMd).toContain('| CloudWatch alarms, standard resolution | 12 alarms | [$0.1/alarm-month](https://aws.amazon.com/cloudwatch/pricing/) | $1.20 | +$1.20 |');
     expect(prodMd).toContain('USD a month (730 hours), ap-southeast-1 on-demand list prices read 2026-11-30, before any free tier; usage assumptions of the production profile in config/usage.ts.');
     expect(readFileSync(path.join(target, 'dev.md'), 'utf8')).toContain('(new stack: not on the base branch)');
   });

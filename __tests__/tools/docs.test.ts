@@ -1,7 +1,7 @@
 import { renderResourceTypes } from '../../tools/docs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../../config/derived';
+import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis, totalReservedConcurrency } from '../../config/derived';
 import { environments } from '../../config/environments';
 import { dev, prod } from '../support/environments';
 import { resolveEnvironment } from '../../config/profiles';
@@ -102,7 +102,8 @@ describe('the configuration table', () => {
       expect(row).toBeDefined();
       expect(row?.split(' | ')).toHaveLength(6);
     }
-    expect(rendered).toContain('| `lambda.timeoutSeconds` | `number` | seconds | Function timeout in seconds, 3 to 900. | 10 | 10 |');
+    expect(rendered).toContain('| `migrations.timeoutSeconds` | `number` | seconds | Timeout in seconds, 10 to 900: the longest a run of the migrations may take, lock wait included. | 300 | 300 |');
+    expect(rendered.split('\n').find((l) => l.startsWith('| `functions` |'))).toContain('`name=db-health`');
   });
 
   it('shows a field added to the interfaces later, with its docstring, unit and values', () => {
@@ -122,7 +123,7 @@ describe('the configuration table', () => {
   });
 
   it('shows the message validation prints for a bad value', () => {
-    expect(renderConfigErrorExample()).toMatch(/^```text\nInvalid configuration for environment "dev" \(config\/environments.ts\):\n {2}- lambda.timeoutSeconds: received 1000; allowed: an integer from 3 to 900/);
+    expect(renderConfigErrorExample()).toMatch(/^```text\nInvalid configuration for environment "dev" \(config\/environments.ts\):\n {2}- functions\.0\.timeoutSeconds: received 1000; allowed: an integer from 3 to 900/);
   });
 });
 
@@ -131,16 +132,17 @@ describe('the derived numbers', () => {
   const row = (label: string, values: readonly unknown[]): string => `| ${label} | ${values.map(String).join(' | ')} |`;
 
   it('shows each environment connection budget as config/derived.ts computes it', () => {
-    const budgets = environments.map((c) => connectionBudget(c.database, c.lambda.reservedConcurrentExecutions));
+    const budgets = environments.map((c) => connectionBudget(c.database, totalReservedConcurrency(c.functions)));
     expect(rendered).toContain(row('`maxConnections`', budgets.map((b) => b.maxConnections)));
     expect(rendered).toContain(row('`lambdaMax`', budgets.map((b) => b.lambdaMax)));
     expect(rendered).toContain(row('`leftOver`', budgets.map((b) => (b.leftOver === null ? '`null`' : b.leftOver))));
   });
 
   it('shows the longest invocation path next to the function timeout', () => {
-    const longest = environments.map((c) => longestInvocationPathMillis(lambdaTimeouts(c.lambda.timeoutSeconds)));
+    const functions = environments.flatMap((c) => c.functions);
+    const longest = functions.map((fn) => longestInvocationPathMillis(lambdaTimeouts(fn.timeoutSeconds)));
     expect(rendered).toContain(row('`longestInvocationPathMillis`', longest));
-    expect(rendered).toContain(row('function timeout', environments.map((c) => c.lambda.timeoutSeconds * 1000)));
+    expect(rendered).toContain(row('function timeout', functions.map((fn) => fn.timeoutSeconds * 1000)));
   });
 });
 

@@ -7,6 +7,7 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { AccountContext } from './account-context';
 import { ALARM_FREE_FRACTION, ALARM_LIMIT_FRACTION, ALARM_PERIOD_SECONDS, type AlarmThresholds } from '../../config/derived';
+import { SEED_FUNCTION_NAME } from '../../config/names';
 import type { AlertsConfig } from '../../config/types';
 import type { BackendFunction } from './backend-function';
 import type { Database } from './database';
@@ -19,10 +20,13 @@ export interface AlarmsProps {
   readonly namePrefix: string;
   /** The optional email subscription (validated by `validateEnvironmentConfig`). */
   readonly config: AlertsConfig;
-  /** Every threshold, from config/derived.ts (`alarmThresholds`). */
+  /** The database's thresholds, from config/derived.ts (`alarmThresholds`). */
   readonly thresholds: AlarmThresholds;
-  /** The function whose Errors, Throttles, Duration and ConcurrentExecutions are watched. */
-  readonly backendFunction: BackendFunction;
+  /**
+   * The functions whose Errors, Throttles, Duration and ConcurrentExecutions are watched, each with
+   * its thresholds (`alarmThresholds` of its timeout and reserved concurrency).
+   */
+  readonly functions: readonly { readonly function: BackendFunction; readonly thresholds: AlarmThresholds }[];
   /** The instance whose CPU, storage, memory and connections are watched, and whose secret's rotation. */
   readonly database: Database;
   /**
@@ -171,14 +175,14 @@ export class Alarms extends Construct {
   readonly topic: SnsTopic;
   /** The topic's ARN. */
   readonly topicArn: string;
-  /** The alarms, by {@link AlarmSpec.id}. */
+  /** The alarms, by {@link AlarmSpec.id}, prefixed with the function's name for a function other than the seed's. */
   readonly alarms: Readonly<Record<string, CloudwatchMetricAlarm>>;
   /** The rule that matches failed and abandoned rotations of the database secret. */
   readonly rotationFailedRule: CloudwatchEventRule;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
-    const { namePrefix, config, thresholds, backendFunction, database, encryptionKey } = props;
+    const { namePrefix, config, thresholds, functions, database, encryptionKey } = props;
     const account = AccountContext.of(this);
 
     this.topic = new SnsTopic(this, 'topic', {
@@ -235,10 +239,12 @@ export class Alarms extends Construct {
     }
 
     const alarms: Record<string, CloudwatchMetricAlarm> = {};
-    const add = (spec: AlarmSpec, dimensions: Record<string, string>) => {
+    const add = (spec: AlarmSpec, dimensions: Record<string, string>, owner?: string) => {
       const percentile = /^p\d+(\.\d+)?$/.test(spec.statistic);
-      alarms[spec.id] = new CloudwatchMetricAlarm(this, spec.id, {
-        alarmName: `${namePrefix}-${spec.id}`,
+      // A function's alarms carry its name, but the seed function's keep theirs (config/names.ts).
+      const alarmId = owner === undefined || owner === SEED_FUNCTION_NAME ? spec.id : `${owner}-${spec.id}`;
+      alarms[alarmId] = new CloudwatchMetricAlarm(this, alarmId, {
+        alarmName: `${namePrefix}-${alarmId}`,
         alarmDescription: spec.description,
         namespace: spec.namespace,
         metricName: spec.metricName,
@@ -256,7 +262,9 @@ export class Alarms extends Construct {
         okActions: [this.topic.arn],
       });
     };
-    for (const spec of lambdaAlarmSpecs(thresholds)) add(spec, { FunctionName: backendFunction.functionName });
+    for (const watched of functions) {
+      for (const spec of lambdaAlarmSpecs(watched.thresholds)) add(spec, { FunctionName: watched.function.functionName }, watched.function.name);
+    }
     for (const spec of databaseAlarmSpecs(thresholds)) add(spec, { DBInstanceIdentifier: database.instance.identifier });
     this.alarms = alarms;
   }

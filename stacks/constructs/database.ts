@@ -237,11 +237,12 @@ export class Database extends Construct {
   /**
    * Opens the database port to `peer`, and nothing else: an ingress rule on the DB group that
    * references `peer` ("PostgreSQL (port 5432) from <peerName>"), and the matching egress rule on
-   * `peer` ("... to the database").
+   * `peer` ("... to the database"). Call it once per peer, each with its own `id`.
+   * @param id the rules' construct id, part of their Terraform addresses (`allow-from-<peer>`)
    * @param peerName what `peer` stands for in the rules' descriptions, e.g. `the Lambda`
    */
-  allowConnectionsFrom(peer: SecurityGroup, peerName: string): TcpFlow {
-    return new TcpFlow(this, 'allow-from-lambda', {
+  allowConnectionsFrom(peer: SecurityGroup, id: string, peerName: string): TcpFlow {
+    return new TcpFlow(this, id, {
       from: peer,
       to: this.securityGroup,
       port: this.port,
@@ -254,30 +255,61 @@ export class Database extends Construct {
   /**
    * Lets `role` read the RDS-managed secret, and nothing else: a customer-managed policy with
    * {@link SECRET_READ_ACTIONS} on this one secret's ARN, plus `kms:Decrypt` on the key through
-   * Secrets Manager only (`kms:ViaService`) when a customer-managed key encrypts the secret.
+   * Secrets Manager only (`kms:ViaService`) when a customer-managed key encrypts the secret. Call it
+   * once per role, each with its own `grant`.
    *
+   * @param grant `id`: the construct id the policy (`<id>-policy`) and attachment (`<id>-attachment`)
+   *   start with, part of their Terraform addresses; `policyName`: the IAM policy's name
    * @returns the policy attachment, for `depends_on`.
    */
-  grantSecretRead(role: IamRole): IamRolePolicyAttachment {
-    const { namePrefix } = this.props;
+  grantSecretRead(role: IamRole, grant: { readonly id: string; readonly policyName: string }): IamRolePolicyAttachment {
     const decrypt = this.secretKeyDecryptStatement();
     const statements: object[] = [
       { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: [...SECRET_READ_ACTIONS], Resource: this.secretArn },
       ...(decrypt ? [decrypt] : []),
     ];
-    const policy = new IamPolicy(this, 'secret-read-policy', {
-      name: `${namePrefix}-read-db-secret`,
+    const policy = new IamPolicy(this, `${grant.id}-policy`, {
+      name: grant.policyName,
       description: 'Read the RDS-managed master user secret of the backend database',
       policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
     });
-    return new IamRolePolicyAttachment(this, 'secret-read-attachment', { role: role.name, policyArn: policy.arn });
+    return new IamRolePolicyAttachment(this, `${grant.id}-attachment`, { role: role.name, policyArn: policy.arn });
+  }
+
+  /**
+   * Lets `role` log in to the instance as the PostgreSQL role `databaseRole` with IAM database
+   * authentication, and as no other: `rds-db:connect` on
+   * `arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<databaseRole>`. The
+   * PostgreSQL role must exist and be a member of `rds_iam` (lambda-src/migrations/).
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
+   *
+   * @param grant `id`: the construct id the policy (`<id>-policy`) and attachment (`<id>-attachment`)
+   *   start with; `policyName`: the IAM policy's name
+   * @returns the policy attachment, for `depends_on`.
+   */
+  grantConnect(role: IamRole, databaseRole: string, grant: { readonly id: string; readonly policyName: string }): IamRolePolicyAttachment {
+    const policy = new IamPolicy(this, `${grant.id}-policy`, {
+      name: grant.policyName,
+      description: `Log in to the backend database as ${databaseRole} with IAM database authentication`,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'ConnectAsDatabaseRole', Effect: 'Allow', Action: 'rds-db:connect', Resource: this.dbUserArn(databaseRole) }],
+      }),
+    });
+    return new IamRolePolicyAttachment(this, `${grant.id}-attachment`, { role: role.name, policyArn: policy.arn });
+  }
+
+  /** The ARN `rds-db:connect` names for a PostgreSQL role of this instance (its `DbiResourceId`, not its identifier). */
+  dbUserArn(databaseRole: string): string {
+    const account = AccountContext.of(this);
+    return `arn:${account.partition}:rds-db:${account.region}:${account.accountId}:dbuser:${this.instance.resourceId}/${databaseRole}`;
   }
 
   /**
    * Lets `role` decrypt the secret's customer-managed key through Secrets Manager only
    * (`kms:ViaService`), and nothing else. `GetSecretValue` needs `kms:Decrypt` on a secret encrypted
    * with a customer-managed key, which AWS managed policies such as `SecretsManagerReadWrite` do not
-   * grant; {@link grantSecretRead} includes it already.
+   * grant; {@link grantSecretRead} includes it already. For the seed's one function only.
    * Source: https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz
    *
    * @returns the policy attachment, for `depends_on`, or undefined when the secret uses the

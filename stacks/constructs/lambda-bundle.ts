@@ -4,9 +4,10 @@ import * as path from 'node:path';
 import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { ZipFile } from 'yazl';
 import { cachedBundleSync, writeFileAtomically } from '../../build/bundle-cache';
+import { HANDLER_ENTRY } from '../../config/names';
 
-/** The module esbuild starts from; its `handler` export is the Lambda handler. */
-export const LAMBDA_ENTRY_POINT = 'lambda-src/handler.ts';
+/** The module esbuild starts from by default; its `handler` export is the Lambda handler. */
+export const LAMBDA_ENTRY_POINT = HANDLER_ENTRY;
 
 /** The file name inside the zip, so the Lambda `handler` attribute is `index.handler`. */
 export const BUNDLE_FILE_NAME = 'index.js';
@@ -32,7 +33,7 @@ export function esbuildTargetFor(runtime: string): string {
 export interface LambdaBundle {
   /** The bundled handler: one CommonJS file, `index.js`, exporting `handler`. */
   readonly code: Buffer;
-  /** The zip's bytes: one entry, {@link BUNDLE_FILE_NAME}, stored without compression. */
+  /** The zip's bytes: {@link BUNDLE_FILE_NAME}, then the extra files, stored without compression. */
   readonly zip: Buffer;
   /**
    * Base64 of the zip's SHA-256: the value AWS reports as the function's `CodeSha256` and
@@ -58,6 +59,23 @@ export interface BundleLambdaOptions {
    * @default true
    */
   readonly diskCache?: boolean;
+  /**
+   * The module to bundle, relative to `projectRoot`; it exports `handler`.
+   * @default LAMBDA_ENTRY_POINT (`lambda-src/handler.ts`)
+   */
+  readonly entry?: string;
+  /**
+   * Files the zip carries beside {@link BUNDLE_FILE_NAME}, by their path inside the zip (forward
+   * slashes), such as the migrations the migration function reads from `migrations/` next to its code.
+   * @default - none
+   */
+  readonly extraFiles?: readonly ZipEntry[];
+}
+
+/** One file of a Lambda zip besides the code: its path inside the zip and its bytes. */
+export interface ZipEntry {
+  readonly name: string;
+  readonly contents: Buffer | string;
 }
 
 /** esbuild options that, with `target` and the input files, determine the bundle's bytes. */
@@ -82,7 +100,8 @@ export const BUILD_OPTIONS: BuildOptions = {
 const cache = new Map<string, LambdaBundle>();
 
 /**
- * Bundles `lambda-src/handler.ts` with esbuild into one minified CommonJS file and zips it.
+ * Bundles a handler (`lambda-src/handler.ts` by default) with esbuild into one minified CommonJS
+ * file and zips it, with any extra files beside it.
  *
  * The result is byte-for-byte reproducible: esbuild's output depends only on the sources
  * (paths are relative to `projectRoot`), and the zip has one entry with a fixed time, fixed
@@ -102,12 +121,16 @@ export function bundleLambda(options: BundleLambdaOptions = {}): LambdaBundle {
   const projectRoot = options.projectRoot ?? path.resolve(__dirname, '..', '..');
   const target = options.target ?? 'node22';
   const diskCache = options.diskCache ?? true;
-  const key = `${projectRoot}\0${target}\0${diskCache}`;
+  const entry = options.entry ?? LAMBDA_ENTRY_POINT;
+  const extraFiles = (options.extraFiles ?? []).map((f) => ({ name: f.name, contents: Buffer.from(f.contents) }));
+  const extraKey = createHash('sha256');
+  for (const f of extraFiles) extraKey.update(`${f.name}\0${f.contents.length}\0`).update(f.contents);
+  const key = `${projectRoot}\0${target}\0${diskCache}\0${entry}\0${extraKey.digest('hex')}`;
   const cached = cache.get(key);
   if (cached) return cached;
 
-  const code = diskCache ? cachedBuild(projectRoot, target) : build(projectRoot, target).code;
-  const zip = zipSingleFile(BUNDLE_FILE_NAME, code);
+  const code = diskCache ? cachedBuild(projectRoot, target, entry) : build(projectRoot, target, entry).code;
+  const zip = zipFiles([{ name: BUNDLE_FILE_NAME, contents: code }, ...extraFiles]);
   const bundle: LambdaBundle = {
     code,
     zip,
@@ -136,25 +159,29 @@ export function writeLambdaZip(bundle: LambdaBundle, outDir?: string): string {
   return file;
 }
 
-function cachedBuild(projectRoot: string, target: string): Buffer {
-  const salt = JSON.stringify({ esbuildVersion, target, BUILD_OPTIONS });
-  const bundle = cachedBundleSync({ root: projectRoot, entry: `lambda-${target}`, salt }, () => {
-    const { code, inputs } = build(projectRoot, target);
+function cachedBuild(projectRoot: string, target: string, entry: string): Buffer {
+  const salt = JSON.stringify({ esbuildVersion, target, BUILD_OPTIONS, entry });
+  // The cache keeps a few bundles per entry name: the default handler keeps its historical name.
+  const name = entry === LAMBDA_ENTRY_POINT ? 'lambda' : `lambda-${path.basename(entry, '.ts')}`;
+  const bundle = cachedBundleSync({ root: projectRoot, entry: `${name}-${target}`, salt }, () => {
+    const { code, inputs } = build(projectRoot, target, entry);
     return { contents: code, inputs };
   });
   return readFileSync(bundle.file);
 }
 
-function build(projectRoot: string, target: string): { code: Buffer; inputs: string[] } {
-  const result = buildSync({ ...BUILD_OPTIONS, absWorkingDir: projectRoot, target, metafile: true });
+function build(projectRoot: string, target: string, entry: string): { code: Buffer; inputs: string[] } {
+  const result = buildSync({ ...BUILD_OPTIONS, entryPoints: [entry], absWorkingDir: projectRoot, target, metafile: true });
   return { code: Buffer.from(result.outputFiles![0].contents), inputs: Object.keys(result.metafile!.inputs).sort() };
 }
 
-function zipSingleFile(name: string, contents: Buffer): Buffer {
+function zipFiles(files: readonly { name: string; contents: Buffer }[]): Buffer {
   const zip = new ZipFile();
-  // forceDosTimestamp: without it yazl adds an extended-timestamp field holding the UTC time,
-  // which turns the fixed local date into a different instant in every time zone.
-  zip.addBuffer(contents, name, { mtime: ZIP_ENTRY_MTIME, mode: 0o100644, compress: false, forceDosTimestamp: true });
+  for (const { name, contents } of files) {
+    // forceDosTimestamp: without it yazl adds an extended-timestamp field holding the UTC time,
+    // which turns the fixed local date into a different instant in every time zone.
+    zip.addBuffer(contents, name, { mtime: ZIP_ENTRY_MTIME, mode: 0o100644, compress: false, forceDosTimestamp: true });
+  }
   zip.end();
   // For a stored (uncompressed) in-memory entry yazl writes the whole archive synchronously.
   const chunks: Buffer[] = [];

@@ -85,11 +85,13 @@ export class SecretsManagerEndpoint extends Construct {
 
   /**
    * Opens 443 on the endpoint to `peer`: an ingress rule here ("HTTPS (port 443) from <peerName>")
-   * and an egress rule on `peer` ("... to the Secrets Manager endpoint").
+   * and an egress rule on `peer` ("... to the Secrets Manager endpoint"). Call it once per peer,
+   * each with its own `id`.
+   * @param id the rules' construct id, part of their Terraform addresses (`allow-from-<peer>`)
    * @param peerName what `peer` stands for in the rules' descriptions, e.g. `the Lambda`
    */
-  allowHttpsFrom(peer: SecurityGroup, peerName: string): TcpFlow {
-    return new TcpFlow(this, 'allow-from-lambda', {
+  allowHttpsFrom(peer: SecurityGroup, id: string, peerName: string): TcpFlow {
+    return new TcpFlow(this, id, {
       from: peer,
       to: this.securityGroup,
       port: HTTPS_PORT,

@@ -43,6 +43,9 @@ export const FREE_RESOURCE_TYPES: readonly string[] = [
   'aws_cloudwatch_event_target',
   // Priced as the ingestion and storage of its log group.
   'aws_flow_log',
+  // Runs the function it names once per apply that replaces it (the migration function, when the
+  // migrations change): a few requests a month, under a cent, so neither is priced.
+  'aws_lambda_invocation',
 ];
 
 /** Resource types this module prices. */
@@ -166,8 +169,11 @@ function endpointLines(doc: TerraformDocument, table: RegionPrices, usage: Usage
   return lines;
 }
 
+/** Each function's requests and compute at the usage's invocations, except a function only Terraform invokes (`aws_lambda_invocation`). */
 function lambdaLines(doc: TerraformDocument, table: RegionPrices, usage: UsageAssumptions): CostLine[] {
-  return resources(doc, 'aws_lambda_function').flatMap((fn) => {
+  const invoked = resources(doc, 'aws_lambda_invocation');
+  const callable = resources(doc, 'aws_lambda_function').filter((fn) => !invoked.some((i) => refersTo(i.body.function_name, fn, 'function_name')));
+  return callable.flatMap((fn) => {
     const name = nameOf(fn, 'function_name');
     const memoryGb = (literalNumber(fn.body.memory_size) ?? 128) / 1024;
     const arm = strings(fn.body.architectures).includes('arm64');

@@ -8,7 +8,7 @@ import { Testing } from 'cdktf';
 import { collectSuppressions } from '../../../policy/suppressions';
 import { PROFILE_EXCEPTIONS } from '../../../stacks/constructs/policy-exceptions';
 import { WorkshopBackendStack } from '../../../stacks/workshop-backend-stack';
-import { onlyResource, ref, resourcesOf, synthStack, testApp, withField, type TerraformDocument } from '../../support/synth';
+import { nameWhere, onlyResource, ref, resourcesOf, synthStack, testApp, withField, type TerraformDocument } from '../../support/synth';
 
 describe('Alarms', () => {
   const prodStack = synthStack(prod);
@@ -21,7 +21,8 @@ describe('Alarms', () => {
     if (!found) throw new Error(`no alarm ${name}; alarms: ${alarms.map((a) => a.alarm_name).join(', ')}`);
     return found;
   };
-  const fn = onlyResource(prodStack.doc, 'aws_lambda_function').name;
+  const fn = nameWhere(prodStack.doc, 'aws_lambda_function', 'function_name', 'workshop-prod-lambda-db-health');
+  const migrate = nameWhere(prodStack.doc, 'aws_lambda_function', 'function_name', 'workshop-prod-lambda-db-migrate');
   const db = onlyResource(prodStack.doc, 'aws_db_instance').name;
 
   it('creates nothing in dev, where alerts are off by default', () => {
@@ -64,12 +65,10 @@ describe('Alarms', () => {
     ]);
   });
 
-  it('has one alarm per watched metric, each notifying the topic when it fires and when it recovers', () => {
+  it('has one alarm per watched metric of each function and of the instance, each notifying the topic when it fires and when it recovers', () => {
     expect(alarms.map((a) => `${a.namespace} ${a.metric_name}`).sort()).toEqual([
-      'AWS/Lambda ConcurrentExecutions',
-      'AWS/Lambda Duration',
-      'AWS/Lambda Errors',
-      'AWS/Lambda Throttles',
+      // The application function and the migration function.
+      ...['ConcurrentExecutions', 'Duration', 'Errors', 'Throttles'].flatMap((metric) => Array(2).fill(`AWS/Lambda ${metric}`)),
       'AWS/RDS CPUUtilization',
       'AWS/RDS DatabaseConnections',
       'AWS/RDS FreeStorageSpace',
@@ -88,6 +87,15 @@ describe('Alarms', () => {
     for (const name of ['db-cpu', 'db-free-storage', 'db-freeable-memory', 'db-connections']) {
       expect(alarm(`workshop-prod-${name}`).dimensions).toEqual({ DBInstanceIdentifier: ref('aws_db_instance', db, 'identifier') });
     }
+  });
+
+  it("watches the migration function with alarms named after it, from its own timeout and concurrency of 1", () => {
+    for (const name of ['lambda-errors', 'lambda-throttles', 'lambda-duration-p99', 'lambda-concurrency']) {
+      expect(alarm(`workshop-prod-db-migrate-${name}`).dimensions).toEqual({ FunctionName: ref('aws_lambda_function', migrate, 'function_name') });
+    }
+    // 80% of its 300 s timeout; 80% of 1, at least 1.
+    expect(alarm('workshop-prod-db-migrate-lambda-duration-p99')).toMatchObject({ threshold: 240000 });
+    expect(alarm('workshop-prod-db-migrate-lambda-concurrency')).toMatchObject({ threshold: 1 });
   });
 
   it('takes every threshold from config/derived.ts: the timeout, the reserved concurrency, the connection budget, storage and memory', () => {
@@ -109,7 +117,7 @@ describe('Alarms', () => {
   it('treats missing data per alarm: Lambda silence is idleness, RDS silence is reported once, by the storage alarm', () => {
     const byMissing = (value: string) => alarms.filter((a) => a.treat_missing_data === value).map((a) => a.alarm_name).sort();
     expect(byMissing('breaching')).toEqual(['workshop-prod-db-free-storage']);
-    expect(byMissing('notBreaching')).toHaveLength(7);
+    expect(byMissing('notBreaching')).toHaveLength(11);
     for (const reason of Object.values(TREAT_MISSING_DATA_REASONS)) expect(reason).toMatch(/\.$/);
   });
 

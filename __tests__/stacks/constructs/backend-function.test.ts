@@ -2,10 +2,15 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { dev, prod } from '../../support/environments';
 import { bundleLambda } from '../../../stacks/constructs/lambda-bundle';
-import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField } from '../../support/synth';
+import { nameWhere, onlyResource, ref, resourcesOf, synthStack, withField, type TerraformDocument } from '../../support/synth';
 import type { EnvironmentConfig } from '../../../config/types';
-import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis } from '../../../config/derived';
+import { connectionBudget, lambdaTimeouts, longestInvocationPathMillis, totalReservedConcurrency } from '../../../config/derived';
 import { TUNING_VARIABLES, loadConfig } from '../../../lambda-src/config';
+
+/** The `aws_lambda_function` of `doc` named `functionName`. */
+function functionNamed(doc: TerraformDocument, functionName: string): { name: string; body: Record<string, any> } {
+  return { name: nameWhere(doc, 'aws_lambda_function', 'function_name', functionName), body: resourcesOf(doc, 'aws_lambda_function')[nameWhere(doc, 'aws_lambda_function', 'function_name', functionName)] };
+}
 
 describe('BackendFunction', () => {
   const devStack = synthStack(dev);
@@ -55,8 +60,9 @@ describe('BackendFunction', () => {
   });
 
   it('fits the longest invocation path (a rotation: two secret fetches, two connects, a query) inside the function timeout', () => {
-    for (const { doc } of [devStack, prodStack]) {
-      const { body } = onlyResource(doc, 'aws_lambda_function');
+    const functions = [devStack, prodStack].flatMap(({ doc }) => Object.values(resourcesOf(doc, 'aws_lambda_function')));
+    expect(functions).toHaveLength(3);
+    for (const body of functions as Record<string, any>[]) {
       const env = body.environment.variables;
       const wait = (name: string) => {
         const millis = Number(env[name]);
@@ -64,9 +70,11 @@ describe('BackendFunction', () => {
         return millis;
       };
       // The synthesized waits, summed along the path config/derived.ts defines.
+      // A function that logs in with IAM fetches no secret: its path is the connects and the query.
+      const fetch = (name: string) => (env.DB_AUTH === 'iam' ? 0 : wait(name));
       const longest = longestInvocationPathMillis({
-        secretsManagerConnectTimeoutMillis: wait('SECRETS_MANAGER_CONNECT_TIMEOUT_MS'),
-        secretsManagerRequestTimeoutMillis: wait('SECRETS_MANAGER_REQUEST_TIMEOUT_MS'),
+        secretsManagerConnectTimeoutMillis: fetch('SECRETS_MANAGER_CONNECT_TIMEOUT_MS'),
+        secretsManagerRequestTimeoutMillis: fetch('SECRETS_MANAGER_REQUEST_TIMEOUT_MS'),
         dbConnectTimeoutMillis: wait('DB_CONNECT_TIMEOUT_MS'),
         dbQueryTimeoutMillis: wait('DB_QUERY_TIMEOUT_MS'),
       });
@@ -95,13 +103,14 @@ describe('BackendFunction', () => {
       dbName: 'workshop',
       ...timeouts,
       secretCacheTtlSeconds: TUNING_VARIABLES.secretCacheTtlSeconds.defaultValue,
-      dbPoolMaxSessions: connectionBudget(config.database, config.lambda.reservedConcurrentExecutions).sessionsPerHandler,
+      dbPoolMaxSessions: connectionBudget(config.database, totalReservedConcurrency(config.functions)).sessionsPerHandler,
     });
   });
 
   it('adds kms:Decrypt through Secrets Manager only when a customer-managed key encrypts the secret', () => {
     const key = ref('aws_kms_key', onlyResource(prodStack.doc, 'aws_kms_key').name, 'arn');
-    const secretRead = nameWhere(prodStack.doc, 'aws_iam_policy', 'name', 'workshop-prod-read-db-secret');
+    // In prod only the migration function reads the secret.
+    const secretRead = nameWhere(prodStack.doc, 'aws_iam_policy', 'name', 'workshop-prod-db-migrate-read-db-secret');
     const policy = JSON.parse(resourcesOf(prodStack.doc, 'aws_iam_policy')[secretRead].policy as string);
     expect(policy.Statement[1]).toEqual({
       Sid: 'DecryptDatabaseSecret',
@@ -131,7 +140,7 @@ describe('BackendFunction', () => {
       ([, a]) => a.policy_arn === ref('aws_iam_policy', name, 'arn') && a.role === ref('aws_iam_role', prodRole, 'name'),
     );
     expect(attachment).toHaveLength(1);
-    expect(onlyResource(prodStack.doc, 'aws_lambda_function').body.depends_on).toContain(`aws_iam_role_policy_attachment.${attachment[0][0]}`);
+    expect(functionNamed(prodStack.doc, 'workshop-prod-lambda-db-health').body.depends_on).toContain(`aws_iam_role_policy_attachment.${attachment[0][0]}`);
     // dev encrypts with AWS-managed keys: no such policy.
     expect(Object.values(resourcesOf(devStack.doc, 'aws_iam_policy')).map((p) => p.name)).toEqual(['workshop-read-db-secret']);
   });
@@ -191,9 +200,72 @@ describe('BackendFunction', () => {
   it('declares /aws/lambda/<name> with retention, and in prod reserves concurrency and encrypts logs and environment with the key', () => {
     expect(onlyResource(devStack.doc, 'aws_lambda_function').body.reserved_concurrent_executions).toBeUndefined();
     const key = ref('aws_kms_key', onlyResource(prodStack.doc, 'aws_kms_key').name, 'arn');
-    const { body } = onlyResource(prodStack.doc, 'aws_lambda_function');
+    const { body } = functionNamed(prodStack.doc, 'workshop-prod-lambda-db-health');
     expect(body).toMatchObject({ reserved_concurrent_executions: 100, kms_key_arn: key, tracing_config: { mode: 'Active' } });
     const logGroup = nameWhere(prodStack.doc, 'aws_cloudwatch_log_group', 'name', '/aws/lambda/workshop-prod-lambda-db-health');
     expect(resourcesOf(prodStack.doc, 'aws_cloudwatch_log_group')[logGroup]).toMatchObject({ retention_in_days: 365, kms_key_id: key });
+  });
+
+  describe('with IAM database authentication (prod)', () => {
+    const { body } = functionNamed(prodStack.doc, 'workshop-prod-lambda-db-health');
+    const prodRole = nameWhere(prodStack.doc, 'aws_iam_role', 'name', 'workshop-prod-lambda-secretsmng-role');
+    const policies = resourcesOf(prodStack.doc, 'aws_iam_policy');
+    const attachedToRole = Object.values(resourcesOf(prodStack.doc, 'aws_iam_role_policy_attachment'))
+      .filter((a) => a.role === ref('aws_iam_role', prodRole, 'name'))
+      .map((a) => a.policy_arn as string);
+
+    it('logs in as its database role, with no secret and no path to the endpoint', () => {
+      expect(body.environment.variables).toMatchObject({ DB_AUTH: 'iam', DB_USER: 'app_reader', DB_ACTIONS: 'health,tables' });
+      expect(body.environment.variables.DB_SECRET_ARN).toBeUndefined();
+      const sg = ref('aws_security_group', nameWhere(prodStack.doc, 'aws_security_group', 'name', 'workshop-prod-lambda-sg'), 'id');
+      const egress = Object.values(resourcesOf(prodStack.doc, 'aws_vpc_security_group_egress_rule')).filter((r) => r.security_group_id === sg);
+      expect(egress.map((r) => r.from_port)).toEqual([5432]);
+    });
+
+    it('may rds-db:connect as that role of this instance (its DbiResourceId), and read no secret', () => {
+      const connect = nameWhere(prodStack.doc, 'aws_iam_policy', 'name', 'workshop-prod-rds-db-connect');
+      expect(attachedToRole).toContain(ref('aws_iam_policy', connect, 'arn'));
+      const db = onlyResource(prodStack.doc, 'aws_db_instance').name;
+      const partition = Object.keys(prodStack.doc.data!.aws_partition)[0];
+      const caller = Object.keys(prodStack.doc.data!.aws_caller_identity)[0];
+      expect(JSON.parse(policies[connect].policy as string).Statement).toEqual([
+        {
+          Sid: 'ConnectAsDatabaseRole',
+          Effect: 'Allow',
+          Action: 'rds-db:connect',
+          Resource: `arn:\${data.aws_partition.${partition}.partition}:rds-db:ap-southeast-1:\${data.aws_caller_identity.${caller}.account_id}:dbuser:\${aws_db_instance.${db}.resource_id}/app_reader`,
+        },
+      ]);
+      const reads = Object.entries(policies).filter(([, p]) => (p.policy as string).includes('secretsmanager:GetSecretValue'));
+      expect(reads.map(([name]) => name).filter((name) => attachedToRole.includes(ref('aws_iam_policy', name, 'arn')))).toEqual([]);
+    });
+  });
+
+  describe('a second function', () => {
+    const reports = { ...dev.functions[0], name: 'reports', actions: ['tables'], reservedConcurrentExecutions: 5 };
+    const twoFunctions = synthStack({ ...dev, functions: [...dev.functions, reports] });
+    const doc = twoFunctions.doc;
+
+    it('gets its own role, security group, log group and rules to the database and the endpoint, named after it', () => {
+      const { body } = functionNamed(doc, 'workshop-lambda-reports');
+      const role = nameWhere(doc, 'aws_iam_role', 'name', 'workshop-lambda-reports-role');
+      const sg = nameWhere(doc, 'aws_security_group', 'name', 'workshop-lambda-reports-sg');
+      expect(body).toMatchObject({ role: ref('aws_iam_role', role, 'arn'), reserved_concurrent_executions: 5, vpc_config: { security_group_ids: [ref('aws_security_group', sg, 'id')] } });
+      expect(body.environment.variables.DB_ACTIONS).toBe('tables');
+      nameWhere(doc, 'aws_cloudwatch_log_group', 'name', '/aws/lambda/workshop-lambda-reports');
+      const rules = Object.entries(resourcesOf(doc, 'aws_vpc_security_group_egress_rule')).filter(([, r]) => r.security_group_id === ref('aws_security_group', sg, 'id'));
+      expect(rules.map(([name, r]) => [name.replace(/_[0-9A-F]{8}$/, ''), r.from_port, r.description]).sort()).toEqual([
+        ['database_allow-from-reports_egress', 5432, 'PostgreSQL (port 5432) to the database'],
+        ['secrets-endpoint_allow-from-reports_egress', 443, 'HTTPS (port 443) to the Secrets Manager endpoint'],
+      ]);
+      const policy = nameWhere(doc, 'aws_iam_policy', 'name', 'workshop-reports-read-db-secret');
+      expect(policy).toMatch(/^database_secret-read-reports-policy_/);
+    });
+
+    it("keeps every resource of the first function at its address", () => {
+      const before = new Set(Object.entries(devStack.doc.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)));
+      const after = new Set(Object.entries(doc.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)));
+      expect([...before].filter((address) => !after.has(address))).toEqual([]);
+    });
   });
 });

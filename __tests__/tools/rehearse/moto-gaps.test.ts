@@ -124,14 +124,18 @@ describe('the diffs the strict re-plan must show', () => {
     ]);
   });
 
-  it("expects in prod also the customer-managed key's attributes and the rotation schedule", () => {
+  it("expects in prod also the customer-managed key's attributes and the rotation schedule, for each of its two functions", () => {
     const prodOnly = summary(prodDoc).filter((d) => !summary(devDoc).includes(d));
     expect(prodOnly).toEqual([
       'aws_db_instance.performance_insights_kms_key_id rds-performance-insights',
-      'aws_lambda_function.kms_key_arn lambda-logging-kms',
+      // The application function and the migration function.
+      ...Array(2).fill('aws_lambda_function.kms_key_arn lambda-logging-kms'),
       'aws_secretsmanager_secret_rotation.rotation_rules secret-rotation-rules',
     ]);
-    expect(summary(prodDoc)).toHaveLength(15);
+    // dev's 12, a second logging_config, two more pairs of security-group rules (the migration
+    // function's to the database and the endpoint, where the application function has one pair
+    // fewer: it logs in with IAM, without the endpoint), and the four above.
+    expect(summary(prodDoc)).toHaveLength(12 + 1 + 4 + 4);
   });
 
   it('expects nothing of the state bucket stack, whose bucket policy is not created', () => {
