@@ -119,8 +119,8 @@ describe('rotation', () => {
     await fixture.terminateBackend(first.backendPid);
     const after = healthOf(await instance.handler({ action: 'health' }));
 
-    expect(after.secret.versionId).toBe(rotatedVersion);
-    expect(after.secret.versionId).not.toBe(first.secret.versionId);
+    expect(after.secret?.versionId).toBe(rotatedVersion);
+    expect(after.secret?.versionId).not.toBe(first.secret?.versionId);
     expect(fixture.secretsManager.getSecretValueCalls).toBe(callsAfterFirst + 1);
     expect(logs.parsed()).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('28P01') }));
     expectNoPassword(logs.text());
