@@ -103,13 +103,12 @@ describe('loadConfig: DB_AUTH', () => {
     ['a quote', 'app"reader'],
     ['64 bytes, one over the identifier limit', 'r'.repeat(64)],
   ])('rejects a DB_USER with %s', (_name, user) => {
-    const failure = (() => {
-      try {
-        loadConfig({ ...IAM, DB_USER: user });
-      } catch (err) {
-        return err;
-      }
-    })();
+    let failure: unknown;
+    try {
+      loadConfig({ ...IAM, DB_USER: user });
+    } catch (err) {
+      failure = err;
+    }
     expect(failure).toBeInstanceOf(ConfigError);
     expect((failure as Error).message.startsWith(`environment variable DB_USER is ${JSON.stringify(user)}; expected a PostgreSQL role name of 1 to 63 bytes`)).toBe(true);
   });
