@@ -255,9 +255,9 @@ export const messages = {
     `migration ${name} ended the transaction it runs in (a COMMIT or ROLLBACK in its text), so what it did up to ` +
     'there is committed but the migration is not recorded: remove that statement, as each migration runs in a ' +
     'transaction of its own, and undo by hand what it committed',
-  migrationEventMalformed: (received: Echo) =>
-    'the migration event must be {"migrations": [{"name": "NNNN_name", "checksum": "<64 hex>"}, ...]}, the plan\'s list ' +
-    `of migrations; received ${received}`,
+  migrationEventMalformed: (field: string, received: Echo) =>
+    'the migration event must be {"migrations": [{"name": "NNNN_name", "checksum": "<sha-256 in hex>"}, ...]}, the ' +
+    `plan's list of migrations; ${field} is ${received}`,
   migrationPlanMismatch: (differences: readonly string[]) =>
     `the migrations bundled in this function differ from the plan's list in the event, so none was applied: ${differences.join('; ')}. ` +
     'Deploy the function built with the planned migrations, or plan again',

@@ -1,4 +1,4 @@
-import type { HandlerConfig } from './config';
+import type { HandlerConfig, MasterSecretAuth } from './config';
 import type { Login, LoginSource } from './db';
 import { messages } from './errors';
 import { createIamAuthTokenSigner, type IamAuthTokenProps } from './iam-auth';
@@ -130,11 +130,17 @@ export interface LoginSourceDeps {
  */
 export function createLoginSource(config: HandlerConfig, log: Logger, deps: LoginSourceDeps = {}): SecretLogin | IamLogin {
   const { auth } = config;
-  if (auth.mode === 'iam') {
-    const createTokenSigner = deps.createTokenSigner ?? createIamAuthTokenSigner;
-    const signToken = createTokenSigner({ hostname: config.dbHost, port: config.dbPort, username: auth.user, region: auth.region });
-    return new IamLogin({ user: auth.user, signToken });
-  }
+  if (auth.mode === 'master-secret') return createSecretLogin(auth, config, log, deps);
+  const createTokenSigner = deps.createTokenSigner ?? createIamAuthTokenSigner;
+  const signToken = createTokenSigner({ hostname: config.dbHost, port: config.dbPort, username: auth.user, region: auth.region });
+  return new IamLogin({ user: auth.user, signToken });
+}
+
+/**
+ * A {@link SecretLogin} over a new {@link SecretCache} of `auth.secretArn`, with the TTL and the
+ * Secrets Manager timeouts of `config`; the client is created at the first fetch.
+ */
+export function createSecretLogin(auth: MasterSecretAuth, config: HandlerConfig, log: Logger, deps: Pick<LoginSourceDeps, 'secretsManager'> = {}): SecretLogin {
   const cache = new SecretCache({
     secretArn: auth.secretArn,
     ttlSeconds: config.secretCacheTtlSeconds,
