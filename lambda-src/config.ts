@@ -56,6 +56,8 @@ export interface HandlerConfig {
   /**
    * Per-query limit, in milliseconds (`DB_QUERY_TIMEOUT_MS`): the server's `statement_timeout`; the
    * client waits slightly longer (`clientQueryTimeoutMillis` in db.ts) so the server cancels first.
+   * The migration function bounds its statements by the invocation's remaining time instead, and
+   * uses this only when that is unknown (`migrationStatementTimeoutMillis` in migrate-handler.ts).
    */
   readonly dbQueryTimeoutMillis: number;
   /**
