@@ -88,8 +88,6 @@ export interface Login {
  * {@link DatabaseAuthMode} (login.ts), so the pool has a single connect path for both.
  */
 export interface LoginSource {
-  /** The authentication mode, for logs. */
-  readonly mode: DatabaseAuthMode;
   /**
    * Readies the login of a session that may open now and returns it: when `mayOpen` (no session is
    * idle), whatever must be fetched is fetched here, before the connect and outside its timeout.

@@ -22,8 +22,6 @@ const INVALID_AUTHORIZATION = '28000';
  * concurrent sessions rejected with the same version share that fetch (SecretCache.refresh).
  */
 export class SecretLogin implements LoginSource {
-  readonly mode = 'master-secret';
-
   /**
    * @param credentials the secret's cache, read before each connect that may open a session
    * @param log where a retry after 28P01 is logged (ARN and version, never the password)
@@ -76,7 +74,6 @@ export interface IamLoginProps {
  * for the same reason (a missing grant), so there is no retry.
  */
 export class IamLogin implements LoginSource {
-  readonly mode = 'iam';
   private readonly login: Login;
 
   constructor(props: IamLoginProps) {
