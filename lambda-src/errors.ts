@@ -265,8 +265,8 @@ export const messages = {
     `the migration function logs in as the RDS master user with the RDS-managed secret, but ${variable} is ${JSON.stringify(mode)}: ` +
     `set ${variable}=master-secret (or leave it unset) on the migration function`,
   migrationTooLittleTime: (remainingMillis: number, neededMillis: number) =>
-    `only ${remainingMillis} ms of the invocation are left, and reading the secret and connecting may take ${neededMillis} ms ` +
-    'before the first migration statement: raise the migration function\'s timeout',
+    `only ${remainingMillis} ms of the invocation are left, and a migration run needs ${neededMillis} ms (reading the secret and ` +
+    'connecting at their limits, the shortest statement timeout and the margin to report a failure): raise the migration function\'s timeout',
   internal: (requestId: string) => `internal error; see the logs of request ${requestId}`,
 } as const;
 
