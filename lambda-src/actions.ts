@@ -1,6 +1,7 @@
 import type { ClientBase, QueryResult, QueryResultRow } from 'pg';
 import { BadRequestError, echo, errorCode, isServerError, messages } from './errors';
-import type { SessionSecret } from './db';
+import type { SessionLogin } from './db';
+import type { DatabaseAuthMode } from './environment';
 
 /**
  * Longest identifier PostgreSQL keeps, in bytes (NAMEDATALEN - 1): it cuts a longer name to this
@@ -33,8 +34,8 @@ export type ParameterValues<P extends readonly StringParameter[]> = { readonly [
 export interface ActionContext<P extends readonly StringParameter[]> {
   /** The caller's values, validated. */
   readonly params: ParameterValues<P>;
-  /** The secret the session's credentials came from (ARN and version), never its value. */
-  readonly secret: SessionSecret;
+  /** How the session logged in: the secret's ARN and version, or the IAM role; never a password or token. */
+  readonly login: SessionLogin;
   /** The most bytes the result's JSON may take (UTF-8): the response's bound less its envelope. */
   readonly maxResultBytes: number;
   /**
@@ -78,8 +79,13 @@ export interface HealthResult {
   readonly tls: boolean;
   /** e.g. `TLSv1.3`; null when the session is not encrypted. */
   readonly tlsVersion: string | null;
-  /** The secret the session's credentials came from: ARN and version, never its value. */
-  readonly secret: { readonly arn: string; readonly versionId: string };
+  /** How the session logged in (`DB_AUTH`): `master-secret` or `iam`. */
+  readonly auth: DatabaseAuthMode;
+  /**
+   * With `master-secret`, the secret the session's password came from: ARN and version, never its
+   * value. Absent with `iam`: no secret is read, and the role the token was signed for is `currentUser`.
+   */
+  readonly secret?: { readonly arn: string; readonly versionId: string };
 }
 
 /** One row of the `tables` action. */
@@ -110,7 +116,9 @@ export const ACTION_SPECS = {
   health: defineAction({
     summary:
       "The server's version and time, `current_user`, the database, the session's backend pid, whether it uses TLS " +
-      "and which version (`pg_stat_ssl`), and the secret's ARN and version id, never the password.",
+      "and which version (`pg_stat_ssl`), and how the session logged in: `auth` (`master-secret` or `iam`) and, with " +
+      '`master-secret`, the secret\'s ARN and version id (`secret`), never the password; with `iam` no secret is read ' +
+      'and the role the token was signed for is `currentUser`.',
     parameters: [],
     readOnly: true,
     sql: `SELECT version() AS server_version, now() AS server_time,
@@ -194,7 +202,7 @@ function stringParameter(fields: Readonly<Record<string, unknown>>, action: Acti
  * @param maxResultBytes the most bytes the result's JSON may take (UTF-8)
  * @throws BadRequestError when a caller's value cannot be sent unchanged or PostgreSQL rejects it
  */
-export function runAction(client: ClientBase, secret: SessionSecret, request: ActionRequest, maxResultBytes: number): Promise<unknown> {
+export function runAction(client: ClientBase, login: SessionLogin, request: ActionRequest, maxResultBytes: number): Promise<unknown> {
   // The table's entries, seen through their common shape; parseRequest made `request` match its action's parameters.
   const spec: ActionSpec = ACTION_SPECS[request.action];
   const params = request as unknown as Readonly<Record<string, string>>;
@@ -202,7 +210,7 @@ export function runAction(client: ClientBase, secret: SessionSecret, request: Ac
   return transaction(client, spec.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', () =>
     spec.run({
       params,
-      secret,
+      login,
       maxResultBytes,
       query: (ownValues = []) => queryWithCallerValues(client, request.action, spec.sql, callerValues, ownValues),
     }),
@@ -262,8 +270,8 @@ export async function queryWithCallerValues<R extends QueryResultRow>(
 /** A UTF-16 surrogate not paired with its other half (with `u`, a pair matches as one astral code point). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** `health`: reports the server, the session's user and TLS state, and the secret version in use. */
-async function health({ query, secret }: ActionContext<readonly []>): Promise<HealthResult> {
+/** `health`: reports the server, the session's user and TLS state, and how the session logged in. */
+async function health({ query, login }: ActionContext<readonly []>): Promise<HealthResult> {
   const { rows } = await query();
   const row = rows[0];
   return {
@@ -274,7 +282,8 @@ async function health({ query, secret }: ActionContext<readonly []>): Promise<He
     backendPid: row.backend_pid,
     tls: row.ssl,
     tlsVersion: row.tls_version,
-    secret: { arn: secret.secretArn, versionId: secret.versionId },
+    auth: login.auth,
+    ...(login.auth === 'master-secret' ? { secret: { arn: login.secretArn, versionId: login.versionId } } : {}),
   };
 }
 

@@ -10,13 +10,14 @@ import {
   DatabaseConnectError,
   DatabaseQueryError,
   LambdaError,
+  boundedText,
   describeError,
   errorCode,
   isServerError,
   messages,
 } from './errors';
+import type { DatabaseAuthMode } from './environment';
 import { elapsedMillis, type Logger } from './log';
-import type { CredentialSource, DbCredentials } from './secrets';
 
 /** Props of {@link DatabasePool}. */
 export interface DatabasePoolProps {
@@ -39,8 +40,8 @@ export interface DatabasePoolProps {
    * cancels a slow query first and the session survives with SQLSTATE 57014.
    */
   readonly queryTimeoutMillis: number;
-  /** Where the username and password come from. */
-  readonly credentials: CredentialSource;
+  /** Where each new session's user and password come from: the RDS-managed secret or IAM tokens (login.ts). */
+  readonly login: LoginSource;
   /** Where connects and reconnects are logged. */
   readonly log: Logger;
   /**
@@ -50,14 +51,63 @@ export interface DatabasePoolProps {
   readonly ca?: string;
 }
 
-/** The credentials' origin a session was opened with, for reporting; never the password. */
+/** How a session logged in with the RDS-managed secret, for reporting: its ARN and version, never the password. */
 export interface SessionSecret {
+  readonly auth: 'master-secret';
+  /** ARN of the secret the password came from. */
   readonly secretArn: string;
+  /** The secret's version (AWSCURRENT when fetched); changes at every rotation. */
   readonly versionId: string;
 }
 
+/** How a session logged in with an IAM database authentication token, for reporting: the role, never the token. */
+export interface SessionIamToken {
+  readonly auth: 'iam';
+  /** The PostgreSQL role the token was signed for (`DB_USER`). */
+  readonly user: string;
+}
+
+/** How a session logged in, one shape per {@link DatabaseAuthMode}; what health reports and the logs show. */
+export type SessionLogin = SessionSecret | SessionIamToken;
+
+/** What a new session logs in with. */
+export interface Login {
+  /** The PostgreSQL role. */
+  readonly user: string;
+  /**
+   * The password, or a function that makes one: pg calls it once for each new session, so an IAM
+   * token is signed afresh for every session (pg's `password` option).
+   */
+  readonly password: string | (() => Promise<string>);
+  /** Where the password came from, for reporting. */
+  readonly origin: SessionLogin;
+}
+
+/**
+ * Where {@link DatabasePool} gets the login of each new session: one implementation per
+ * {@link DatabaseAuthMode} (login.ts), so the pool has a single connect path for both.
+ */
+export interface LoginSource {
+  /**
+   * Readies the login of a session that may open now and returns it: when `mayOpen` (no session is
+   * idle), whatever must be fetched is fetched here, before the connect and outside its timeout.
+   */
+  prepare(mayOpen: boolean): Promise<Login>;
+  /** The login a session created now opens with: the one prepared or refreshed last. Call after {@link prepare}. */
+  current(): Login;
+  /**
+   * PostgreSQL rejected `rejected` ({@link isLoginRejected}): returns the login to retry the connect
+   * with once, or undefined when a retry cannot help. Logs why it retries.
+   */
+  afterRejection(rejected: Login): Promise<Login | undefined>;
+  /** The message of the {@link DatabaseConnectError} when PostgreSQL rejected `login` for good. */
+  rejectionMessage(login: Login, host: string, port: number, sqlState: string, detail: string): string;
+  /** Whether `sqlState`, an error of class 28 at connect, means PostgreSQL rejected this source's login. */
+  isLoginRejected(sqlState: string | undefined): boolean;
+}
+
 /** A query run by {@link DatabasePool.run}: it receives the open session and what opened it. */
-export type Work<T> = (client: ClientBase, secret: SessionSecret) => Promise<T>;
+export type Work<T> = (client: ClientBase, login: SessionLogin) => Promise<T>;
 
 /** How {@link DatabasePool.run} may recover from a failure of `work`. */
 export interface RunOptions {
@@ -91,9 +141,6 @@ const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 /** The message pg gives when the server answers the TLS request with `N` (no TLS). */
 const NO_TLS_MESSAGE = 'The server does not support SSL connections';
 
-/** SQLSTATE PostgreSQL returns for a wrong password (invalid_password). */
-const INVALID_PASSWORD = '28P01';
-
 /**
  * SQLSTATEs and socket codes after which a session is gone: the server terminated it
  * (admin_shutdown, crash_shutdown, cannot_connect_now) or the network dropped it.
@@ -124,8 +171,10 @@ const TLS_CODES = new Set([
  * the others (SQLSTATE 25P02). Standard Lambda sends a container one invocation at a time, so its
  * pool never opens a second session.
  *
- * A session opens with the credentials fetched last; when PostgreSQL rejects them (28P01, as after a
- * rotation) the secret is fetched again once and the connect retried once. A session goes back to
+ * A session opens with the login of its {@link LoginSource}: with the RDS-managed secret, the
+ * credentials fetched last, and when PostgreSQL rejects them (28P01, as after a rotation) the secret
+ * is fetched again once and the connect retried once; with IAM, a token signed for that session, and
+ * a rejection fails at once (a new token cannot fix a missing grant). A session goes back to
  * the pool only when the server, not the connection, reported any failure and it is outside a
  * transaction; any other is closed, and the next invocation that needs one opens a new one.
  * Read-only work is retried once on another session when it finds its session gone, or when
@@ -136,8 +185,8 @@ export class DatabasePool {
   /** How many sessions this instance opened successfully. */
   connectCount = 0;
   private pool?: Pool;
-  /** Each session's credentials' origin, and when it started to connect (a `performance.now()` reading). */
-  private readonly sessions = new WeakMap<ClientBase, { readonly secret: SessionSecret; readonly startedMillis: number }>();
+  /** Each session's login origin, and when it started to connect (a `performance.now()` reading). */
+  private readonly sessions = new WeakMap<ClientBase, { readonly login: SessionLogin; readonly startedMillis: number }>();
   /** Sessions the server or the network closed. */
   private readonly lost = new WeakSet<ClientBase>();
 
@@ -170,7 +219,7 @@ export class DatabasePool {
   private async attempt<T>(client: PoolClient, work: Work<T>): Promise<T> {
     let reusable = false;
     try {
-      const result = await work(client, this.sessions.get(client)!.secret);
+      const result = await work(client, this.sessions.get(client)!.login);
       reusable = true;
       return result;
     } catch (err) {
@@ -214,37 +263,39 @@ export class DatabasePool {
 
   /**
    * A session for one invocation: an idle one, a new one, or the next one given back. A new one
-   * opens with the credentials fetched last; when none is idle the cache is read first, so that a
-   * fetch after its TTL happens before the connect, not inside the connect timeout. After 28P01 the
-   * secret is fetched again once and the connect retried once.
+   * opens with the login prepared last; when none is idle the login is prepared first (a secret
+   * fetch after its TTL happens before the connect, not inside the connect timeout). When PostgreSQL
+   * rejects the login, its source decides whether one retry may help (a secret fetched again) or
+   * not (an IAM token).
    */
   private async acquire(options: RunOptions): Promise<PoolClient> {
     this.pool ??= this.createPool();
     const pool = this.pool;
-    const tried = pool.idleCount === 0 ? await this.props.credentials.get() : this.props.credentials.latest()!;
+    const source = this.props.login;
+    const tried = await source.prepare(pool.idleCount === 0);
+    let rejection: unknown;
     try {
       return await this.connect(pool, options);
     } catch (err) {
-      if (errorCode(err) !== INVALID_PASSWORD) throw this.toConnectError(err);
-      this.props.log.warn('PostgreSQL rejected the cached password (28P01); fetching the secret again', {
-        secretArn: tried.secretArn,
-        versionId: tried.versionId,
-      });
+      if (!source.isLoginRejected(errorCode(err))) throw this.toConnectError(err);
+      rejection = err;
     }
-    // Concurrent invocations rejected with the same version share one fetch (SecretCache.refresh).
-    const fresh = await this.props.credentials.refresh(tried.versionId);
+    const retry = await source.afterRejection(tried);
+    if (retry === undefined) throw this.toLoginError(tried, rejection);
     try {
       return await this.connect(pool, options);
     } catch (err) {
-      if (errorCode(err) === INVALID_PASSWORD) {
-        const { host, port } = this.props;
-        throw new DatabaseConnectError(
-          messages.dbAuth(host, port, fresh.username, fresh.secretArn, fresh.versionId),
-          { cause: err, sqlState: INVALID_PASSWORD },
-        );
-      }
+      if (source.isLoginRejected(errorCode(err))) throw this.toLoginError(retry, err);
       throw this.toConnectError(err);
     }
+  }
+
+  /** The error of a login PostgreSQL rejected for good, with the source's explanation. */
+  private toLoginError(login: Login, err: unknown): DatabaseConnectError {
+    const { host, port } = this.props;
+    const sqlState = errorCode(err)!;
+    const detail = boundedText(err instanceof Error ? err.message : String(err));
+    return new DatabaseConnectError(this.props.login.rejectionMessage(login, host, port, sqlState, detail), { cause: err, sqlState });
   }
 
   /**
@@ -281,16 +332,13 @@ export class DatabasePool {
   private createPool(): Pool {
     const owner = this;
     const { log } = this.props;
-    /** A session of this pool: opens with the credentials fetched last when it is created. */
+    /** A session of this pool: opens with the login prepared last when it is created. */
     class Session extends Client {
       constructor() {
-        // acquire() has read the cache before the pool creates a session.
-        const credentials = owner.props.credentials.latest()!;
-        super(owner.clientConfig(credentials));
-        owner.sessions.set(this, {
-          secret: { secretArn: credentials.secretArn, versionId: credentials.versionId },
-          startedMillis: performance.now(),
-        });
+        // acquire() has prepared the login before the pool creates a session.
+        const login = owner.props.login.current();
+        super(owner.clientConfig(login));
+        owner.sessions.set(this, { login: login.origin, startedMillis: performance.now() });
         // Without an 'error' listener, a session closed while lent out would crash the process
         // (the pool listens only while a session is idle).
         this.on('error', (err) => {
@@ -311,7 +359,7 @@ export class DatabasePool {
       this.connectCount += 1;
       const session = this.sessions.get(client)!;
       log.info('database session opened', {
-        versionId: session.secret.versionId,
+        ...session.login,
         durationMs: elapsedMillis(session.startedMillis),
         sessions: pool.totalCount,
       });
@@ -321,14 +369,14 @@ export class DatabasePool {
     return pool;
   }
 
-  private clientConfig(credentials: DbCredentials): ClientConfig {
+  private clientConfig(login: Login): ClientConfig {
     const { host, port, database, connectTimeoutMillis, queryTimeoutMillis, ca } = this.props;
     return {
       host,
       port,
       database,
-      user: credentials.username,
-      password: credentials.password,
+      user: login.user,
+      password: login.password,
       application_name: 'workshop-backend-lambda',
       connectionTimeoutMillis: connectTimeoutMillis,
       statement_timeout: queryTimeoutMillis,

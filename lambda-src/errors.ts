@@ -174,6 +174,9 @@ export const messages = {
   paramTooManyBytes: (action: string, param: string, bytes: number, maxBytes: number, received: Echo) =>
     `action "${action}": parameter "${param}" is ${bytes} bytes in UTF-8, over the ${maxBytes}-byte limit of a ` +
     `PostgreSQL identifier (NAMEDATALEN - 1), past which PostgreSQL would cut it and match another name; received ${received}`,
+  actionNotAccepted: (action: string, accepted: readonly string[], variable: string) =>
+    `action "${action}" is not one this function runs; it runs: ${accepted.join(', ')} (${variable}). ` +
+    'Send it to the function that runs it',
   paramNotSendable: (action: string, param: string, received: Echo) =>
     `action "${action}": parameter "${param}" must be well-formed Unicode; it has a lone surrogate, which the ` +
     `PostgreSQL driver would send as U+FFFD instead; received ${received}`,
@@ -206,6 +209,11 @@ export const messages = {
   dbAuth: (host: string, port: number, username: string, secretArn: string, versionId: string) =>
     `PostgreSQL at ${host}:${port} rejected the password of "${username}" (28P01) from ${secretArn} ` +
     `version ${versionId}, fetched again after the cached one was rejected: rotation may be in progress`,
+  dbIamAuth: (host: string, port: number, user: string, sqlState: string, detail: string) =>
+    `PostgreSQL at ${host}:${port} rejected the IAM authentication token of "${user}" (SQLSTATE ${sqlState}: ${boundedText(detail)}): ` +
+    `either the role "${user}" is not a member of rds_iam (run the migrations, which grant it; without it PostgreSQL checks ` +
+    "the token as a password, 28P01), or the function's IAM role lacks rds-db:connect on " +
+    `arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/${user} (28000, PAM authentication failed)`,
   dbNoTls: (host: string, port: number) =>
     `PostgreSQL at ${host}:${port} does not offer TLS (it declined the TLS request), and this function connects ` +
     'only over verified TLS: point DB_HOST at the RDS instance (RDS always offers TLS), or turn ssl on in the server',
@@ -247,6 +255,18 @@ export const messages = {
     `migration ${name} ended the transaction it runs in (a COMMIT or ROLLBACK in its text), so what it did up to ` +
     'there is committed but the migration is not recorded: remove that statement, as each migration runs in a ' +
     'transaction of its own, and undo by hand what it committed',
+  migrationEventMalformed: (field: string, received: Echo) =>
+    'the migration event must be {"migrations": [{"name": "NNNN_name", "checksum": "<sha-256 in hex>"}, ...]}, the ' +
+    `plan's list of migrations; ${field} is ${received}`,
+  migrationPlanMismatch: (differences: readonly string[]) =>
+    `the migrations bundled in this function differ from the plan's list in the event, so none was applied: ${differences.join('; ')}. ` +
+    'Deploy the function built with the planned migrations, or plan again',
+  migrationNeedsMasterSecret: (variable: string, mode: string) =>
+    `the migration function logs in as the RDS master user with the RDS-managed secret, but ${variable} is ${JSON.stringify(mode)}: ` +
+    `set ${variable}=master-secret (or leave it unset) on the migration function`,
+  migrationTooLittleTime: (remainingMillis: number, neededMillis: number) =>
+    `only ${remainingMillis} ms of the invocation are left, and a migration run needs ${neededMillis} ms (reading the secret and ` +
+    'connecting at their limits, the shortest statement timeout and the margin to report a failure): raise the migration function\'s timeout',
   internal: (requestId: string) => `internal error; see the logs of request ${requestId}`,
 } as const;
 

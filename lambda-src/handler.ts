@@ -1,9 +1,12 @@
 import { ACTION_SPECS, parseRequest, runAction, type ActionName } from './actions';
 import { loadConfig, type Env, type HandlerConfig } from './config';
-import { DatabasePool } from './db';
-import { LambdaError, ResponseTooLargeError, boundedText, describeError, messages } from './errors';
+import { DatabasePool, type LoginSource } from './db';
+import { LAMBDA_ENV } from './environment';
+import { BadRequestError, LambdaError, ResponseTooLargeError, boundedText, describeError, messages } from './errors';
+import type { IamAuthTokenProps } from './iam-auth';
 import { createLogger, elapsedMillis, type LogSink } from './log';
-import { SecretCache, createSecretsManagerClient, type SecretsManagerLike } from './secrets';
+import { createLoginSource } from './login';
+import type { SecretsManagerLike } from './secrets';
 
 /** What a test or benchmark may inject; production uses every default. */
 export interface HandlerDeps {
@@ -13,10 +16,16 @@ export interface HandlerDeps {
    */
   readonly env?: Env;
   /**
-   * The Secrets Manager client.
+   * The Secrets Manager client (`DB_AUTH=master-secret`).
    * @default - an SDK client created on the first fetch with the configured timeouts
    */
   readonly secretsManager?: SecretsManagerLike;
+  /**
+   * Makes the IAM token signer (`DB_AUTH=iam`). Tests pass a stand-in whose "token" is a password
+   * PostgreSQL checks, as IAM authentication itself needs RDS.
+   * @default createIamAuthTokenSigner (iam-auth.ts), with the function role's credentials
+   */
+  readonly createTokenSigner?: (props: IamAuthTokenProps) => () => Promise<string>;
   /**
    * PEM of the CA(s) PostgreSQL's certificate must chain to, replacing Node.js's trust store.
    * @default - Node.js's trust store, which in Lambda includes NODE_EXTRA_CA_CERTS
@@ -83,7 +92,8 @@ export type Handler = (event: unknown, context?: InvocationContext) => Promise<S
 /** The container's long-lived collaborators, created on the first invocation. */
 export interface Runtime {
   readonly config: HandlerConfig;
-  readonly secrets: SecretCache;
+  /** Where sessions get their login: the RDS-managed secret or IAM tokens (`DB_AUTH`). */
+  readonly login: LoginSource;
   readonly database: DatabasePool;
 }
 
@@ -96,7 +106,15 @@ export interface HandlerInstance {
   close(): Promise<void>;
 }
 
-/** Builds a handler; one per container in production, one per test in tests. */
+/**
+ * Builds a handler; one per container in production, one per test in tests.
+ *
+ * An event is validated first (400 BadRequest, before the configuration is read), then checked
+ * against the function's own actions (`DB_ACTIONS`): an action this function does not run is a
+ * 400 BadRequest naming it and the accepted ones, answered before any secret is read or session
+ * opened. 400 rather than 403: the caller sent the request to the wrong function, which another
+ * request (to the right function) fixes; nothing about the caller's identity is refused.
+ */
 export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
   const log = createLogger(deps.logSink);
   const maxResponseBytes = deps.maxResponseBytes ?? MAX_RESPONSE_BYTES;
@@ -105,18 +123,7 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
   const getRuntime = (): Runtime => {
     if (runtime) return runtime;
     const config = loadConfig(deps.env ?? process.env);
-    const secrets = new SecretCache({
-      secretArn: config.secretArn,
-      ttlSeconds: config.secretCacheTtlSeconds,
-      fetchBudgetMillis: config.secretsManagerConnectTimeoutMillis + config.secretsManagerRequestTimeoutMillis,
-      client: () =>
-        deps.secretsManager ??
-        createSecretsManagerClient({
-          connectTimeoutMillis: config.secretsManagerConnectTimeoutMillis,
-          requestTimeoutMillis: config.secretsManagerRequestTimeoutMillis,
-        }),
-      log,
-    });
+    const login = createLoginSource(config, log, deps);
     const database = new DatabasePool({
       host: config.dbHost,
       port: config.dbPort,
@@ -124,11 +131,11 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
       connectTimeoutMillis: config.dbConnectTimeoutMillis,
       maxSessions: config.dbPoolMaxSessions,
       queryTimeoutMillis: config.dbQueryTimeoutMillis,
-      credentials: secrets,
+      login,
       log,
       ca: deps.ca,
     });
-    runtime = { config, secrets, database };
+    runtime = { config, login, database };
     return runtime;
   };
 
@@ -139,8 +146,12 @@ export function createHandler(deps: HandlerDeps = {}): HandlerInstance {
     try {
       const request = parseRequest(event);
       action = request.action;
+      const { config, database } = getRuntime();
+      if (!config.actions.includes(request.action)) {
+        throw new BadRequestError(messages.actionNotAccepted(request.action, config.actions, LAMBDA_ENV.dbActions));
+      }
       const maxResultBytes = maxResponseBytes - envelopeBytes(request.action);
-      const result = await getRuntime().database.run((client, secret) => runAction(client, secret, request, maxResultBytes), {
+      const result = await database.run((client, login) => runAction(client, login, request, maxResultBytes), {
         readOnly: ACTION_SPECS[request.action].readOnly,
         remainingMillis: () => context?.getRemainingTimeInMillis?.(),
       });

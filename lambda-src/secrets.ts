@@ -16,7 +16,7 @@ export interface DbCredentials {
   readonly versionId: string;
 }
 
-/** What the database layer needs from a credential source. */
+/** What the login of `DB_AUTH=master-secret` (`SecretLogin`, login.ts) needs from a credential source. */
 export interface CredentialSource {
   /** Cached credentials while fresh, else fetched ones. */
   get(): Promise<DbCredentials>;

@@ -52,7 +52,7 @@ describe('runAction', () => {
   it.each(ACTIONS)('runs the SQL the table gives %s, once, in a transaction of its own, READ ONLY when the table says it only reads', async (action) => {
     const { client, sent } = await recordingSession();
     try {
-      await runAction(client, { secretArn: 'arn', versionId: 'v' }, parseRequest({ action }), 1_000_000);
+      await runAction(client, { auth: 'master-secret', secretArn: 'arn', versionId: 'v' }, parseRequest({ action }), 1_000_000);
 
       const spec = ACTION_SPECS[action];
       expect(sent).toEqual([spec.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', spec.sql, 'COMMIT']);
@@ -64,7 +64,7 @@ describe('runAction', () => {
   it('leaves the session outside any transaction after an action fails, having rolled back', async () => {
     const { client, sent } = await recordingSession();
     try {
-      const failure = await runAction(client, { secretArn: 'arn', versionId: 'v' }, { action: 'tables', schema: 'pub\u0000lic' }, 1_000_000).catch((err: unknown) => err);
+      const failure = await runAction(client, { auth: 'master-secret', secretArn: 'arn', versionId: 'v' }, { action: 'tables', schema: 'pub\u0000lic' }, 1_000_000).catch((err: unknown) => err);
 
       expect(failure).toBeInstanceOf(BadRequestError);
       expect(sent).toEqual(['BEGIN READ ONLY', ACTION_SPECS.tables.sql, 'ROLLBACK']);

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { ACTIONS, ACTION_SPECS, type HealthResult, type TablesResult } from '../../lambda-src/actions';
 import { MAX_ECHO_CHARS, echo, messages } from '../../lambda-src/errors';
+import { createIamAuthTokenSigner, type IamAuthTokenProps } from '../../lambda-src/iam-auth';
 import {
   LAMBDA_SYNC_RESPONSE_LIMIT_BYTES,
   MAX_RESPONSE_BYTES,
@@ -62,6 +64,7 @@ describe('health', () => {
     expect(result.currentUser).toBe(APP_USER);
     expect(result.database).toBe(APP_DATABASE);
     expect(Number.isNaN(Date.parse(result.serverTime))).toBe(false);
+    expect(result.auth).toBe('master-secret');
     expect(result.secret).toEqual({ arn: fixture.secretsManager.secretArn, versionId: fixture.secretsManager.versionId });
     // The real SDK client signed its call to the local endpoint.
     expect(fixture.secretsManager.getSecretValueCalls).toBe(callsBefore + 1);
@@ -119,8 +122,8 @@ describe('rotation', () => {
     await fixture.terminateBackend(first.backendPid);
     const after = healthOf(await instance.handler({ action: 'health' }));
 
-    expect(after.secret.versionId).toBe(rotatedVersion);
-    expect(after.secret.versionId).not.toBe(first.secret.versionId);
+    expect(after.secret?.versionId).toBe(rotatedVersion);
+    expect(after.secret?.versionId).not.toBe(first.secret?.versionId);
     expect(fixture.secretsManager.getSecretValueCalls).toBe(callsAfterFirst + 1);
     expect(logs.parsed()).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('28P01') }));
     expectNoPassword(logs.text());
@@ -149,6 +152,133 @@ describe('rotation', () => {
       // Finish the rotation so later tests find secret and role in step.
       await fixture.rotate();
     }
+  });
+});
+
+describe('DB_AUTH=iam (IAM authentication itself cannot run here: the token check is PostgreSQL\'s password check of a stand-in token)', () => {
+  /** A stand-in signer whose "token" is the role's password, counting its calls and recording its props. */
+  function standInSigner(token: () => string): { create: (props: IamAuthTokenProps) => () => Promise<string>; props: IamAuthTokenProps[]; calls: number } {
+    const signer = {
+      props: [] as IamAuthTokenProps[],
+      calls: 0,
+      create: (props: IamAuthTokenProps) => {
+        signer.props.push(props);
+        return async () => {
+          signer.calls += 1;
+          return token();
+        };
+      },
+    };
+    return signer;
+  }
+
+  const iamEnv = (): Record<string, string> => {
+    const { DB_SECRET_ARN: _unused, ...rest } = fixture.lambdaEnv({ DB_AUTH: 'iam', DB_USER: APP_USER, AWS_REGION: 'eu-west-1' });
+    return rest;
+  };
+
+  it('signs a token for each new session and none for a reused one (stand-in token = the role\'s password), reads no secret, and reports auth iam without a secret', async () => {
+    const signer = standInSigner(() => fixture.password);
+    const logs = captureLogs();
+    const instance = createHandler({ env: iamEnv(), ca: fixture.pg.ca.certPem, logSink: logs.sink, createTokenSigner: signer.create });
+    handlers.push(instance);
+    const secretCallsBefore = fixture.secretsManager.getSecretValueCalls;
+
+    const first = healthOf(await instance.handler({ action: 'health' }));
+
+    expect(signer.props).toEqual([{ hostname: fixture.pg.host, port: fixture.pg.port, username: APP_USER, region: 'eu-west-1' }]);
+    expect(signer.calls).toBe(1);
+    expect(first).toMatchObject({ auth: 'iam', currentUser: APP_USER, tls: true });
+    expect(first).not.toHaveProperty('secret');
+
+    // Warm: the open session is reused, and needs no token.
+    const warm = healthOf(await instance.handler({ action: 'health' }));
+    expect(warm.backendPid).toBe(first.backendPid);
+    expect(signer.calls).toBe(1);
+
+    // Two sessions at once: the second is new, so it gets a token of its own.
+    const { database } = instance.runtime()!;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holding = database.run(() => held);
+    const pid = await database.run(async (client) => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    release();
+    await holding;
+    expect(database.connectCount).toBe(2);
+    expect(signer.calls).toBe(2);
+    expect(pid).not.toBe(first.backendPid);
+
+    // A session the server ended is replaced with a new one, and a new token.
+    await fixture.terminateBackend(first.backendPid);
+    await fixture.terminateBackend(pid);
+    healthOf(await instance.handler({ action: 'health' }));
+    expect(signer.calls).toBe(3);
+
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(secretCallsBefore);
+    expect(logs.parsed()).toContainEqual(expect.objectContaining({ message: 'database session opened', auth: 'iam', user: APP_USER }));
+    expectNoPassword(logs.text());
+  });
+
+  it('fails with a DatabaseConnectError naming the user, the host, rds_iam and rds-db:connect when PostgreSQL rejects the token (28P01), after one token and no retry', async () => {
+    const signer = standInSigner(() => 'not-the-password');
+    const instance = createHandler({ env: iamEnv(), ca: fixture.pg.ca.certPem, logSink: () => undefined, createTokenSigner: signer.create });
+    handlers.push(instance);
+
+    const response = await instance.handler({ action: 'health' });
+
+    expect(response).toEqual({
+      statusCode: 502,
+      error: {
+        type: 'DatabaseConnect',
+        message: messages.dbIamAuth(fixture.pg.host, fixture.pg.port, APP_USER, '28P01', `password authentication failed for user "${APP_USER}"`),
+      },
+    });
+    const { message } = (response as ErrorResponse).error;
+    for (const part of [APP_USER, `${fixture.pg.host}:${fixture.pg.port}`, 'rds_iam', 'rds-db:connect']) expect(message).toContain(part);
+    expect(signer.calls).toBe(1);
+    expect(message).not.toContain('not-the-password');
+  });
+
+  it('signs with createIamAuthTokenSigner for DB_HOST, DB_PORT, DB_USER and AWS_REGION with the environment\'s keys when no signer is injected (a frozen clock makes the token known; the role\'s password is that token)', async () => {
+    const role = `iam_signed_${randomBytes(4).toString('hex')}`;
+    const { admin } = fixture.pg;
+    // Only Date is frozen: pg's timers and sockets run as usual.
+    jest.useFakeTimers({
+      now: new Date('2025-06-01T12:00:00Z'),
+      doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+    });
+    try {
+      const token = await createIamAuthTokenSigner({ hostname: fixture.pg.host, port: fixture.pg.port, username: role, region: 'us-east-1' })();
+      expect(token).toContain(`DBUser=${role}`);
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD ${admin.escapeLiteral(token)}`);
+      const env = { ...iamEnv(), DB_USER: role, AWS_REGION: 'us-east-1' };
+      const instance = createHandler({ env, ca: fixture.pg.ca.certPem, logSink: () => undefined });
+      handlers.push(instance);
+
+      const result = healthOf(await instance.handler({ action: 'health' }));
+
+      expect(result).toMatchObject({ auth: 'iam', currentUser: role });
+      await instance.close();
+    } finally {
+      jest.useRealTimers();
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+});
+
+describe('DB_ACTIONS', () => {
+  it('answers 400 BadRequest naming the action and the accepted ones to an action outside DB_ACTIONS, before reading the secret or opening a session', async () => {
+    const instance = createHandler({ env: fixture.lambdaEnv({ DB_ACTIONS: 'health' }), ca: fixture.pg.ca.certPem, logSink: () => undefined });
+    handlers.push(instance);
+    const callsBefore = fixture.secretsManager.getSecretValueCalls;
+
+    const refused = await instance.handler({ action: 'tables', schema: 'public' });
+
+    expect(refused).toEqual({ statusCode: 400, error: { type: 'BadRequest', message: messages.actionNotAccepted('tables', ['health'], 'DB_ACTIONS') } });
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(callsBefore);
+    expect(instance.runtime()?.database.connectCount).toBe(0);
+
+    expect(await instance.handler({ action: 'health' })).toMatchObject({ statusCode: 200, action: 'health' });
   });
 });
 

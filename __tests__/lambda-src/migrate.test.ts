@@ -1,22 +1,35 @@
 /**
- * The migrations runner and the migrations themselves, on the run's real PostgreSQL. Each test
- * works in a database of its own, owned by this file's role, which has CREATEROLE as the RDS
- * master user has (and no superuser power, which the master user lacks too).
+ * The migrations runner, the migration function (migrate-handler.ts) and the migrations themselves,
+ * on the run's real PostgreSQL. Each test works in a database of its own, owned by this file's
+ * role, which has CREATEROLE as the RDS master user has (and no superuser power, which the master
+ * user lacks too); the local Secrets Manager holds that role's credentials, as the RDS-managed
+ * secret holds the master user's.
  *
  * Roles belong to the whole server, not to a database: the migrations' role (`app_reader`) is
- * shared by this file's databases, and no other test file may create it. afterAll drops it.
+ * shared by this file's databases, and no other test file may create it (so the migration
+ * function's tests live here too, not in a file of their own). afterAll drops it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { ACTIONS, type HealthResult, type TablesResult } from '../../lambda-src/actions';
-import { MigrationError, messages } from '../../lambda-src/errors';
+import { loadConfig } from '../../lambda-src/config';
+import { ConfigError, MigrationError, echo, messages } from '../../lambda-src/errors';
 import { createHandler, type SuccessResponse } from '../../lambda-src/handler';
+import type { IamAuthTokenProps } from '../../lambda-src/iam-auth';
 import { createLogger } from '../../lambda-src/log';
 import { MIGRATIONS_TABLE, MIGRATION_LOCK_KEY, applyMigrations } from '../../lambda-src/migrate';
+import {
+  MIGRATION_TIME_MARGIN_MILLIS,
+  MIN_MIGRATION_STATEMENT_TIMEOUT_MILLIS,
+  createMigrateHandler,
+  migrationStatementTimeoutMillis,
+  type MigrateHandler,
+  type MigrationEvent,
+} from '../../lambda-src/migrate-handler';
 import { MIGRATIONS_FOLDER, loadMigrations, migration, type Migration } from '../../lambda-src/migration-files';
-import { APP_USER, captureLogs, newPassword, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../../local/lambda-fixture';
+import { APP_USER, SECRET_ARN, captureLogs, newPassword, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../../local/lambda-fixture';
 import { scratchDir } from '../support/scratch';
 
 /** The role lambda-src/migrations/0001_app_roles.sql creates for the application function. */
@@ -63,6 +76,27 @@ async function freshDatabase(): Promise<{ name: string; connect(user?: string, p
       return client;
     },
   };
+}
+
+/**
+ * Gives the function role a password, as superuser: in AWS it logs in with IAM tokens (rds_iam),
+ * which need RDS; here the stand-in token is this password, which PostgreSQL checks instead.
+ */
+async function giveFunctionRoleAPassword(): Promise<string> {
+  const password = newPassword();
+  await fixture.pg.admin.query(`ALTER ROLE ${FUNCTION_ROLE} PASSWORD ${fixture.pg.admin.escapeLiteral(password)}`);
+  return password;
+}
+
+/** A stand-in for createIamAuthTokenSigner whose "token" is `password`. */
+function standInSigner(password: string): (props: IamAuthTokenProps) => () => Promise<string> {
+  return () => async () => password;
+}
+
+/** The application function's environment on `database`: DB_AUTH=iam as the function role, no secret. */
+function iamEnv(database: string): Record<string, string> {
+  const { DB_SECRET_ARN: _unused, ...rest } = fixture.lambdaEnv({ DB_NAME: database, DB_AUTH: 'iam', DB_USER: FUNCTION_ROLE, AWS_REGION: 'us-east-1' });
+  return rest;
 }
 
 /** A migrations folder holding lambda-src/migrations' files and `extra` (file name to SQL). */
@@ -274,14 +308,11 @@ describe('the application function role', () => {
     owner = await db.connect();
     await applyMigrations(owner, loadMigrations(), { log: quiet });
     await owner.query('CREATE TABLE public.orders (id int); CREATE SCHEMA other; CREATE TABLE other.secrets (id int)');
-    // In AWS the role logs in with IAM tokens; here, with a password the test gives it.
-    rolePassword = newPassword();
-    await fixture.pg.admin.query(`ALTER ROLE ${FUNCTION_ROLE} PASSWORD ${fixture.pg.admin.escapeLiteral(rolePassword)}`);
-    fixture.secretsManager.setSecret({ username: FUNCTION_ROLE, password: rolePassword });
+    rolePassword = await giveFunctionRoleAPassword();
   });
 
-  it.each(ACTIONS)('runs the action %s through the handler as its own role (200)', async (action) => {
-    const instance = createHandler({ env: fixture.lambdaEnv({ DB_NAME: db.name }), ca: fixture.pg.ca.certPem, logSink: () => undefined });
+  it.each(ACTIONS)('runs the action %s through the handler as its own role with DB_AUTH=iam (200; IAM authentication itself cannot run here: the stand-in token is a password)', async (action) => {
+    const instance = createHandler({ env: iamEnv(db.name), ca: fixture.pg.ca.certPem, logSink: () => undefined, createTokenSigner: standInSigner(rolePassword) });
     try {
       const response = await instance.handler({ action });
 
@@ -321,5 +352,149 @@ describe('the application function role', () => {
 
     const { rows } = await session.query("SELECT pg_has_role($1, 'rds_iam', 'MEMBER') AS member", [FUNCTION_ROLE]);
     expect(rows[0].member).toBe(true);
+  });
+});
+
+describe('the migration function (migrate-handler.ts)', () => {
+  /** The event the stack puts in the invocation: the plan's list of migrations. */
+  const planOf = (migrations: readonly Migration[]): MigrationEvent => ({ migrations: migrations.map(({ name, checksum }) => ({ name, checksum })) });
+
+  /** The migration function on `database`, logging in with the secret (this file's role, as the master user). */
+  function migrationFunction(database: string, options: { migrationsFolder?: string; env?: Record<string, string>; logSink?: (line: string) => void } = {}): MigrateHandler {
+    return createMigrateHandler({
+      env: fixture.lambdaEnv({ DB_NAME: database, ...options.env }),
+      ca: fixture.pg.ca.certPem,
+      logSink: options.logSink ?? (() => undefined),
+      migrationsFolder: options.migrationsFolder,
+    });
+  }
+
+  it('applies the bundled migrations with the master secret over verified TLS, then applies nothing on a second invocation; app_reader then runs health and tables with DB_AUTH=iam and is denied other schemas and DROP', async () => {
+    const db = await freshDatabase();
+    const migrations = loadMigrations();
+    const names = migrations.map((m) => m.name);
+    const logs = captureLogs();
+    const migrate = migrationFunction(db.name, { logSink: logs.sink });
+    const secretCallsBefore = fixture.secretsManager.getSecretValueCalls;
+
+    const first = await migrate(planOf(migrations), { getRemainingTimeInMillis: () => 60_000 });
+    const second = await migrate(planOf(migrations), { getRemainingTimeInMillis: () => 60_000 });
+
+    expect(first).toEqual({ applied: names, alreadyApplied: [] });
+    expect(second).toEqual({ applied: [], alreadyApplied: names });
+    // One fetch, cached across the warm invocation.
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(secretCallsBefore + 1);
+    expect(logs.parsed()).toContainEqual(expect.objectContaining({ message: 'database session opened', auth: 'master-secret', secretArn: SECRET_ARN }));
+    for (const password of fixture.passwords) expect(logs.text()).not.toContain(password);
+    const owner = await db.connect();
+    expect((await recorded(owner)).map((r) => r.name)).toEqual(names);
+    await owner.query('CREATE SCHEMA other; CREATE TABLE other.secrets (id int); CREATE TABLE public.orders (id int)');
+
+    const rolePassword = await giveFunctionRoleAPassword();
+    const app = createHandler({ env: iamEnv(db.name), ca: fixture.pg.ca.certPem, logSink: () => undefined, createTokenSigner: standInSigner(rolePassword) });
+    try {
+      const health = await app.handler({ action: 'health' });
+      const tables = await app.handler({ action: 'tables', schema: 'other' });
+
+      expect(health).toMatchObject({ statusCode: 200, result: { auth: 'iam', currentUser: FUNCTION_ROLE, tls: true } });
+      expect(tables).toEqual({ statusCode: 200, action: 'tables', result: { schema: 'other', tableCount: 0, truncated: false, tables: [] } });
+    } finally {
+      await app.close();
+    }
+    const session = await db.connect(FUNCTION_ROLE, rolePassword);
+    await expect(session.query('SELECT * FROM other.secrets')).rejects.toMatchObject({ code: INSUFFICIENT_PRIVILEGE });
+    await expect(session.query('DROP TABLE public.orders')).rejects.toMatchObject({ code: INSUFFICIENT_PRIVILEGE });
+  });
+
+  it("throws a MigrationError naming the failing migration and PostgreSQL's SQLSTATE, and leaves the database as it was", async () => {
+    const db = await freshDatabase();
+    await migrationFunction(db.name)(planOf(loadMigrations()));
+    const owner = await db.connect();
+    const before = await recorded(owner);
+    const folder = folderWith({ '9001_broken.sql': 'CREATE TABLE half_done (id int);\nINSERT INTO no_such_table VALUES (1);\n' });
+    const logs = captureLogs();
+
+    const failure = await migrationFunction(db.name, { migrationsFolder: folder, logSink: logs.sink })(planOf(loadMigrations(folder))).catch((err: unknown) => err);
+
+    expect(failure).toBeInstanceOf(MigrationError);
+    expect(failure).toMatchObject({
+      migration: '9001_broken',
+      sqlState: '42P01',
+      message: messages.migrationFailed('9001_broken', '42P01', 'relation "no_such_table" does not exist', 2),
+    });
+    for (const password of fixture.passwords) expect(String((failure as Error).message)).not.toContain(password);
+    expect(await recorded(owner)).toEqual(before);
+    expect(await exists(owner, 'half_done')).toBe(false);
+    expect(logs.parsed()).toContainEqual(expect.objectContaining({ level: 'error', message: 'migration invocation failed', migration: '9001_broken', sqlState: '42P01' }));
+  });
+
+  it('cancels a statement that outlasts the time the invocation has left (57014), naming its migration, before Lambda would stop the function', async () => {
+    const db = await freshDatabase();
+    const folder = folderWith({ '9001_slow.sql': 'SELECT pg_sleep(10);\n' });
+    const config = loadConfig(fixture.lambdaEnv());
+    // Left: the secret fetch and the connect at their limits, the margin, and the shortest statement timeout.
+    const remaining = config.secretsManagerConnectTimeoutMillis + config.secretsManagerRequestTimeoutMillis + config.dbConnectTimeoutMillis + MIGRATION_TIME_MARGIN_MILLIS + MIN_MIGRATION_STATEMENT_TIMEOUT_MILLIS;
+    expect(migrationStatementTimeoutMillis(config, remaining)).toBe(MIN_MIGRATION_STATEMENT_TIMEOUT_MILLIS);
+    const started = Date.now();
+
+    const failure = await migrationFunction(db.name, { migrationsFolder: folder })(planOf(loadMigrations(folder)), { getRemainingTimeInMillis: () => remaining }).catch((err: unknown) => err);
+
+    expect(failure).toMatchObject({ name: 'MigrationError', migration: '9001_slow', sqlState: '57014' });
+    expect(Date.now() - started).toBeLessThan(remaining);
+    const owner = await db.connect();
+    expect((await recorded(owner)).map((r) => r.name)).toEqual(loadMigrations().map((m) => m.name));
+  });
+
+  it('refuses to start with less time left than a secret fetch, a connect, the margin and the shortest statement timeout, before reading the secret', async () => {
+    const db = await freshDatabase();
+    const config = loadConfig(fixture.lambdaEnv());
+    const secretCallsBefore = fixture.secretsManager.getSecretValueCalls;
+    const needed = config.secretsManagerConnectTimeoutMillis + config.secretsManagerRequestTimeoutMillis + config.dbConnectTimeoutMillis + MIGRATION_TIME_MARGIN_MILLIS + MIN_MIGRATION_STATEMENT_TIMEOUT_MILLIS;
+
+    const failure = await migrationFunction(db.name)(planOf(loadMigrations()), { getRemainingTimeInMillis: () => needed - 1 }).catch((err: unknown) => err);
+
+    expect(failure).toEqual(new ConfigError(messages.migrationTooLittleTime(needed - 1, needed)));
+    expect(fixture.secretsManager.getSecretValueCalls).toBe(secretCallsBefore);
+  });
+
+  describe('refuses, applying nothing and reading no secret, when the bundled migrations differ from the plan in the event', () => {
+    const bundled = loadMigrations();
+    const first = bundled[0];
+    const other = migration('9001_orders', 'CREATE TABLE orders (id int);');
+    it.each<[string, MigrationEvent, string[]]>([
+      ['a planned migration that is not bundled', planOf([...bundled, other]), [`planned but not bundled: ${echo('9001_orders')}`]],
+      ['a bundled migration that is not planned', planOf(bundled.slice(1)), [`bundled but not planned: ${first.name}`]],
+      [
+        'a planned checksum that differs from the bundled file',
+        planOf([{ ...first, checksum: other.checksum }, ...bundled.slice(1)]),
+        [`${first.name} has checksum ${first.checksum} bundled, but ${echo(other.checksum)} planned`],
+      ],
+      ['a migration planned twice', planOf([...bundled, first]), [`listed twice in the plan: ${echo(first.name)}`]],
+    ])('%s', async (_name, event, differences) => {
+      const db = await freshDatabase();
+      const secretCallsBefore = fixture.secretsManager.getSecretValueCalls;
+
+      const failure = await migrationFunction(db.name)(event).catch((err: unknown) => err);
+
+      expect(failure).toEqual(new MigrationError(messages.migrationPlanMismatch(differences)));
+      expect(fixture.secretsManager.getSecretValueCalls).toBe(secretCallsBefore);
+      expect(await exists(await db.connect(), MIGRATIONS_TABLE)).toBe(false);
+    });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an event that is not an object', 'migrate', messages.migrationEventMalformed('the event', echo('migrate'))],
+    ['an event without a list', {}, messages.migrationEventMalformed('"migrations"', echo(undefined))],
+    ['an entry without a checksum', { migrations: [{ name: '0001_app_roles' }] }, messages.migrationEventMalformed('"migrations"[0].checksum', echo(undefined))],
+  ])('rejects %s with a BadRequestError naming the field', async (_name, event, message) => {
+    const failure = await migrationFunction('unused')(event).catch((err: unknown) => err);
+
+    expect(failure).toMatchObject({ name: 'BadRequestError', message });
+  });
+
+  it('refuses DB_AUTH=iam: it logs in as the RDS master user with the secret', async () => {
+    const failure = await migrationFunction('unused', { env: { DB_AUTH: 'iam', DB_USER: FUNCTION_ROLE, AWS_REGION: 'us-east-1' } })(planOf(loadMigrations())).catch((err: unknown) => err);
+
+    expect(failure).toEqual(new ConfigError(messages.migrationNeedsMasterSecret('DB_AUTH', 'iam')));
   });
 });

@@ -22,7 +22,7 @@ export const handler = async (): Promise<{ statusCode: number; result: unknown }
   });
   await client.connect();
   try {
-    return { statusCode: 200, result: await runAction(client, { secretArn, versionId: output.VersionId ?? 'unknown' }, { action: 'health' }, Infinity) };
+    return { statusCode: 200, result: await runAction(client, { auth: 'master-secret', secretArn, versionId: output.VersionId ?? 'unknown' }, { action: 'health' }, Infinity) };
   } finally {
     await client.end();
   }

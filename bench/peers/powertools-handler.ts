@@ -27,5 +27,5 @@ export const handler = async (): Promise<{ statusCode: number; result: unknown }
     await fresh.connect();
     client = fresh;
   }
-  return { statusCode: 200, result: await runAction(client, { secretArn, versionId: 'unknown' }, { action: 'health' }, Infinity) };
+  return { statusCode: 200, result: await runAction(client, { auth: 'master-secret', secretArn, versionId: 'unknown' }, { action: 'health' }, Infinity) };
 };
