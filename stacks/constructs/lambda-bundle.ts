@@ -35,6 +35,8 @@ export interface LambdaBundle {
   readonly code: Buffer;
   /** The zip's bytes: {@link BUNDLE_FILE_NAME}, then the extra files, stored without compression. */
   readonly zip: Buffer;
+  /** The module bundled, relative to the project root (`BundleLambdaOptions.entry`). */
+  readonly entry: string;
   /**
    * Base64 of the zip's SHA-256: the value AWS reports as the function's `CodeSha256` and
    * Terraform's `filebase64sha256()` computes, used as `source_code_hash`.
@@ -132,6 +134,7 @@ export function bundleLambda(options: BundleLambdaOptions = {}): LambdaBundle {
   const code = diskCache ? cachedBuild(projectRoot, target, entry) : build(projectRoot, target, entry).code;
   const zip = zipFiles([{ name: BUNDLE_FILE_NAME, contents: code }, ...extraFiles]);
   const bundle: LambdaBundle = {
+    entry,
     code,
     zip,
     sourceCodeHash: createHash('sha256').update(zip).digest('base64'),
@@ -151,7 +154,8 @@ export function writeLambdaZip(bundle: LambdaBundle, outDir?: string): string {
   if (outDir === undefined) {
     const projectRoot = path.resolve(__dirname, '..', '..');
     const salt = createHash('sha256').update(bundle.zip).digest('hex');
-    return cachedBundleSync({ root: projectRoot, entry: 'lambda-zip', salt, fileName: 'lambda.zip' }, () => ({ contents: bundle.zip, inputs: [] })).file;
+    // One cache entry per handler: the zips of one synth's functions then never prune each other.
+    return cachedBundleSync({ root: projectRoot, entry: `${cacheEntryName(bundle.entry)}-zip`, salt, fileName: 'lambda.zip' }, () => ({ contents: bundle.zip, inputs: [] })).file;
   }
   const file = path.join(outDir, 'lambda.zip');
   mkdirSync(outDir, { recursive: true });
@@ -161,13 +165,19 @@ export function writeLambdaZip(bundle: LambdaBundle, outDir?: string): string {
 
 function cachedBuild(projectRoot: string, target: string, entry: string): Buffer {
   const salt = JSON.stringify({ esbuildVersion, target, BUILD_OPTIONS, entry });
-  // The cache keeps a few bundles per entry name: the default handler keeps its historical name.
-  const name = entry === LAMBDA_ENTRY_POINT ? 'lambda' : `lambda-${path.basename(entry, '.ts')}`;
-  const bundle = cachedBundleSync({ root: projectRoot, entry: `${name}-${target}`, salt }, () => {
+  const bundle = cachedBundleSync({ root: projectRoot, entry: `${cacheEntryName(entry)}-${target}`, salt }, () => {
     const { code, inputs } = build(projectRoot, target, entry);
     return { contents: code, inputs };
   });
   return readFileSync(bundle.file);
+}
+
+/**
+ * The bundle cache keeps a few bundles per entry name (build/bundle-cache.js), so each handler has
+ * its own: `lambda` for the default one (its name before there were others), `lambda-<module>` for another.
+ */
+function cacheEntryName(entry: string): string {
+  return entry === LAMBDA_ENTRY_POINT ? 'lambda' : `lambda-${entry.replace(/^lambda-src\//, '').replace(/\.ts$/, '').replace(/[^A-Za-z0-9-]/g, '-')}`;
 }
 
 function build(projectRoot: string, target: string, entry: string): { code: Buffer; inputs: string[] } {

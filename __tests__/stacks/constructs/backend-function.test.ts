@@ -82,22 +82,34 @@ describe('BackendFunction', () => {
     }
   });
 
+  const secretArn = 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:rds!db-1-AbCdEf';
   it.each([
-    ['dev', () => devStack, dev],
-    ['prod', () => prodStack, prod],
-  ])("sets a %s Lambda environment that lambda-src's config loader accepts, with the derived timeouts and pool size", (_name, stack, config) => {
-    const { body } = onlyResource(stack().doc, 'aws_lambda_function');
-    // Terraform fills the references at apply time; stand in plausible values for them.
+    ['dev', () => functionNamed(devStack.doc, 'workshop-lambda-db-health'), dev, { mode: 'master-secret', secretArn }],
+    ['prod', () => functionNamed(prodStack.doc, 'workshop-prod-lambda-db-health'), prod, { mode: 'iam', user: 'app_reader', region: 'ap-southeast-1' }],
+  ])("sets a %s Lambda environment that lambda-src's config loader accepts, with the derived timeouts and pool size", (_name, lambda, config, auth) => {
+    const { body } = lambda();
+    // Terraform fills the references at apply time, and Lambda sets AWS_REGION; stand in plausible values for them.
     const resolved = Object.fromEntries(
-      Object.entries(body.environment.variables as Record<string, string>).map(([name, value]) => [
+      Object.entries({ ...(body.environment.variables as Record<string, string>), AWS_REGION: 'ap-southeast-1' }).map(([name, value]) => [
         name,
-        value.replace(/\$\{aws_db_instance\.[^}]+\.master_user_secret\[0\]\.secret_arn\}/, 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:rds!db-1-AbCdEf')
+        value.replace(/\$\{aws_db_instance\.[^}]+\.master_user_secret\[0\]\.secret_arn\}/, secretArn)
           .replace(/\$\{aws_db_instance\.[^}]+\.address\}/, 'workshop-backend-db.abc.ap-southeast-1.rds.amazonaws.com'),
       ]),
     );
-    const timeouts = lambdaTimeouts(body.timeout);
+    const derived = lambdaTimeouts(body.timeout);
+    // A function that logs in with IAM reads no secret: the stack leaves the Secrets Manager waits at the handler's defaults.
+    const timeouts =
+      auth.mode === 'iam'
+        ? {
+            ...derived,
+            secretsManagerConnectTimeoutMillis: TUNING_VARIABLES.secretsManagerConnectTimeoutMillis.defaultValue,
+            secretsManagerRequestTimeoutMillis: TUNING_VARIABLES.secretsManagerRequestTimeoutMillis.defaultValue,
+          }
+        : derived;
+    expect(body.environment.variables.SECRETS_MANAGER_REQUEST_TIMEOUT_MS).toBe(auth.mode === 'iam' ? undefined : String(derived.secretsManagerRequestTimeoutMillis));
     expect(loadConfig(resolved)).toEqual({
-      secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:rds!db-1-AbCdEf',
+      auth,
+      actions: ['health', 'tables'],
       dbHost: 'workshop-backend-db.abc.ap-southeast-1.rds.amazonaws.com',
       dbPort: 5432,
       dbName: 'workshop',
