@@ -3,7 +3,7 @@
  * policies this project may attach (so the same rules read them as customer policies).
  */
 import { readPolicy, type PolicyDocument } from './policy-document';
-import { blocks, resources, strings } from './terraform-json';
+import { blocks, refersTo, resources, strings } from './terraform-json';
 import type { TerraformDocument, TfResource } from './types';
 
 /**
@@ -263,6 +263,62 @@ export function identityPolicies(doc: TerraformDocument): IdentityPolicy[] {
   for (const att of resources(doc, 'aws_iam_role_policy_attachment')) {
     const arn = managedPolicyArn(att.body.policy_arn);
     if (arn) out.push(managed(att, arn));
+  }
+  return out;
+}
+
+/** One identity policy in effect for a role, and how it reaches the role. */
+export interface RolePolicy {
+  /**
+   * How a finding names the policy: `aws_iam_policy.P (attached by aws_iam_role_policy_attachment.A)`,
+   * `aws_iam_role_policy.P`, `inline_policy "N" of aws_iam_role.R`, or
+   * `arn:aws:iam::aws:policy/N (attached by aws_iam_role_policy_attachment.A)`.
+   */
+  readonly label: string;
+  /** The readable document, or undefined when it cannot be read statically (an unknown managed policy, `${jsonencode(...)}`). */
+  readonly document: PolicyDocument | undefined;
+}
+
+/** True when `value` names `role`: a reference to it (`${aws_iam_role.r.name}`) or its literal name. */
+function namesRole(value: unknown, role: TfResource): boolean {
+  return refersTo(value, role) || (typeof role.body.name === 'string' && value === role.body.name);
+}
+
+/**
+ * Every identity policy in effect for `role` in the document: its inline policies (`inline_policy`
+ * blocks, `aws_iam_role_policy`), the AWS managed policies it lists (`managed_policy_arns`), and the
+ * policies attached to it (`aws_iam_role_policy_attachment`, `aws_iam_policy_attachment` `roles`),
+ * customer-managed (an `aws_iam_policy` of the stack, by reference) or AWS managed
+ * ({@link KNOWN_MANAGED_POLICIES}). An attachment of any other policy ARN is returned unreadable.
+ * A role is matched by reference or by its literal `name`.
+ */
+export function rolePolicies(doc: TerraformDocument, role: TfResource): RolePolicy[] {
+  const out: RolePolicy[] = [];
+  for (const inline of blocks(role.body.inline_policy)) {
+    if (inline.policy === undefined) continue;
+    const name = typeof inline.name === 'string' ? ` "${inline.name}"` : '';
+    out.push({ label: `inline_policy${name} of ${role.address}`, document: readPolicy(doc, inline.policy) });
+  }
+  for (const raw of strings(role.body.managed_policy_arns)) {
+    const arn = managedPolicyArn(raw);
+    out.push({ label: `${arn ?? raw} (managed_policy_arns of ${role.address})`, document: arn ? KNOWN_MANAGED_POLICIES[arn] : undefined });
+  }
+  for (const p of resources(doc, 'aws_iam_role_policy')) {
+    if (namesRole(p.body.role, role)) out.push({ label: p.address, document: readPolicy(doc, p.body.policy) });
+  }
+  const attached = (attachment: TfResource, policyArn: unknown): RolePolicy => {
+    const via = `(attached by ${attachment.address})`;
+    const arn = managedPolicyArn(policyArn);
+    if (arn) return { label: `${arn} ${via}`, document: KNOWN_MANAGED_POLICIES[arn] };
+    const policy = resources(doc, 'aws_iam_policy').find((p) => refersTo(policyArn, p));
+    if (policy) return { label: `${policy.address} ${via}`, document: readPolicy(doc, policy.body.policy) };
+    return { label: `${String(policyArn)} ${via}`, document: undefined };
+  };
+  for (const att of resources(doc, 'aws_iam_role_policy_attachment')) {
+    if (namesRole(att.body.role, role)) out.push(attached(att, att.body.policy_arn));
+  }
+  for (const att of resources(doc, 'aws_iam_policy_attachment')) {
+    if (strings(att.body.roles).some((r) => namesRole(r, role))) out.push(attached(att, att.body.policy_arn));
   }
   return out;
 }

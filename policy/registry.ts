@@ -44,6 +44,7 @@ import { lambdaExplicitMemory } from './rules/lambda/explicit-memory';
 import { lambdaExplicitTimeout } from './rules/lambda/explicit-timeout';
 import { lambdaInVpc } from './rules/lambda/in-vpc';
 import { lambdaLatestRuntime } from './rules/lambda/latest-runtime';
+import { lambdaNoMasterSecret } from './rules/lambda/no-master-secret';
 import { lambdaReservedConcurrency } from './rules/lambda/reserved-concurrency';
 import { lambdaTracing } from './rules/lambda/tracing';
 import { logsCmk } from './rules/logs/cmk';
@@ -106,6 +107,7 @@ export const RULES = [
   lambdaExplicitTimeout,
   lambdaInVpc,
   lambdaLatestRuntime,
+  lambdaNoMasterSecret,
   lambdaReservedConcurrency,
   lambdaTracing,
   logsCmk,

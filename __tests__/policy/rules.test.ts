@@ -8,9 +8,11 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DefaultVpc } from '@cdktf/provider-aws/lib/default-vpc';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { Route } from '@cdktf/provider-aws/lib/route';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
@@ -114,6 +116,7 @@ const VIOLATIONS: Record<string, (f: CompliantFixture) => void> = {
   'WB-LAMBDA-EXPLICIT-TIMEOUT': (f) => f.fn.addOverride('timeout', undefined),
   'WB-LAMBDA-IN-VPC': (f) => f.fn.addOverride('vpc_config', undefined),
   'WB-LAMBDA-LATEST-RUNTIME': (f) => f.fn.addOverride('runtime', 'nodejs20.x'),
+  'WB-LAMBDA-NO-MASTER-SECRET': (f) => new IamRolePolicyAttachment(f.stack, 'master-secret-read', { role: f.fnRole.name, policyArn: f.secretRead.arn }),
   'WB-LAMBDA-RESERVED-CONCURRENCY': (f) => f.fn.addOverride('reserved_concurrent_executions', -1),
   'WB-LAMBDA-TRACING': (f) => f.fn.addOverride('tracing_config.mode', 'PassThrough'),
   'WB-LOGS-CMK': (f) => f.fnLogGroup.addOverride('kms_key_id', ''),
@@ -267,6 +270,97 @@ describe('policy rules', () => {
     const fixture = compliantFixture();
     fixture.alarms.Errors.addOverride('dimensions.FunctionName', 'fixture-fn');
     expect(evaluateStack(fixture.stack).results.filter((r) => r.status === 'fail')).toEqual([]);
+  });
+
+  describe('WB-LAMBDA-NO-MASTER-SECRET', () => {
+    const MASTER_SECRET = /\$\{aws_db_instance\.db\.master_user_secret\[0\]\.secret_arn\}/;
+
+    /** The rule's verdicts on the fixture's function after `change`. */
+    function masterSecretResults(change: (f: CompliantFixture) => void): { address: string; status: string; message: string }[] {
+      const f = compliantFixture();
+      change(f);
+      return evaluateStack(f.stack).results.filter((r) => r.ruleId === 'WB-LAMBDA-NO-MASTER-SECRET');
+    }
+    const inline = (statement: object) => (f: CompliantFixture) =>
+      new IamRolePolicy(f.stack, 'inline', { role: f.fnRole.id, policy: policyOf({ Effect: 'Allow', ...statement }) });
+
+    it('passes a function whose role connects with IAM database authentication and reads no secret', () => {
+      expect(masterSecretResults(() => undefined)).toEqual([
+        expect.objectContaining({ address: 'aws_lambda_function.fn', status: 'pass', message: 'its role aws_iam_role.fn-role cannot read the master user secret' }),
+      ]);
+    });
+
+    it('fails a function whose role has the master secret read policy attached, naming the function, the role and the policy', () => {
+      const [result] = masterSecretResults((f) => new IamRolePolicyAttachment(f.stack, 'master-secret-read', { role: f.fnRole.name, policyArn: f.secretRead.arn }));
+      expect(result.status).toBe('fail');
+      expect(result.message).toMatch(
+        /^aws_lambda_function\.fn can read the RDS-managed master user secret through its role aws_iam_role\.fn-role: aws_iam_policy\.secret-read \(attached by aws_iam_role_policy_attachment\.master-secret-read\) allows secretsmanager:GetSecretValue on /,
+      );
+      expect(result.message).toMatch(MASTER_SECRET);
+    });
+
+    it('fails a function whose role has the AWS managed SecretsManagerReadWrite (the seed flow), read from its published document', () => {
+      const [result] = masterSecretResults(
+        (f) => new IamRolePolicyAttachment(f.stack, 'seed-secret-access', { role: f.fnRole.name, policyArn: 'arn:${data.aws_partition.current.partition}:iam::aws:policy/SecretsManagerReadWrite' }),
+      );
+      expect(result).toEqual(
+        expect.objectContaining({
+          status: 'fail',
+          message:
+            'aws_lambda_function.fn can read the RDS-managed master user secret through its role aws_iam_role.fn-role: ' +
+            'arn:aws:iam::aws:policy/SecretsManagerReadWrite (attached by aws_iam_role_policy_attachment.seed-secret-access) allows secretsmanager:* on *',
+        }),
+      );
+    });
+
+    it.each([
+      ['"*" on "*" in an aws_iam_role_policy', inline({ Action: '*', Resource: '*' }), /aws_iam_role_policy\.inline allows \* on \*$/],
+      ['secretsmanager:Get* on a wildcard secret ARN', inline({ Action: 'secretsmanager:Get*', Resource: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:*' }), /allows secretsmanager:Get\* on arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:\*$/],
+      ['secretsmanager:getsecretvalue on secret:rds!* (RDS-managed names)', inline({ Action: 'secretsmanager:getsecretvalue', Resource: 'arn:aws:secretsmanager:*:*:secret:rds!*' }), /allows secretsmanager:getsecretvalue on arn:aws:secretsmanager:\*:\*:secret:rds!\*$/],
+      ['a NotAction that leaves GetSecretValue', inline({ NotAction: 'iam:*', Resource: '*' }), /allows NotAction iam:\* on \*$/],
+      ['a NotResource that does not exclude the master secret', inline({ Action: 'secretsmanager:GetSecretValue', NotResource: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:app/*' }), /on NotResource arn:aws:secretsmanager:.*:secret:app\/\*$/],
+      [
+        'the master secret in the role\'s inline_policy block',
+        (f: CompliantFixture) => f.fnRole.addOverride('inline_policy', [{ name: 'read', policy: policyOf({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: f.db.masterUserSecret.get(0).secretArn }) }]),
+        /inline_policy "read" of aws_iam_role\.fn-role allows secretsmanager:GetSecretValue on \$\{aws_db_instance\.db\.master_user_secret/,
+      ],
+      [
+        'an attached managed policy the pack cannot read',
+        (f: CompliantFixture) => new IamRolePolicyAttachment(f.stack, 'power', { role: f.fnRole.name, policyArn: 'arn:aws:iam::aws:policy/PowerUserAccess' }),
+        /arn:aws:iam::aws:policy\/PowerUserAccess \(attached by aws_iam_role_policy_attachment\.power\) cannot be read statically$/,
+      ],
+    ])('fails a function whose role is granted %s', (_name, change, message) => {
+      expect(masterSecretResults(change)).toEqual([expect.objectContaining({ status: 'fail', message: expect.stringMatching(message) })]);
+    });
+
+    it.each([
+      ['GetSecretValue on an application secret of its own', inline({ Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:app/api-key-AbCdEf' })],
+      ['GetSecretValue on a wildcard of application secrets only', inline({ Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:*:*:secret:app/*' })],
+      ['DescribeSecret alone on the master secret', inline({ Action: 'secretsmanager:DescribeSecret', Resource: '*' })],
+      ['s3:* on a bucket\'s objects', inline({ Action: 's3:*', Resource: 'arn:aws:s3:::fixture-tfstate/*' })],
+      ['GetSecretValue under a NotResource that excludes every secret', inline({ Action: 'secretsmanager:GetSecretValue', NotResource: 'arn:aws:secretsmanager:*:*:secret:*' })],
+      ['a Deny of GetSecretValue on "*"', inline({ Effect: 'Deny', Action: 'secretsmanager:GetSecretValue', Resource: '*' })],
+    ])('passes a function whose role is granted %s', (_name, change) => {
+      expect(masterSecretResults(change)).toEqual([expect.objectContaining({ status: 'pass' })]);
+    });
+
+    it('fails a function whose role is not an aws_iam_role of the stack: its policies cannot be checked', () => {
+      expect(masterSecretResults((f) => f.fn.addOverride('role', 'arn:aws:iam::123456789012:role/elsewhere'))).toEqual([
+        expect.objectContaining({ status: 'fail', message: 'role "arn:aws:iam::123456789012:role/elsewhere" is not an aws_iam_role of this stack, so its policies cannot be checked' }),
+      ]);
+    });
+
+    it('checks every function on its own: a second function with the master secret fails, the first still passes', () => {
+      const results = masterSecretResults((f) => {
+        const role = new IamRole(f.stack, 'migration-role', { name: 'migration', assumeRolePolicy: f.fnRole.assumeRolePolicy });
+        new IamRolePolicyAttachment(f.stack, 'migration-secret-read', { role: role.name, policyArn: f.secretRead.arn });
+        new LambdaFunction(f.stack, 'migration', { functionName: 'fixture-migration', role: role.arn, runtime: f.fn.runtime, handler: 'index.handler', filename: 'fixture.zip' });
+      });
+      expect(results.map((r) => [r.address, r.status])).toEqual([
+        ['aws_lambda_function.fn', 'pass'],
+        ['aws_lambda_function.migration', 'fail'],
+      ]);
+    });
   });
 
   describe('WB-KMS-KEY-POLICY on account principals', () => {
