@@ -25,6 +25,8 @@ export const POLICY_EXCEPTION_REASONS = {
     'The CI plan and drift roles run terraform plan, which refreshes every resource of every stack through the Describe, Get and List actions of EC2, RDS, IAM, KMS, Lambda, CloudWatch, SNS, EventBridge, Secrets Manager and S3; the AWS managed ReadOnlyAccess grants those reads, and no write, no secret value and no decryption, and follows new resource types where a hand-kept list would break plans with AccessDenied.',
   ciApplyAdministratorAccess:
     "An environment's CI apply role runs terraform apply of a stack that creates and replaces IAM roles and policies, KMS keys, VPCs, RDS instances and Lambda functions, which needs write access across those services; only that environment's apply job can assume it (OIDC subject environment:<name>, behind the GitHub environment's approval rules), and it can act only in the environment's account.",
+  migrationFunction:
+    "The migration function is the one function that logs in as the master user, to apply the versioned migrations that create each application function's own role; it runs only when Terraform invokes it on apply, and accepts no actions.",
 } as const;
 
 /** The exceptions a profile may allow, by name. */
@@ -41,7 +43,8 @@ export type ProfileExceptionName =
   | 'pinnedMinorVersion'
   | 'olderRuntime'
   | 'tracingPassThrough'
-  | 'secretsManagerReadWrite';
+  | 'secretsManagerReadWrite'
+  | 'masterSecretFunction';
 
 /**
  * Per profile, the exceptions it allows and why. No profile inherits another's: the production
@@ -74,6 +77,8 @@ export const PROFILE_EXCEPTIONS: Readonly<Record<ProfileName, Readonly<Partial<R
       'The workshop profile allows lambda.tracingMode = PassThrough, so X-Ray records only the requests an upstream caller sampled, which saves the tracing cost.',
     secretsManagerReadWrite:
       'The workshop profile allows lambda.secretAccess = "SecretsManagerReadWrite" to reproduce the seed verbatim (step 2.4 attaches this AWS-managed policy), which lets the function read, change and delete every secret in the account.',
+    masterSecretFunction:
+      "The workshop profile keeps the seed's flow: its application function reads the RDS-managed master secret and logs in as the master user; the production profile gives each application function its own role with IAM database authentication.",
   },
   production: {
     pinnedMinorVersion:

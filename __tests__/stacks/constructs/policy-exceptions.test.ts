@@ -1,5 +1,6 @@
 /** The exceptions the stacks declare: typed rule ids, reasons the engine accepts, and exceptions that follow the profile. */
 import { TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
 import { POLICY_EXCEPTION_REASONS, PROFILE_EXCEPTIONS, setPolicyProfile, suppress, suppressWhen } from '../../../stacks/constructs/policy-exceptions';
 import { reasonProblem } from '../../../policy/suppressions';
 import { PROFILE_NAMES } from '../../../config/types';
@@ -36,6 +37,22 @@ describe('suppress and suppressWhen', () => {
       suppressWhen(true, stack, 'WB-LAMBDA-TRACING', 'tracingPassThrough');
       expect(ruleIds(stack)).toEqual(['WB-LAMBDA-TRACING']);
     }
+  });
+
+  it.each([
+    ['workshop', [{ ruleId: 'WB-LAMBDA-NO-MASTER-SECRET', reason: POLICY_EXCEPTION_REASONS.migrationFunction }, { ruleId: 'WB-LAMBDA-NO-MASTER-SECRET', reason: PROFILE_EXCEPTIONS.workshop.masterSecretFunction }]],
+    ['production', [{ ruleId: 'WB-LAMBDA-NO-MASTER-SECRET', reason: POLICY_EXCEPTION_REASONS.migrationFunction }]],
+  ] as const)('lets the migration function read the master secret in every profile, and an application function only in the workshop profile (%s)', (profile, expected) => {
+    const stack = new TerraformStack(testApp(), profile);
+    setPolicyProfile(stack, profile);
+    const migration = new Construct(stack, 'migrations');
+    const application = new Construct(stack, 'app');
+    // As the stack owner declares them (issue 20): the migration function always, an application function when it logs in with the master secret.
+    suppress(migration, 'WB-LAMBDA-NO-MASTER-SECRET', 'migrationFunction');
+    suppressWhen(true, application, 'WB-LAMBDA-NO-MASTER-SECRET', 'masterSecretFunction');
+    suppressWhen(false, stack, 'WB-LAMBDA-NO-MASTER-SECRET', 'masterSecretFunction');
+    const declared = [stack, migration, application].flatMap((c) => c.node.metadata.map((m) => m.data as { ruleId: string; reason: string }));
+    expect(declared.map(({ ruleId, reason }) => ({ ruleId, reason }))).toEqual(expected);
   });
 
   it.each([
