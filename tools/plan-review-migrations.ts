@@ -10,7 +10,23 @@
  * migration whose checksum changed or that is gone from the list, and a new one that sorts before
  * the last applied one: this module names each, so the plan review shows it before the apply fails.
  */
-import type { ResourceChangeJson } from './plan-review';
+
+/**
+ * The parts of a `resource_changes` entry of `terraform show -json` this module reads (a
+ * `ResourceChangeJson` of ./plan-review.ts, spelled out here so the two modules import in one
+ * direction only).
+ */
+export interface InvocationChange {
+  readonly address: string;
+  readonly mode: string;
+  readonly type: string;
+  readonly change: {
+    readonly actions: readonly string[];
+    readonly before?: unknown;
+    readonly after?: unknown;
+    readonly after_unknown?: unknown;
+  };
+}
 
 /** The resource type of the migration invocation. */
 export const MIGRATION_INVOCATION_TYPE = 'aws_lambda_invocation';
@@ -81,7 +97,7 @@ function byName(a: { name: string }, b: { name: string }): number {
  * input lists migrations; undefined for any other change (a delete runs nothing, and an
  * invocation of another function lists none).
  */
-export function migrationPlan(rc: ResourceChangeJson): MigrationPlan | undefined {
+export function migrationPlan(rc: InvocationChange): MigrationPlan | undefined {
   if (rc.mode !== 'managed' || rc.type !== MIGRATION_INVOCATION_TYPE) return undefined;
   const actions = rc.change.actions.join(',');
   if (!['create', 'update', 'delete,create', 'create,delete'].includes(actions)) return undefined;

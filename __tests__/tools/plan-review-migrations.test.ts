@@ -173,6 +173,18 @@ describeWithProvider(`plan:review lists the migrations of a real plan of aws_lam
     );
   });
 
+  it('says so when the new migration list is known only at apply (derived from the real replacement)', () => {
+    const added = plan.resource_changes.find((rc) => rc.address === 'aws_lambda_invocation.added')!;
+    const unknownInput = { ...added, change: { ...added.change, after: { ...(added.change.after as object), input: undefined }, after_unknown: { ...(added.change.after_unknown as object), input: true } } };
+    expect(migrationPlan(unknownInput)).toEqual({
+      address: 'aws_lambda_invocation.added',
+      edited: [],
+      removed: [],
+      outOfOrder: [],
+      attention: ['the migration list is known only at apply, so this review cannot say which migrations run'],
+    });
+  });
+
   it('reads nothing from an invocation whose input lists no migrations, and nothing from a deletion', () => {
     const created = plan.resource_changes.find((rc) => rc.address === 'aws_lambda_invocation.created')!;
     expect(migrationPlan({ ...created, change: { ...created.change, after: { ...(created.change.after as object), input: '{"action":"health"}' } } })).toBeUndefined();
