@@ -25,6 +25,7 @@ const TERRAFORM_PROVIDER = [
   '<rootDir>/__tests__/tools/validate.test.ts',
   '<rootDir>/__tests__/stacks/change-impact.test.ts',
   '<rootDir>/__tests__/tools/plan-review-state-operations.test.ts',
+  '<rootDir>/__tests__/tools/plan-review-migrations.test.ts',
 ];
 
 const INTEGRATION = [

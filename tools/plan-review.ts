@@ -4,8 +4,10 @@
  * replace stateful resources or what they reference (a database's security group, subnet group,
  * parameter group, key) and plans that raise the Lambda's reserved concurrency beyond the
  * `max_connections` the database is still running with, marks restarts, failovers, major upgrades,
- * pending reboots and imports or forgets of stateful resources as needing attention, and compares a
- * reviewed plan with a fresh one before it is applied. docs/day-2.md lists the rules.
+ * pending reboots and imports or forgets of stateful resources as needing attention, lists the
+ * database migrations the apply runs (./plan-review-migrations.ts) and flags applied migrations
+ * that were edited or removed, and compares a reviewed plan with a fresh one before it is applied.
+ * docs/day-2.md lists the rules.
  *
  *   npm run --silent plan:review -- [--stack NAME] [--protected-types T,T] [--allow ADDRESS]...
  *                                   [--allow-file FILE] [--output FILE] <plan.json>
@@ -15,6 +17,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { maxLambdaConnections, RESERVED_DB_CONNECTIONS } from '../config/derived';
+import { migrationPlan, migrationsToRunLine, renderMigrations, type MigrationPlan } from './plan-review-migrations';
 
 /** Every exit code of the command, one meaning each, so CI can tell a risky plan from a broken input. */
 export const EXIT_CODES = {
@@ -48,6 +51,17 @@ const DEFAULT_PROTECTED_TYPES = [
   'aws_kms_key',
   'aws_cloudwatch_log_group',
 ] as const;
+
+/**
+ * Resource types whose deletion or replacement deletes nothing in AWS, with the reason: they are
+ * never protected, whatever `--protected-types` lists or references them, and their entries say so.
+ */
+export const STATE_ONLY_TYPES: Readonly<Record<string, string>> = {
+  // https://registry.terraform.io/providers/hashicorp/aws/5.100.0/docs/resources/lambda_invocation
+  aws_lambda_invocation:
+    'an aws_lambda_invocation records one invocation of a function and owns nothing in AWS: with lifecycle_scope CREATE_ONLY (the default) ' +
+    'its delete only removes it from the state, and a replacement invokes the function again',
+};
 
 /**
  * The plan JSON format versions this tool reads: major version 1, whose minor versions only add
@@ -269,8 +283,13 @@ export interface PlanReview {
    * blocked when any.
    */
   readonly blocking: readonly SummarizedChange[];
-  /** Changes that need attention but do not block: restarts, failovers, major upgrades, reboots, imports and forgets. */
+  /**
+   * Changes that need attention but do not block: restarts, failovers, major upgrades, reboots, imports
+   * and forgets, and migration invocations that would run an edited, removed or out-of-order migration.
+   */
   readonly attention: readonly SummarizedChange[];
+  /** The migrations each created, replaced or updated migration invocation runs (./plan-review-migrations.ts); empty when none. */
+  readonly migrations: readonly MigrationPlan[];
 }
 
 /** Options of {@link reviewPlan}. */
@@ -662,6 +681,7 @@ export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanRev
   const reboots = pendingRebootChanges(plan);
   const refusals = concurrencyRefusals(plan, reboots);
   const changes: SummarizedChange[] = [];
+  const migrations: MigrationPlan[] = [];
   for (const rc of plan.resource_changes) {
     if (rc.mode !== 'managed') continue;
     const kind = actionKind(rc.change.actions);
@@ -669,8 +689,13 @@ export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanRev
     const importId = importIdOf(rc.change.importing);
     const movedFrom = rc.previous_address;
     if (kind === 'no-op' && importId === undefined && movedFrom === undefined) continue;
-    const removes = kind === 'delete' || kind === 'replace';
+    const removes = (kind === 'delete' || kind === 'replace') && STATE_ONLY_TYPES[rc.type] === undefined;
     const attention = attentionReasons(rc);
+    const migration = migrationPlan(rc);
+    if (migration !== undefined) {
+      migrations.push(migration);
+      attention.push(...migration.attention);
+    }
     const referencedBy = referrers.get(resourceAddress(rc.address)) ?? [];
     let protectedBecause: string | undefined;
     if (removes && !protectedTypes.has(rc.type) && referencedBy.length > 0) {
@@ -706,6 +731,7 @@ export function reviewPlan(plan: PlanJson, options: ReviewOptions = {}): PlanRev
     changes,
     blocking: changes.filter((c) => (c.protected && !c.allowed) || c.refusedBecause !== undefined),
     attention: changes.filter((c) => c.attention.length > 0),
+    migrations: migrations.sort((a, b) => a.address.localeCompare(b.address)),
   };
 }
 
@@ -755,6 +781,7 @@ function entryNotes(c: SummarizedChange, section: Section): string[] {
   }
   if (c.forcedBy.length > 0) notes.push(`forced by ${c.forcedBy.map((p) => `\`${p}\``).join(', ')}`);
   if (c.reason !== undefined) notes.push(`reason: \`${c.reason}\``);
+  if ((section === 'replace' || section === 'delete') && STATE_ONLY_TYPES[c.type] !== undefined) notes.push('deletes nothing in AWS');
   if (c.protectedBecause !== undefined) notes.push(c.protectedBecause);
   if (c.protected) notes.push(c.allowed ? 'protected, **allowed**' : '**protected: blocked**');
   if (c.refusedBecause !== undefined) notes.push('**blocked: concurrency beyond the running max_connections**');
@@ -791,11 +818,12 @@ export function renderMarkdown(review: PlanReview, stack?: string): string {
   if (review.attention.length > 0) {
     lines.push(
       `> [!WARNING]`,
-      `> **Needs attention** (does not block): ${review.attention.length} change(s) restart, fail over, upgrade, wait for a reboot, import or forget something.`,
+      `> **Needs attention** (does not block): ${review.attention.length} change(s) restart, fail over, upgrade, wait for a reboot, import or forget something, or run migrations the migration function refuses.`,
     );
     for (const c of review.attention) for (const reason of c.attention) lines.push(`> - \`${c.address}\`: ${reason}`);
     lines.push('');
   }
+  lines.push(...renderMigrations(review.migrations));
   for (const section of SECTIONS) {
     const changes = review.changes.filter((c) => inSection(c, section));
     if (changes.length === 0) continue;
@@ -841,9 +869,27 @@ export function comparePlans(reviewed: PlanJson, fresh: PlanJson): string[] {
   for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     if (!b.has(key)) differences.push(`${key}: in the reviewed plan only`);
     else if (!a.has(key)) differences.push(`${key}: in the fresh plan only (not reviewed)`);
-    else if (a.get(key) !== b.get(key)) differences.push(`${key}: planned change differs from the reviewed one`);
+    else if (a.get(key) !== b.get(key)) differences.push(`${key}: planned change differs from the reviewed one${migrationDifference(reviewed, fresh, key)}`);
   }
   return differences;
+}
+
+/** The migration plans of `plan`'s changes, as {@link reviewPlan} finds them. */
+function migrationPlans(plan: PlanJson): MigrationPlan[] {
+  return plan.resource_changes.map(migrationPlan).filter((m): m is MigrationPlan => m !== undefined);
+}
+
+/**
+ * For a differing migration invocation (`key` is `resource <address>`), what the two plans run:
+ * ` (reviewed: migrations to run: a; fresh: migrations to run: a, b)`; empty for other resources
+ * or when both run the same migrations.
+ */
+function migrationDifference(reviewed: PlanJson, fresh: PlanJson, key: string): string {
+  const address = key.replace(/^resource /, '');
+  const [a, b] = [reviewed, fresh].map((p) => migrationPlans(p).filter((m) => m.address === address));
+  if (a.length === 0 && b.length === 0) return '';
+  const [ra, rb] = [a, b].map(migrationsToRunLine);
+  return ra === rb ? '' : ` (reviewed: ${ra}; fresh: ${rb})`;
 }
 
 /** Where the command writes; tests pass their own. */
@@ -935,7 +981,11 @@ function run(argv: readonly string[], io: Io): number {
       );
       return EXIT_CODES.plansDiffer;
     }
-    io.stdout(`The fresh plan makes exactly the reviewed changes (${comparable(fresh).size} change(s)).\n`);
+    const migrations = migrationPlans(fresh);
+    io.stdout(
+      `The fresh plan makes exactly the reviewed changes (${comparable(fresh).size} change(s))` +
+        `${migrations.length === 0 ? '' : `; ${migrationsToRunLine(migrations)}`}.\n`,
+    );
     return EXIT_CODES.ok;
   }
 
