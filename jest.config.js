@@ -23,6 +23,8 @@ const TERRAFORM_PROVIDER = [
   // Also applies with the provider, against a moto server (npm run rehearse).
   '<rootDir>/__tests__/tools/rehearse.test.ts',
   '<rootDir>/__tests__/tools/validate.test.ts',
+  // Synthesizes, gates and plans a scratch copy with a second function.
+  '<rootDir>/__tests__/config/add-function.test.ts',
   '<rootDir>/__tests__/stacks/change-impact.test.ts',
   '<rootDir>/__tests__/tools/plan-review-state-operations.test.ts',
   '<rootDir>/__tests__/tools/plan-review-migrations.test.ts',

@@ -29,13 +29,13 @@ describe('main', () => {
 
   it('reports the problems of every invalid environment at once, as a message without a stack trace, and writes nothing', () => {
     const written: string[] = [];
-    const badDev = withField(dev, 'lambda.timeoutSeconds', 1000) as EnvironmentConfig;
+    const badDev = withField(dev, 'functions.0.timeoutSeconds', 1000) as EnvironmentConfig;
     const badProd = withField(prod, 'network.vpcCidr', '10.0.0.0/99') as EnvironmentConfig;
     const code = synthApp({ outdir, env: {}, environments: [badDev, badProd] }, (t) => written.push(t));
     expect(code).toBe(1);
     const text = written.join('');
     expect(text).toContain('Invalid configuration for environments "dev", "prod" (config/environments.ts)');
-    expect(text).toContain('- dev: lambda.timeoutSeconds: received 1000; allowed: an integer from 3 to 900');
+    expect(text).toContain('- dev: functions.0.timeoutSeconds: received 1000; allowed: an integer from 3 to 900');
     expect(text).toContain('- prod: network.vpcCidr: received "10.0.0.0/99"; allowed: an IPv4 CIDR block');
     expect(text).toContain('Fix: change these fields in config/environments.ts');
     expect(text).not.toMatch(/\n\s+at /);
@@ -94,7 +94,7 @@ describe('main', () => {
     const before = fileTree(outdir);
     expect([...before.keys()]).toEqual(expect.arrayContaining([path.join('stacks', 'dev', 'cdk.tf.json'), path.join('stacks', 'prod', 'cdk.tf.json')]));
 
-    const failing = [withField(dev, 'lambda.memorySizeMiB', 512) as EnvironmentConfig, withField(prod, 'database.multiAz', false) as EnvironmentConfig];
+    const failing = [withField(dev, 'functions.0.memorySizeMiB', 512) as EnvironmentConfig, withField(prod, 'database.multiAz', false) as EnvironmentConfig];
     expect(synthApp({ outdir, env: {}, environments: failing, notice: () => undefined }, () => undefined)).toBe(1);
 
     const after = fileTree(outdir);

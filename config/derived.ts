@@ -199,17 +199,17 @@ export interface AlarmThresholds {
 
 /**
  * The alarm thresholds of one function and the database; see {@link AlarmThresholds}.
- * @param lambda the function's timeout and reserved concurrency (a `FunctionConfig`, or the migration function's)
+ * @param fn the function's timeout and reserved concurrency (a `FunctionConfig`, or the migration function's)
  */
-export function alarmThresholds(database: DatabaseConfig, lambda: Pick<FunctionConfig, 'timeoutSeconds' | 'reservedConcurrentExecutions'>): AlarmThresholds {
-  const budget = connectionBudget(database, lambda.reservedConcurrentExecutions);
+export function alarmThresholds(database: DatabaseConfig, fn: Pick<FunctionConfig, 'timeoutSeconds' | 'reservedConcurrentExecutions'>): AlarmThresholds {
+  const budget = connectionBudget(database, fn.reservedConcurrentExecutions);
   const memoryGiB = INSTANCE_CLASS_MEMORY_GIB[database.instanceClass];
   const ofLimit = (limit: number) => Math.max(1, Math.floor(ALARM_LIMIT_FRACTION * limit));
   return {
     lambdaErrors: 1,
     lambdaThrottles: 1,
-    lambdaDurationP99Millis: Math.floor(ALARM_LIMIT_FRACTION * lambda.timeoutSeconds * 1000),
-    lambdaConcurrentExecutions: ofLimit(lambda.reservedConcurrentExecutions ?? budget.lambdaMax),
+    lambdaDurationP99Millis: Math.floor(ALARM_LIMIT_FRACTION * fn.timeoutSeconds * 1000),
+    lambdaConcurrentExecutions: ofLimit(fn.reservedConcurrentExecutions ?? budget.lambdaMax),
     dbCpuUtilizationPercent: DB_CPU_ALARM_PERCENT,
     dbFreeStorageBytes: Math.floor(ALARM_FREE_FRACTION * database.allocatedStorageGiB * 1024 ** 3),
     dbFreeableMemoryBytes:

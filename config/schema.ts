@@ -526,7 +526,6 @@ function crossFieldProblems(config: EnvironmentConfig, today: string): string[] 
   if (config.alerts.email !== null && !config.alerts.enabled) {
     problems.push(invalidField('alerts.email', config.alerts.email, 'null while alerts.enabled is false (there is no topic to subscribe to); set alerts.enabled to true or remove the address'));
   }
-  // The functions' reservations, which default to lambda.reservedConcurrentExecutions, are checked there.
   const connectionBudget = maxLambdaConnections(database.maxConnections);
   problems.push(...functionProblems(config, connectionBudget));
   return problems;

@@ -4,39 +4,16 @@
  * changed, is followed by synth, the policy gate, the cost report, `npm run environments` (the CI
  * workflows' matrix), the account's CI roles and the generated docs.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { scratchDir } from '../support/scratch';
+import { projectCopy, runScript, withEnvironmentDefinition } from '../support/project-copy';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const STAGING_ACCOUNT = '444455556666';
 const STAGING = `  {\n    environment: 'staging',\n    profile: 'production',\n    region: 'eu-west-1',\n    account: '${STAGING_ACCOUNT}',\n  },\n`;
 
 /** A copy of the project's tracked files, sharing its node_modules, with `staging` added to the list. */
 function projectWithStaging(): string {
-  const root = scratchDir('staging-');
-  const files = spawnSync('git', ['ls-files', '-z'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
-  for (const file of files) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    cpSync(path.join(PROJECT_ROOT, file), path.join(root, file));
-  }
-  symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
-  const list = path.join(root, 'config', 'environments.ts');
-  const source = readFileSync(list, 'utf8');
-  const end = source.indexOf('];', source.indexOf('ENVIRONMENT_DEFINITIONS'));
-  writeFileSync(list, `${source.slice(0, end)}${STAGING}${source.slice(end)}`);
-  return root;
-}
-
-/** An npm script of the copy, run with node as npm would (`node --require tsx/cjs <file>`), without npm. */
-function runScript(root: string, script: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const command = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts[script] as string).split(' ');
-  expect(command[0]).toBe('node');
-  const clean = { ...process.env };
-  for (const name of Object.keys(clean)) if (name.startsWith('TF_STATE_')) delete clean[name];
-  const result = spawnSync(process.execPath, [...command.slice(1), ...args], { cwd: root, env: { ...clean, ...env }, encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return projectCopy('staging-', { 'config/environments.ts': (source) => withEnvironmentDefinition(source, STAGING) });
 }
 
 describe('adding a staging environment in eu-west-1, in another account, with one edit', () => {

@@ -88,7 +88,7 @@ describe('WorkshopBackendStack', () => {
 
   it('fails before building anything when the configuration is invalid: the app validates every environment once', () => {
     const outdir = scratchDir('invalid-');
-    const bad = withField(dev, 'lambda.memorySizeMiB', 1) as EnvironmentConfig;
+    const bad = withField(dev, 'functions.0.memorySizeMiB', 1) as EnvironmentConfig;
     expect(() => buildApp({ environments: [prod, bad], outdir, env: {} })).toThrow(UserError);
     expect(readdirSync(outdir)).toEqual([]);
   });
