@@ -71,6 +71,8 @@ export interface FunctionConstructIds {
   readonly flow: string;
   /** Its read of the master secret (Database.grantSecretRead): `secret-read`, or `secret-read-<name>`. */
   readonly secretRead: string;
+  /** Its `kms:Decrypt` of the secret's key, beside the seed's managed policy (Database.grantSecretKeyDecrypt): `secret-decrypt`, or `secret-decrypt-<name>`. */
+  readonly secretDecrypt: string;
   /** Its `rds-db:connect` grant (Database.grantConnect): `connect-<name>`. */
   readonly connect: string;
 }
@@ -85,6 +87,7 @@ export function functionConstructIds(name: string): FunctionConstructIds {
     construct: seed ? 'function' : `function-${name}`,
     flow: `allow-from-${seed ? 'lambda' : name}`,
     secretRead: seed ? 'secret-read' : `secret-read-${name}`,
+    secretDecrypt: seed ? 'secret-decrypt' : `secret-decrypt-${name}`,
     connect: `connect-${name}`,
   };
 }

@@ -269,15 +269,16 @@ export class BackendFunction extends Construct {
   private grantSecretAccess(props: BackendFunctionProps, attach: (name: string) => IamRolePolicyAttachment): IamRolePolicyAttachment[] {
     const { database, namePrefix, function: fn } = props;
     const seedSecretAccess = props.lambda.secretAccess === 'SecretsManagerReadWrite' && (props.purpose ?? 'application') === 'application';
+    const ids = functionConstructIds(fn.name);
     if (!seedSecretAccess) {
-      return [database.grantSecretRead(this.role, { id: functionConstructIds(fn.name).secretRead, policyName: resourceNames.ofFunction(namePrefix, fn.name, 'read-db-secret') })];
+      return [database.grantSecretRead(this.role, { id: ids.secretRead, policyName: resourceNames.ofFunction(namePrefix, fn.name, 'read-db-secret') })];
     }
     const secretAccess = attach(SECRETS_MANAGER_READ_WRITE_POLICY);
     for (const ruleId of SECRETS_MANAGER_READ_WRITE_FINDINGS) {
       suppressWhen(true, secretAccess, ruleId, 'secretsManagerReadWrite', [managedPolicyFinding(SECRETS_MANAGER_READ_WRITE_POLICY)]);
     }
     // SecretsManagerReadWrite grants no kms:Decrypt, which a secret under a customer-managed key needs.
-    const secretKeyDecrypt = database.grantSecretKeyDecrypt(this.role);
+    const secretKeyDecrypt = database.grantSecretKeyDecrypt(this.role, { id: ids.secretDecrypt, policyName: resourceNames.ofFunction(namePrefix, fn.name, 'decrypt-db-secret') });
     return [secretAccess, ...(secretKeyDecrypt ? [secretKeyDecrypt] : [])];
   }
 

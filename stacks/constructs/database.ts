@@ -315,15 +315,15 @@ export class Database extends Construct {
    * @returns the policy attachment, for `depends_on`, or undefined when the secret uses the
    *   AWS-managed key `aws/secretsmanager` (no permission is needed).
    */
-  grantSecretKeyDecrypt(role: IamRole): IamRolePolicyAttachment | undefined {
+  grantSecretKeyDecrypt(role: IamRole, grant: { readonly id: string; readonly policyName: string }): IamRolePolicyAttachment | undefined {
     const decrypt = this.secretKeyDecryptStatement();
     if (!decrypt) return undefined;
-    const policy = new IamPolicy(this, 'secret-decrypt-policy', {
-      name: `${this.props.namePrefix}-decrypt-db-secret`,
+    const policy = new IamPolicy(this, `${grant.id}-policy`, {
+      name: grant.policyName,
       description: 'Decrypt the key of the RDS-managed master user secret, through Secrets Manager only',
       policy: JSON.stringify({ Version: '2012-10-17', Statement: [decrypt] }),
     });
-    return new IamRolePolicyAttachment(this, 'secret-decrypt-attachment', { role: role.name, policyArn: policy.arn });
+    return new IamRolePolicyAttachment(this, `${grant.id}-attachment`, { role: role.name, policyArn: policy.arn });
   }
 
   /** `kms:Decrypt` on the secret's customer-managed key through Secrets Manager, or undefined without one. */

@@ -274,6 +274,13 @@ describe('BackendFunction', () => {
       expect(policy).toMatch(/^database_secret-read-reports-policy_/);
     });
 
+    it("gets grants of its own under the seed's SecretsManagerReadWrite and a customer-managed key, so the second grant does not collide with the first", () => {
+      const seedLike = { ...dev, customerManagedKey: true, lambda: { ...dev.lambda, secretAccess: 'SecretsManagerReadWrite' as const } };
+      const { doc: both } = synthStack({ ...seedLike, functions: [...dev.functions, reports] });
+      const names = Object.values(resourcesOf(both, 'aws_iam_policy')).map((p) => p.name as string).filter((n) => n.endsWith('decrypt-db-secret'));
+      expect(names.sort()).toEqual(['workshop-decrypt-db-secret', 'workshop-reports-decrypt-db-secret']);
+    });
+
     it("keeps every resource of the first function at its address", () => {
       const before = new Set(Object.entries(devStack.doc.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)));
       const after = new Set(Object.entries(doc.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)));
