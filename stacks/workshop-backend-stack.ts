@@ -89,10 +89,20 @@ export class WorkshopBackendStack extends TerraformStack {
       connectionBudget: budget,
       encryptionKey: this.encryptionKey,
     };
-    this.functions = config.functions.map(
-      (fn) => new BackendFunction(this, functionConstructIds(fn.name).construct, { ...shared, seedNames: config.seedNames, function: fn }),
-    );
     if (config.migrations.enabled) this.migrations = new Migrations(this, 'migrations', { ...shared, config: config.migrations });
+    // A function that logs in as its own role is created or switched to it only once the migrations
+    // that create the role have run: on day 2, prod's function moves from the master secret to IAM
+    // authentication after app_reader exists, not before.
+    const afterMigrations = this.migrations ? [this.migrations.invocation] : [];
+    this.functions = config.functions.map(
+      (fn) =>
+        new BackendFunction(this, functionConstructIds(fn.name).construct, {
+          ...shared,
+          seedNames: config.seedNames,
+          function: fn,
+          dependsOn: fn.databaseAuth === 'iam' ? afterMigrations : [],
+        }),
+    );
     const watched = [
       ...this.functions.map((fn, i) => ({ function: fn, thresholds: alarmThresholds(config.database, config.functions[i]) })),
       ...(this.migrations

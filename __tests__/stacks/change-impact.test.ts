@@ -246,7 +246,7 @@ describeWithProvider('change impact on prod: the final snapshot name', () => {
 
 describeWithProvider('change impact on prod: max_connections and the reserved concurrency', () => {
   const prodGroup = addressOf(prodDoc, 'aws_db_parameter_group');
-  const prodFunction = addressOf(prodDoc, 'aws_lambda_function');
+  const prodFunction = addressOf(prodDoc, 'aws_lambda_function', /^function_/);
   const reboot = rebootCommand(Database.identifier(prod.namePrefix));
   beforeAll(() => {
     plansOfFile();

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Construct } from 'constructs';
-import { AssetType, TerraformAsset } from 'cdktf';
+import { AssetType, TerraformAsset, type ITerraformDependable } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -63,6 +63,12 @@ export interface BackendFunctionProps {
    * @default - none
    */
   readonly extraFiles?: readonly ZipEntry[];
+  /**
+   * What the function must wait for besides its own role's attachments and log group, such as the
+   * migration invocation that creates its database role.
+   * @default - nothing else
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
   /** The function's description. @default - what it does, from how it logs in */
   readonly description?: string;
 }
@@ -246,7 +252,7 @@ export class BackendFunction extends Construct {
           ...(purpose === 'application' ? { [LAMBDA_ENV.dbActions]: fn.actions.join(',') } : {}),
         },
       },
-      dependsOn: [...attachments, this.logGroup],
+      dependsOn: [...attachments, this.logGroup, ...(props.dependsOn ?? [])],
     });
     if (purpose === 'migrations') suppress(this.function, 'WB-LAMBDA-NO-MASTER-SECRET', 'migrationFunction');
     else suppressWhen(readsSecret, this.function, 'WB-LAMBDA-NO-MASTER-SECRET', 'masterSecretFunction');

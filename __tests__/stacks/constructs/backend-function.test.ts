@@ -234,6 +234,11 @@ describe('BackendFunction', () => {
       expect(egress.map((r) => r.from_port)).toEqual([5432]);
     });
 
+    it('is created, or switched to its role, only after the migrations that create the role have run', () => {
+      const invocation = onlyResource(prodStack.doc, 'aws_lambda_invocation').name;
+      expect(body.depends_on).toContain(`aws_lambda_invocation.${invocation}`);
+    });
+
     it('may rds-db:connect as that role of this instance (its DbiResourceId), and read no secret', () => {
       const connect = nameWhere(prodStack.doc, 'aws_iam_policy', 'name', 'workshop-prod-rds-db-connect');
       expect(attachedToRole).toContain(ref('aws_iam_policy', connect, 'arn'));
