@@ -539,7 +539,13 @@ function crossFieldProblems(config: EnvironmentConfig, today: string): string[] 
 function functionProblems(config: EnvironmentConfig, connectionBudget: number): string[] {
   const { functions, database, migrations } = config;
   const problems: string[] = [];
-  const roles = rolesCreated(loadMigrations());
+  let roles: string[] = [];
+  try {
+    roles = rolesCreated(loadMigrations());
+  } catch (error) {
+    // A misnamed migration file: reported with the rest, before anything is built.
+    problems.push(`lambda-src/migrations/: ${(error as Error).message}`);
+  }
   const seen = new Set<string>();
   functions.forEach((fn, i) => {
     const field = (name: string) => `functions.${i}.${name}`;

@@ -5,7 +5,7 @@
  * nothing else changed. Synth, the policy gate and `npm run validate` (the real provider, offline)
  * follow, and the plan runs the new migration.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parsePlan, reviewPlan } from '../../tools/plan-review';
 import { VALIDATE_PLAN_FILE } from '../../tools/validate';
@@ -86,3 +86,17 @@ describeIfAvailable(`adding a function to prod (hashicorp/aws ${PROVIDER_SOURCE?
     expect(review.blocking).toEqual([]);
   }, SLOW);
 });
+
+describe('a misnamed migration file', () => {
+  it('fails synth with a message naming the file and the rule, before anything is built', () => {
+    const root = projectCopy('bad-migration-', { 'lambda-src/migrations/2_reports.sql': () => MIGRATION });
+    const outdir = path.join(root, 'cdktf.out');
+    const synth = runScript(root, 'synth', [], { CDKTF_OUTDIR: outdir });
+    expect(synth.status).toBe(1);
+    expect(synth.stderr).toContain('lambda-src/migrations/: migration file 2_reports.sql in');
+    expect(synth.stderr).toContain('is not named NNNN_name.sql');
+    expect(synth.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(outdir)).toBe(false);
+  });
+});
+
