@@ -188,7 +188,12 @@ function resolveFunctions(settings: ProfileSettings): Omit<EnvironmentConfig, (t
   const { memorySizeMiB, timeoutSeconds, reservedConcurrentExecutions, databaseAuth, ...lambda } = settings.lambda ?? ({} as ProfileSettings['lambda']);
   const defaults = { entry: HANDLER_ENTRY, databaseAuth, databaseRole: null, memorySizeMiB, timeoutSeconds, reservedConcurrentExecutions };
   const functions = Array.isArray(settings.functions)
-    ? settings.functions.map((definition): FunctionConfig => (isPlainObject(definition) ? { ...defaults, ...copyArrays(definition as FunctionDefinition) } : (definition as FunctionConfig)))
+    ? settings.functions.map((definition): FunctionConfig => {
+        if (!isPlainObject(definition)) return definition as FunctionConfig;
+        // Name and actions first, as `npm run environments` lists them.
+        const { name, actions, ...own } = copyArrays(definition as FunctionDefinition);
+        return { name, actions, ...defaults, ...own };
+      })
     : (settings.functions as unknown as FunctionConfig[]);
   return { ...settings, lambda, functions };
 }
@@ -225,6 +230,12 @@ export function settingSources(definition: EnvironmentDefinition): SettingSource
       for (const [key, child] of Object.entries(value)) {
         walk(child, isPlainObject(override) ? override[key] : undefined, prefix ? `${prefix}.${key}` : key);
       }
+      return;
+    }
+    // A list of settings objects (the functions), item by item: an override replaces the whole list,
+    // and a field its item leaves out comes from the defaults.
+    if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
+      value.forEach((item, i) => walk(item, Array.isArray(override) ? (override[i] ?? {}) : undefined, `${prefix}.${i}`));
       return;
     }
     const derived = DERIVED_FROM[prefix];

@@ -48,6 +48,23 @@ describe('config/environments.ts', () => {
     expect(sources.get('region')).toBe('definition');
   });
 
+  it('lists the functions field by field, completed from the lambda defaults, and an override item by item', () => {
+    const definition = {
+      ...DEV_DEFINITION,
+      overrides: { ...DEV_DEFINITION.overrides, lambda: { timeoutSeconds: 20 }, functions: [{ name: 'db-health', actions: ['health'], memorySizeMiB: 512 }] },
+    };
+    const resolved = resolveEnvironment(definition);
+    expect(resolved.functions).toEqual([
+      { name: 'db-health', actions: ['health'], entry: 'lambda-src/handler.ts', databaseAuth: 'master-secret', databaseRole: null, memorySizeMiB: 512, timeoutSeconds: 20, reservedConcurrentExecutions: null },
+    ]);
+    // The defaults leave lambda: each function carries its own.
+    expect(resolved.lambda).not.toHaveProperty('timeoutSeconds');
+    const sources = new Map(settingSources(definition).map((s) => [s.field, s.source]));
+    expect(sources.get('functions.0.memorySizeMiB')).toBe('override');
+    expect(sources.get('functions.0.actions')).toBe('override');
+    expect(sources.get('functions.0.entry')).toBe('profile workshop');
+  });
+
   it.each(environments.filter((e) => e.profile === 'production').map((e) => [e.environment, e]))(
     'pins every AWS provider of the production-profile %s to its account (allowed_account_ids)',
     (_name, config) => {
