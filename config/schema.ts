@@ -546,11 +546,10 @@ function functionProblems(config: EnvironmentConfig, connectionBudget: number): 
     // A misnamed migration file: reported with the rest, before anything is built.
     problems.push(`lambda-src/migrations/: ${(error as Error).message}`);
   }
-  const seen = new Set<string>();
   functions.forEach((fn, i) => {
     const field = (name: string) => `functions.${i}.${name}`;
-    if (seen.has(fn.name)) problems.push(invalidField(field('name'), fn.name, 'a name no other function of the environment has'));
-    seen.add(fn.name);
+    const holder = functions.findIndex((other) => other.name === fn.name);
+    if (holder < i) problems.push(invalidField(field('name'), fn.name, `a name no other function of the environment has (functions.${holder} has it)`));
     if (fn.databaseAuth === 'master-secret' && fn.databaseRole !== null) {
       problems.push(invalidField(field('databaseRole'), fn.databaseRole, `null with databaseAuth "master-secret", which logs in as the master user (${database.masterUsername}); or set databaseAuth "iam"`));
     }

@@ -371,7 +371,10 @@ export interface EnvironmentConfig {
   readonly network: NetworkConfig;
   readonly database: DatabaseConfig;
   readonly lambda: LambdaConfig;
-  /** The application functions, at least one; see {@link FunctionConfig}. */
+  /**
+   * The application functions, at least one: each one's name, entry, actions, database login,
+   * memory, timeout and reserved concurrency ({@link FunctionConfig}; docs/lambda.md, "Functions").
+   */
   readonly functions: readonly FunctionConfig[];
   readonly migrations: MigrationsConfig;
   readonly alerts: AlertsConfig;

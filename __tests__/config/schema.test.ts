@@ -184,7 +184,7 @@ describe('validateEnvironmentConfig: functions', () => {
 
   it('rejects two functions of one name', () => {
     expect(problemsOf(withFunctions(dev, { name: 'db-health' }))).toEqual([
-      expect.stringContaining('functions.1.name: received "db-health"; allowed: a name no other function of the environment has'),
+      expect.stringContaining('functions.1.name: received "db-health"; allowed: a name no other function of the environment has (functions.0 has it)'),
     ]);
   });
 
