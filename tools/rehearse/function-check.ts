@@ -86,7 +86,7 @@ export async function checkDeployedFunction(options: FunctionCheckOptions): Prom
       secretUsername: secret.username,
       configuredUsername: options.configuredUsername,
     };
-    const gone = MOTO_GAPS.filter((g) => g.evidence.kind === 'deployed-function' && !g.evidence.check(facts)).map((g) => g.id);
+    const gone = MOTO_GAPS.filter((g) => g.evidence.kind === 'deployed-function' && g.evidence.check(facts) === false).map((g) => g.id);
     if (gone.length > 0) throw new RehearsalFailure(STEP, `moto gap ${gone.join(', ')} no longer shows: remove it from tools/rehearse/moto-gaps.ts and use what moto now returns`);
 
     const pg = await startTlsPostgres();

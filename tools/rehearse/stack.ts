@@ -13,7 +13,7 @@ import type { ProviderSource, StackDocument } from '../offline-plan';
 import { awsErrorCode, clientConfig, type MotoTarget } from './aws-clients';
 import { checkDeployedFunction } from './function-check';
 import { describeResources, findResources } from './leftovers';
-import { compareStrictPlan, expectedStrictDiffs, motoEnvironment, stateRmBeforeDestroy } from './moto-gaps';
+import { compareStrictPlan, describeMotoConfig, expectedStrictDiffs, motoConfig, motoEnvironment, stateRmBeforeDestroy } from './moto-gaps';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { protectedInstances, writeOverrides, type RehearsalBackend, type RehearsalOverrideOptions } from './overrides';
 import { describeChanges, formatDuration, RehearsalFailure, TerraformFolder, type ApplyProgress } from './terraform-steps';
@@ -82,11 +82,12 @@ export async function rehearseStack(options: StackRehearsalOptions, handle: Stac
   // moto answers as the account the stack is pinned to (allowed_account_ids), so the rehearsal
   // applies through the pin rather than around it; an unpinned stack gets moto's default account.
   const pinned = [doc.provider?.aws ?? [{}]].flat()[0]?.allowed_account_ids as readonly string[] | undefined;
-  const server = await startMotoServer({ variables: { ...motoEnvironment(), ...(pinned?.[0] ? { MOTO_ACCOUNT_ID: pinned[0] } : {}) } });
+  const server = await startMotoServer({ variables: { ...motoEnvironment(), ...(pinned?.[0] ? { MOTO_ACCOUNT_ID: pinned[0] } : {}) }, config: motoConfig() });
   handle.server = server;
   const region = String([doc.provider?.aws ?? [{}]].flat()[0]?.region ?? 'us-east-1');
   const target: MotoTarget = { endpoint: server.endpoint, region };
-  report(`moto on ${server.endpoint} (pid ${server.pid}) (${formatDuration(Date.now() - started)})`);
+  const configured = describeMotoConfig();
+  report(`moto on ${server.endpoint} (pid ${server.pid})${configured ? `, configured with ${configured}` : ''} (${formatDuration(Date.now() - started)})`);
 
   const base: RehearsalOverrideOptions = { endpoint: server.endpoint, backend: options.backend, providerVersion: options.source.version };
   const mapped = writeOverrides(dir, doc, base);
