@@ -373,7 +373,7 @@ export const MOTO_GAPS: readonly MotoGap[] = [
   {
     id: 'lambda-invoke-echo',
     behaviour:
-      "The simple Lambda backend (moto gap lambda-invoke-docker's override) runs none of the function's code: Invoke answers 200 with the request's body as the payload, never a FunctionError (LambdaSimpleBackend.invoke, moto/awslambda_simple/models.py). AWS runs the code and returns its answer, or a FunctionError when it throws.",
+      "The simple Lambda backend (moto gap lambda-invoke-docker's override) runs none of the function's code: Invoke answers 200 with the request's body as the payload (or, once, a result queued with POST /moto-api/static/lambda-simple/response), never a FunctionError (LambdaSimpleBackend.invoke, moto/awslambda_simple/models.py). AWS runs the code and returns its answer, or a FunctionError when it throws.",
     consequence:
       "An aws_lambda_invocation applies whatever the function would do: its result (the output migrations_result) is the input it sent, not the migration function's answer, and a failing migration cannot fail the apply.",
     override: {
