@@ -45,6 +45,9 @@ const INTEGRATION = [
   '<rootDir>/__tests__/stacks/state-backend.test.ts',
   '<rootDir>/__tests__/policy/check.test.ts',
   '<rootDir>/__tests__/tools/plan-review.test.ts',
+  // A moto server (child process), the real AWS SDK, the function check's PostgreSQL.
+  '<rootDir>/__tests__/tools/rehearse/moto-gaps-probes.test.ts',
+  '<rootDir>/__tests__/tools/rehearse/function-check.test.ts',
   '<rootDir>/__tests__/main.test.ts',
   '<rootDir>/__tests__/workflows.test.ts',
   '<rootDir>/__tests__/jest-config.test.ts',

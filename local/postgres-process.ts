@@ -21,6 +21,8 @@ export interface PostgresProcessConfig {
   readonly serverKeyPem: string;
   /** initdb's settings (postgres.ts's CLUSTER_OPTIONS). */
   readonly cluster: { readonly user: string; readonly authMethod: string; readonly initdbFlags: readonly string[] };
+  /** pg_hba.conf lines before the TLS-only ones (postgres.ts's `TlsPostgresOptions.extraHbaLines`); absent: none. */
+  readonly extraHbaLines?: readonly string[];
 }
 
 async function main(): Promise<void> {
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
   process.stdout.write('READY\n');
 }
 
-/** Writes the certificate and key next to the data, turns TLS on and rejects non-TLS clients. */
+/** Writes the certificate and key next to the data, turns TLS on and rejects non-TLS clients (the extra lines are `hostssl` too). */
 async function configureTls(config: PostgresProcessConfig): Promise<void> {
   const { dataDir } = config;
   // The data directory belongs to the user the server runs as; the key must too, mode 0600.
@@ -99,7 +101,7 @@ async function configureTls(config: PostgresProcessConfig): Promise<void> {
   );
   await writeFile(
     path.join(dataDir, 'pg_hba.conf'),
-    ['hostssl all all 127.0.0.1/32 scram-sha-256', 'hostnossl all all all reject', ''].join('\n'),
+    [...(config.extraHbaLines ?? []), 'hostssl all all 127.0.0.1/32 scram-sha-256', 'hostnossl all all all reject', ''].join('\n'),
   );
 }
 

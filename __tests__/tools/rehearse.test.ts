@@ -106,7 +106,7 @@ if (missing.length > 0 && process.env.CI === 'true') {
     });
 
     it('reports one line per step, with its time', () => {
-      expect(control.reports[0]).toMatch(/^moto on http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) \(\d+ s\)$/);
+      expect(control.reports[0]).toMatch(/^moto on http:\/\/127\.0\.0\.1:\d+ \(pid \d+\), configured with lambda\.use_docker = false \(moto gap lambda-invoke-docker\) \(\d+ s\)$/);
       expect(control.reports).toContainEqual(expect.stringMatching(/^init: ok, local state \(\d+ s\)$/));
     });
   });

@@ -1,15 +1,16 @@
 /**
  * The moto gaps: every place where moto, the local AWS API `npm run rehearse` applies our stacks
  * against, answers differently from AWS in a way the rehearsal must work around. This table is the
- * one place that names them. The overrides the rehearsal writes, the moto server's environment,
- * the state entries removed before destroy, what the strict re-plan must show and the probes that
+ * one place that names them. The overrides the rehearsal writes, the moto server's environment and
+ * configuration, the state entries removed before destroy, what the strict re-plan must show and the probes that
  * check a gap is still there are all derived from it; docs/rehearsal.md points here.
  *
  * Seen with moto {@link MOTO_VERSION} and hashicorp/aws 5.100.0 (the local mirror's provider,
  * older than the pin; tools/offline-plan.ts). Each gap carries its evidence, checked on every run:
  * - `strict-plan`: a second re-plan without the gap's override shows exactly these attributes;
  * - `probe`: a few SDK calls against a moto server of the run show the behaviour;
- * - `deployed-function`: the function check sees it in what moto returns for the deployed function.
+ * - `deployed-function`: the function check sees it in what moto returns for the deployed functions,
+ *   or in what Terraform recorded of them.
  * A gap whose evidence is gone fails the rehearsal, so that the table only shrinks after a moto
  * upgrade, and a diff no gap explains fails it as a perpetual diff of our own.
  */
@@ -30,6 +31,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CancelRotateSecretCommand, CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsErrorCode, clientConfig, httpStatusOf, type MotoTarget } from './aws-clients';
+import { getMotoConfig } from './moto-server';
 
 /** The moto release the table was made with; CI installs exactly this one (`moto[server]==5.2.1`). */
 export const MOTO_VERSION = '5.2.1';
@@ -41,6 +43,11 @@ export type ResourceBody = Record<string, any>;
 export type GapOverride =
   /** Environment variables of every moto server the rehearsal starts for a stack. */
   | { readonly kind: 'moto-environment'; readonly variables: Readonly<Record<string, string>> }
+  /**
+   * Settings POSTed to `/moto-api/config` of every moto server the rehearsal starts for a stack,
+   * once it accepts connections and before anything is created on it (./moto-server.ts).
+   */
+  | { readonly kind: 'moto-config'; readonly config: Readonly<Record<string, Readonly<Record<string, unknown>>>> }
   /**
    * Settings of the AWS provider in the override; the strict re-plan uses `strictSettings`
    * instead, where the gap shows again.
@@ -65,6 +72,12 @@ export interface DeployedFunctionFacts {
   readonly secretUsername: string;
   /** `username` of the stack's `aws_db_instance`. */
   readonly configuredUsername: string;
+  /**
+   * The stack's migration invocation as Terraform recorded it after apply (`aws_lambda_invocation`
+   * in state): the `input` it sent and the `result` moto's Invoke answered.
+   * @default - the stack has no migration invocation
+   */
+  readonly migrationInvocation?: { readonly input: string; readonly result: string };
 }
 
 /** How a run sees that a gap is still there. */
@@ -76,12 +89,15 @@ export type GapEvidence =
   | { readonly kind: 'strict-plan'; readonly diffs: Readonly<Record<string, (body: ResourceBody) => readonly string[]>> }
   /**
    * A few SDK calls against `target`, a moto server started without
-   * {@link motoEnvironment}'s variables, that leave nothing behind. Resolves with what was seen
+   * {@link motoEnvironment}'s variables and {@link motoConfig}'s settings, that leave nothing behind. Resolves with what was seen
    * when the gap is still there, undefined when it is gone.
    */
   | { readonly kind: 'probe'; readonly run: (target: MotoTarget) => Promise<string | undefined> }
-  /** True while the gap is still there. */
-  | { readonly kind: 'deployed-function'; readonly check: (facts: DeployedFunctionFacts) => boolean };
+  /**
+   * True while the gap is still there; undefined when the stack has nothing the gap is about (a
+   * stack without a migration invocation, say).
+   */
+  | { readonly kind: 'deployed-function'; readonly check: (facts: DeployedFunctionFacts) => boolean | undefined };
 
 /** One moto gap. */
 export interface MotoGap {
@@ -340,7 +356,56 @@ export const MOTO_GAPS: readonly MotoGap[] = [
     override: { kind: 'none', why: "the function check's PostgreSQL role is the secret's username and password" },
     evidence: { kind: 'deployed-function', check: (facts) => facts.secretUsername !== facts.configuredUsername },
   },
+  {
+    id: 'lambda-invoke-docker',
+    behaviour:
+      "moto's default Lambda backend (`lambda.use_docker: true`, moto/core/config.py) runs Invoke in a Docker container; without a Docker daemon, Invoke answers 200 with FunctionError \"Handled\" and the payload \"error running docker: ...\". No environment variable changes the backend; POST /moto-api/config with {\"lambda\": {\"use_docker\": false}} switches the server to the `awslambda_simple` backend, a separate store: a function created before the switch is not visible after it. AWS runs the function itself.",
+    consequence: 'Applying an aws_lambda_invocation (the migration invocation) fails: "invoking Lambda Function (...): error running docker: ...".',
+    override: { kind: 'moto-config', config: { lambda: { use_docker: false } } },
+    evidence: {
+      kind: 'probe',
+      run: async (target) => {
+        const config = await getMotoConfig(target.endpoint);
+        return config.lambda?.use_docker === true ? `GET /moto-api/config of a server started without the switch: lambda ${JSON.stringify(config.lambda)}` : undefined;
+      },
+    },
+  },
+  {
+    id: 'lambda-invoke-echo',
+    behaviour:
+      "The simple Lambda backend (moto gap lambda-invoke-docker's override) runs none of the function's code: Invoke answers 200 with the request's body as the payload (or, once, a result queued with POST /moto-api/static/lambda-simple/response), never a FunctionError (LambdaSimpleBackend.invoke, moto/awslambda_simple/models.py). AWS runs the code and returns its answer, or a FunctionError when it throws.",
+    consequence:
+      "An aws_lambda_invocation applies whatever the function would do: its result (the output migrations_result) is the input it sent, not the migration function's answer, and a failing migration cannot fail the apply.",
+    override: {
+      kind: 'none',
+      why: "the function check runs the migration function's deployed code locally against PostgreSQL, with the input the invocation sent (./function-check.ts)",
+    },
+    evidence: {
+      kind: 'deployed-function',
+      check: (facts) => (facts.migrationInvocation === undefined ? undefined : sameJson(facts.migrationInvocation.result, facts.migrationInvocation.input)),
+    },
+  },
 ];
+
+/** True when `a` and `b` are JSON texts of equal values (key order aside); false when either is not JSON. */
+function sameJson(a: string, b: string): boolean {
+  const canonical = (text: string): string | undefined => {
+    try {
+      return JSON.stringify(sortKeys(JSON.parse(text)));
+    } catch {
+      return undefined;
+    }
+  };
+  const left = canonical(a);
+  return left !== undefined && left === canonical(b);
+}
+
+/** `value` with the keys of every object in it sorted. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+}
 
 /** A gap by id; throws for an unknown id (a typo in code that names one). */
 export function motoGap(id: string, gaps: readonly MotoGap[] = MOTO_GAPS): MotoGap {
@@ -352,6 +417,27 @@ export function motoGap(id: string, gaps: readonly MotoGap[] = MOTO_GAPS): MotoG
 /** The environment variables every stack's moto server starts with. */
 export function motoEnvironment(gaps: readonly MotoGap[] = MOTO_GAPS): Record<string, string> {
   return Object.assign({}, ...gaps.flatMap((g) => (g.override.kind === 'moto-environment' ? [g.override.variables] : [])));
+}
+
+/**
+ * The settings every stack's moto server gets through POST /moto-api/config right after it starts,
+ * merged per section (`{ lambda: { use_docker: false } }`).
+ */
+export function motoConfig(gaps: readonly MotoGap[] = MOTO_GAPS): Record<string, Record<string, unknown>> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const g of gaps) if (g.override.kind === 'moto-config') for (const [section, settings] of Object.entries(g.override.config)) Object.assign((merged[section] ??= {}), settings);
+  return merged;
+}
+
+/** `lambda.use_docker = false (moto gap lambda-invoke-docker)`: each setting of {@link motoConfig} with its gap, joined; empty when none. */
+export function describeMotoConfig(gaps: readonly MotoGap[] = MOTO_GAPS): string {
+  return gaps
+    .flatMap((g) =>
+      g.override.kind === 'moto-config'
+        ? Object.entries(g.override.config).flatMap(([section, settings]) => Object.entries(settings).map(([key, value]) => `${section}.${key} = ${JSON.stringify(value)} (moto gap ${g.id})`))
+        : [],
+    )
+    .join(', ');
 }
 
 /** The provider settings the gaps need; with `strict`, the settings under which they show again. */

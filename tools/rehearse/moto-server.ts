@@ -48,6 +48,15 @@ export interface MotoServerOptions {
    */
   readonly variables?: Readonly<Record<string, string>>;
   /**
+   * Settings POSTed to the server's `/moto-api/config` once it accepts connections, before this
+   * function resolves (so before anything is created on it), such as the moto gaps' (./moto-gaps.ts,
+   * `motoConfig`). The server's answer must show each setting as posted. Source: moto 5.2.1's
+   * `moto/moto_api/_internal/responses.py` (`config`) and `models.py` (`set_config`); defaults in
+   * `moto/core/config.py`.
+   * @default - none: moto's defaults
+   */
+  readonly config?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
    * Milliseconds to wait for the port to accept connections.
    * @default 60000 (the first start of moto imports every service, 2 to 10 s on a busy machine)
    */
@@ -102,7 +111,45 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
     await stop();
     throw new Error(`moto did not start on 127.0.0.1:${port}: ${(error as Error).message}\n${output.slice(-2000)}`);
   }
-  return { endpoint: `http://127.0.0.1:${port}`, port, pid: child.pid!, output: () => output, stop };
+  const endpoint = `http://127.0.0.1:${port}`;
+  if (options.config !== undefined && Object.keys(options.config).length > 0) {
+    try {
+      await postMotoConfig(endpoint, options.config);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
+  return { endpoint, port, pid: child.pid!, output: () => output, stop };
+}
+
+/**
+ * The server's configuration (`GET /moto-api/config`), such as
+ * `{"batch": {"use_docker": true}, "lambda": {"use_docker": true}}` on moto 5.2.1.
+ * @throws Error when the server answers other than 200 with a JSON object
+ */
+export async function getMotoConfig(endpoint: string): Promise<Record<string, Record<string, unknown>>> {
+  const response = await fetch(`${endpoint}/moto-api/config`);
+  if (!response.ok) throw new Error(`GET ${endpoint}/moto-api/config answered HTTP ${response.status}`);
+  return (await response.json()) as Record<string, Record<string, unknown>>;
+}
+
+/**
+ * POSTs `config` to the server's `/moto-api/config` and checks that the configuration it answers
+ * with holds every setting as posted.
+ * @throws Error naming the setting the server did not take, or the HTTP status
+ */
+export async function postMotoConfig(endpoint: string, config: Readonly<Record<string, Readonly<Record<string, unknown>>>>): Promise<void> {
+  const response = await fetch(`${endpoint}/moto-api/config`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(config) });
+  if (!response.ok) throw new Error(`POST ${endpoint}/moto-api/config answered HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  const now = (await response.json()) as Record<string, Record<string, unknown>>;
+  for (const [section, settings] of Object.entries(config)) {
+    for (const [key, value] of Object.entries(settings)) {
+      if (JSON.stringify(now[section]?.[key]) !== JSON.stringify(value)) {
+        throw new Error(`moto did not take ${section}.${key} = ${JSON.stringify(value)} from POST /moto-api/config: it answered ${JSON.stringify(now)}`);
+      }
+    }
+  }
 }
 
 /** Resolves once `port` on 127.0.0.1 accepts a connection; rejects after `timeoutMillis` or when `gone()`. */

@@ -1,7 +1,7 @@
 /**
  * One stack's rehearsal against its own moto server: init, apply (progress, outputs), a re-plan
- * that must show no changes, the strict re-plan (only the known moto gaps), the deployed function's
- * health check, the documented teardown of deletion protection, destroy; a stack whose database
+ * that must show no changes, the strict re-plan (only the known moto gaps), the deployed functions'
+ * check (./function-check.ts), the documented teardown of deletion protection, destroy; a stack whose database
  * keeps a final snapshot lives twice (apply, destroy, apply, destroy), and each lifetime's snapshot
  * must have its own name. Then `state list` must be empty and nothing may be left behind.
  */
@@ -11,9 +11,9 @@ import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ProviderSource, StackDocument } from '../offline-plan';
 import { awsErrorCode, clientConfig, type MotoTarget } from './aws-clients';
-import { checkDeployedFunction } from './function-check';
+import { checkDeployedFunctions, stackFunctions } from './function-check';
 import { describeResources, findResources } from './leftovers';
-import { compareStrictPlan, expectedStrictDiffs, motoEnvironment, stateRmBeforeDestroy } from './moto-gaps';
+import { compareStrictPlan, describeMotoConfig, expectedStrictDiffs, motoConfig, motoEnvironment, stateRmBeforeDestroy } from './moto-gaps';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { protectedInstances, writeOverrides, type RehearsalBackend, type RehearsalOverrideOptions } from './overrides';
 import { describeChanges, formatDuration, RehearsalFailure, TerraformFolder, type ApplyProgress } from './terraform-steps';
@@ -82,11 +82,12 @@ export async function rehearseStack(options: StackRehearsalOptions, handle: Stac
   // moto answers as the account the stack is pinned to (allowed_account_ids), so the rehearsal
   // applies through the pin rather than around it; an unpinned stack gets moto's default account.
   const pinned = [doc.provider?.aws ?? [{}]].flat()[0]?.allowed_account_ids as readonly string[] | undefined;
-  const server = await startMotoServer({ variables: { ...motoEnvironment(), ...(pinned?.[0] ? { MOTO_ACCOUNT_ID: pinned[0] } : {}) } });
+  const server = await startMotoServer({ variables: { ...motoEnvironment(), ...(pinned?.[0] ? { MOTO_ACCOUNT_ID: pinned[0] } : {}) }, config: motoConfig() });
   handle.server = server;
   const region = String([doc.provider?.aws ?? [{}]].flat()[0]?.region ?? 'us-east-1');
   const target: MotoTarget = { endpoint: server.endpoint, region };
-  report(`moto on ${server.endpoint} (pid ${server.pid}) (${formatDuration(Date.now() - started)})`);
+  const configured = describeMotoConfig();
+  report(`moto on ${server.endpoint} (pid ${server.pid})${configured ? `, configured with ${configured}` : ''} (${formatDuration(Date.now() - started)})`);
 
   const base: RehearsalOverrideOptions = { endpoint: server.endpoint, backend: options.backend, providerVersion: options.source.version };
   const mapped = writeOverrides(dir, doc, base);
@@ -122,12 +123,14 @@ export async function rehearseStack(options: StackRehearsalOptions, handle: Stac
       }
       report(`plan -detailed-exitcode: 0, no changes (${formatDuration(Date.now() - started)})`);
       await strictPlan(options, tf, base);
-      const functionName = progress.outputs.function_name?.value;
-      if (typeof functionName === 'string') {
+      if (stackFunctions(progress.outputs).length > 0) {
         started = Date.now();
         const username = String(Object.values<Record<string, unknown>>(doc.resource?.aws_db_instance ?? {})[0]?.username ?? '');
-        const line = await checkDeployedFunction({ target, functionName, stackDir: dir, configuredUsername: username, report });
-        report(`${line} (${formatDuration(Date.now() - started)})`);
+        const invocations = (await tf.stateResources('function check'))
+          .filter((r) => r.type === 'aws_lambda_invocation')
+          .map((r) => ({ functionName: String(r.values.function_name), input: String(r.values.input), result: String(r.values.result) }));
+        const checked = await checkDeployedFunctions({ target, outputs: progress.outputs, invocations, stackDir: dir, configuredUsername: username, report });
+        report(`function check: ${checked} function${checked === 1 ? '' : 's'} passed (${formatDuration(Date.now() - started)})`);
       }
     }
 

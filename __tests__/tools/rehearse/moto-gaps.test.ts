@@ -13,6 +13,8 @@ import {
   expectedStrictDiffs,
   gapResourceOverride,
   MOTO_GAPS,
+  describeMotoConfig,
+  motoConfig,
   motoEnvironment,
   motoGap,
   plannedChanges,
@@ -68,6 +70,11 @@ describe('the moto gap table', () => {
 describe('the overrides derived from the table', () => {
   it('starts moto with the AWS-managed IAM policies loaded', () => {
     expect(motoEnvironment()).toEqual({ MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' });
+  });
+
+  it("switches every stack's moto Lambda to the simple backend, which runs no Docker, and names the gap in the start line", () => {
+    expect(motoConfig()).toEqual({ lambda: { use_docker: false } });
+    expect(describeMotoConfig()).toBe('lambda.use_docker = false (moto gap lambda-invoke-docker)');
   });
 
   it('has the provider look the account up, except in the strict re-plan', () => {
@@ -140,6 +147,30 @@ describe('the diffs the strict re-plan must show', () => {
 
   it('expects nothing of the state bucket stack, whose bucket policy is not created', () => {
     expect(expectedStrictDiffs(bootstrapDoc)).toEqual([]);
+  });
+});
+
+describe('the evidence of moto gap lambda-invoke-echo, from the migration invocation in state', () => {
+  const gap = motoGap('lambda-invoke-echo');
+  const check = (migrationInvocation?: { input: string; result: string }) => {
+    if (gap.evidence.kind !== 'deployed-function') throw new Error('lambda-invoke-echo is checked on the deployed functions');
+    return gap.evidence.check({ codeLocation: undefined, endpoint: 'http://127.0.0.1:1', secretUsername: 'admin', configuredUsername: 'dbadmin', migrationInvocation });
+  };
+  const [invocation] = Object.values(prodDoc.resource.aws_lambda_invocation) as { input: string }[];
+
+  it("sees the gap while the invocation's result is its input, key order aside", () => {
+    expect(check({ input: invocation.input, result: invocation.input })).toBe(true);
+    expect(check({ input: '{"a":1,"b":[{"c":2,"d":3}]}', result: '{"b":[{"d":3,"c":2}],"a":1}' })).toBe(true);
+  });
+
+  it("reports the gap gone when the result is the migration function's own answer, or not JSON", () => {
+    expect(check({ input: invocation.input, result: '{"applied":["0001_app_roles"],"alreadyApplied":[]}' })).toBe(false);
+    expect(check({ input: invocation.input, result: 'Simple Lambda happy path OK' })).toBe(false);
+  });
+
+  it('has nothing to say of a stack without a migration invocation', () => {
+    expect(check(undefined)).toBeUndefined();
+    expect(devDoc.resource.aws_lambda_invocation).toBeUndefined();
   });
 });
 
