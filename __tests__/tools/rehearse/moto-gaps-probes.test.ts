@@ -14,6 +14,7 @@ import { ZipFile } from 'yazl';
 import { clientConfig, type MotoTarget } from '../../../tools/rehearse/aws-clients';
 import { MOTO_VERSION, motoConfig, motoGap, type DeployedFunctionFacts } from '../../../tools/rehearse/moto-gaps';
 import { installedMotoVersion, motoInstallHint, postMotoConfig, startMotoServer, type MotoServer } from '../../../tools/rehearse/moto-server';
+import { describeIfAvailable } from '../../support/requirements';
 
 const moto = installedMotoVersion();
 const REGION = 'ap-southeast-1';
@@ -54,100 +55,87 @@ async function createFunction(target: MotoTarget, name: string): Promise<() => P
   };
 }
 
-if (moto === undefined && process.env.CI === 'true') {
-  describe('the Lambda moto gaps', () => {
-    it('has moto (CI=true: missing is a failure, not a skip)', () => {
-      throw new Error(`missing moto: ${motoInstallHint(MOTO_VERSION)}`);
-    });
+describeIfAvailable(`the Lambda moto gaps (moto ${moto})`, moto === undefined ? `moto (${motoInstallHint(MOTO_VERSION)})` : undefined, () => {
+  let plain: MotoServer;
+  let switched: MotoServer;
+  const target = (server: MotoServer): MotoTarget => ({ endpoint: server.endpoint, region: REGION });
+
+  beforeAll(async () => {
+    [plain, switched] = await Promise.all([startMotoServer(), startMotoServer({ config: motoConfig() })]);
   });
-} else if (moto === undefined) {
-  console.warn(`__tests__/tools/rehearse/moto-gaps-probes.test.ts SKIPPED: missing moto (${motoInstallHint(MOTO_VERSION)})`);
-  describe.skip('the Lambda moto gaps (skipped: missing moto)', () => {
-    it('needs moto', () => undefined);
+  afterAll(async () => {
+    await Promise.all([plain?.stop(), switched?.stop()]);
   });
-} else {
-  describe(`the Lambda moto gaps (moto ${moto})`, () => {
-    let plain: MotoServer;
-    let switched: MotoServer;
-    const target = (server: MotoServer): MotoTarget => ({ endpoint: server.endpoint, region: REGION });
 
-    beforeAll(async () => {
-      [plain, switched] = await Promise.all([startMotoServer(), startMotoServer({ config: motoConfig() })]);
+  describe('lambda-invoke-docker', () => {
+    const gap = motoGap('lambda-invoke-docker');
+    const probe = (server: MotoServer) => {
+      if (gap.evidence.kind !== 'probe') throw new Error('lambda-invoke-docker has a probe');
+      return gap.evidence.run(target(server));
+    };
+
+    it("is seen by its probe on a server started without the switch: moto's Lambda defaults to Docker", async () => {
+      await expect(probe(plain)).resolves.toBe('GET /moto-api/config of a server started without the switch: lambda {"use_docker":true}');
     });
-    afterAll(async () => {
-      await Promise.all([plain?.stop(), switched?.stop()]);
+
+    it('is gone on a server started with the rehearsal\'s configuration, so the override takes', async () => {
+      await expect(probe(switched)).resolves.toBeUndefined();
     });
 
-    describe('lambda-invoke-docker', () => {
-      const gap = motoGap('lambda-invoke-docker');
-      const probe = (server: MotoServer) => {
-        if (gap.evidence.kind !== 'probe') throw new Error('lambda-invoke-docker has a probe');
-        return gap.evidence.run(target(server));
-      };
-
-      it("is seen by its probe on a server started without the switch: moto's Lambda defaults to Docker", async () => {
-        await expect(probe(plain)).resolves.toBe('GET /moto-api/config of a server started without the switch: lambda {"use_docker":true}');
-      });
-
-      it('is gone on a server started with the rehearsal\'s configuration, so the override takes', async () => {
-        await expect(probe(switched)).resolves.toBeUndefined();
-      });
-
-      (DOCKER_HERE ? it.skip : it)(
-        `fails Invoke with "error running docker" on the default backend without a Docker daemon${DOCKER_HERE ? ' (skipped: a Docker daemon is here)' : ''}`,
-        async () => {
-          const remove = await createFunction(target(plain), 'probe-docker');
-          const lambda = new LambdaClient(clientConfig(target(plain)));
-          try {
-            const answer = await lambda.send(new InvokeCommand({ FunctionName: 'probe-docker', Payload: Buffer.from(INPUT) }));
-            expect(answer.FunctionError).toBe('Handled');
-            expect(Buffer.from(answer.Payload!).toString()).toMatch(/^error running docker: /);
-          } finally {
-            lambda.destroy();
-            await remove();
-          }
-        },
-      );
-
-      it('keeps the two backends apart: a function created before the switch is not listed after it, hence the switch at start', async () => {
-        const server = await startMotoServer();
+    (DOCKER_HERE ? it.skip : it)(
+      `fails Invoke with "error running docker" on the default backend without a Docker daemon${DOCKER_HERE ? ' (skipped: a Docker daemon is here)' : ''}`,
+      async () => {
+        const remove = await createFunction(target(plain), 'probe-docker');
+        const lambda = new LambdaClient(clientConfig(target(plain)));
         try {
-          const remove = await createFunction(target(server), 'probe-before-switch');
-          const lambda = new LambdaClient(clientConfig(target(server)));
-          try {
-            const names = async () => ((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName);
-            expect(await names()).toEqual(['probe-before-switch']);
-            await postMotoConfig(server.endpoint, motoConfig());
-            expect(await names()).toEqual([]);
-          } finally {
-            lambda.destroy();
-            await remove();
-          }
-        } finally {
-          await server.stop();
-        }
-      });
-    });
-
-    describe('lambda-invoke-echo', () => {
-      it("answers Invoke with the input and no FunctionError though the code throws, and the gap's check sees it in that result", async () => {
-        const remove = await createFunction(target(switched), 'probe-echo');
-        const lambda = new LambdaClient(clientConfig(target(switched)));
-        try {
-          const answer = await lambda.send(new InvokeCommand({ FunctionName: 'probe-echo', Payload: Buffer.from(INPUT) }));
-          expect(answer.StatusCode).toBe(200);
-          expect(answer.FunctionError).toBeUndefined();
-          const result = Buffer.from(answer.Payload!).toString();
-          expect(result).toBe(INPUT);
-          const gap = motoGap('lambda-invoke-echo');
-          if (gap.evidence.kind !== 'deployed-function') throw new Error('lambda-invoke-echo is checked on the deployed functions');
-          const facts: DeployedFunctionFacts = { codeLocation: undefined, endpoint: switched.endpoint, secretUsername: 'admin', configuredUsername: 'dbadmin', migrationInvocation: { input: INPUT, result } };
-          expect(gap.evidence.check(facts)).toBe(true);
+          const answer = await lambda.send(new InvokeCommand({ FunctionName: 'probe-docker', Payload: Buffer.from(INPUT) }));
+          expect(answer.FunctionError).toBe('Handled');
+          expect(Buffer.from(answer.Payload!).toString()).toMatch(/^error running docker: /);
         } finally {
           lambda.destroy();
           await remove();
         }
-      });
+      },
+    );
+
+    it('keeps the two backends apart: a function created before the switch is not listed after it, hence the switch at start', async () => {
+      const server = await startMotoServer();
+      try {
+        const remove = await createFunction(target(server), 'probe-before-switch');
+        const lambda = new LambdaClient(clientConfig(target(server)));
+        try {
+          const names = async () => ((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName);
+          expect(await names()).toEqual(['probe-before-switch']);
+          await postMotoConfig(server.endpoint, motoConfig());
+          expect(await names()).toEqual([]);
+        } finally {
+          lambda.destroy();
+          await remove();
+        }
+      } finally {
+        await server.stop();
+      }
     });
   });
-}
+
+  describe('lambda-invoke-echo', () => {
+    it("answers Invoke with the input and no FunctionError though the code throws, and the gap's check sees it in that result", async () => {
+      const remove = await createFunction(target(switched), 'probe-echo');
+      const lambda = new LambdaClient(clientConfig(target(switched)));
+      try {
+        const answer = await lambda.send(new InvokeCommand({ FunctionName: 'probe-echo', Payload: Buffer.from(INPUT) }));
+        expect(answer.StatusCode).toBe(200);
+        expect(answer.FunctionError).toBeUndefined();
+        const result = Buffer.from(answer.Payload!).toString();
+        expect(result).toBe(INPUT);
+        const gap = motoGap('lambda-invoke-echo');
+        if (gap.evidence.kind !== 'deployed-function') throw new Error('lambda-invoke-echo is checked on the deployed functions');
+        const facts: DeployedFunctionFacts = { codeLocation: undefined, endpoint: switched.endpoint, secretUsername: 'admin', configuredUsername: 'dbadmin', migrationInvocation: { input: INPUT, result } };
+        expect(gap.evidence.check(facts)).toBe(true);
+      } finally {
+        lambda.destroy();
+        await remove();
+      }
+    });
+  });
+});
