@@ -577,20 +577,14 @@ function functionProblems(config: EnvironmentConfig, connectionBudget: number): 
     );
   }
   const reserved = functions.reduce((sum, fn) => sum + (fn.reservedConcurrentExecutions ?? 0), 0);
-  if (functions.length > 1 && reserved > connectionBudget) {
+  if (reserved > connectionBudget) {
+    // One function: its own field and value; several: the list, and what the reservations add up to.
+    const one = functions.length === 1;
     problems.push(
       invalidField(
-        'functions.*.reservedConcurrentExecutions',
-        functions.map((fn) => fn.reservedConcurrentExecutions),
-        `reservations that add up to at most ${connectionBudget} (they add up to ${reserved}): each container holds one connection, and database.maxConnections (${database.maxConnections}) keeps ${RESERVED_DB_CONNECTIONS} for RDS, operators and the migration function`,
-      ),
-    );
-  } else if (functions.length === 1 && reserved > connectionBudget) {
-    problems.push(
-      invalidField(
-        'functions.0.reservedConcurrentExecutions',
-        reserved,
-        `null or at most ${connectionBudget}: each container holds one connection, and database.maxConnections (${database.maxConnections}) keeps ${RESERVED_DB_CONNECTIONS} for RDS, operators and the migration function`,
+        one ? 'functions.0.reservedConcurrentExecutions' : 'functions.*.reservedConcurrentExecutions',
+        one ? reserved : functions.map((fn) => fn.reservedConcurrentExecutions),
+        `${one ? 'null or at most' : 'reservations that add up to at most'} ${connectionBudget}${one ? '' : ` (they add up to ${reserved})`}: each container holds one connection, and database.maxConnections (${database.maxConnections}) keeps ${RESERVED_DB_CONNECTIONS} for RDS, operators and the migration function`,
       ),
     );
   }

@@ -15,6 +15,8 @@
 export interface LambdaErrorOptions {
   /** The error this one wraps. */
   readonly cause?: unknown;
+  /** The SQLSTATE PostgreSQL reported, when the error comes from PostgreSQL (`28P01` for a wrong password). */
+  readonly sqlState?: string;
 }
 
 /** The base of the Lambda's errors: `type` is what the response and the logs show. */
@@ -23,10 +25,13 @@ export abstract class LambdaError extends Error {
   abstract readonly type: string;
   /** The status code of the response this error maps to. */
   abstract readonly statusCode: number;
+  /** The SQLSTATE PostgreSQL reported, when it reported one. */
+  readonly sqlState?: string;
 
   constructor(message: string, options: LambdaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options.sqlState !== undefined) this.sqlState = options.sqlState;
   }
 }
 
@@ -56,26 +61,12 @@ export class SecretFetchError extends LambdaError {
 export class DatabaseConnectError extends LambdaError {
   readonly type = 'DatabaseConnect';
   readonly statusCode = 502;
-  /** The SQLSTATE PostgreSQL reported, when it reported one (`28P01` for a wrong password). */
-  readonly sqlState?: string;
-
-  constructor(message: string, options: LambdaErrorOptions & { readonly sqlState?: string } = {}) {
-    super(message, options);
-    this.sqlState = options.sqlState;
-  }
 }
 
 /** A query failed on an open session. */
 export class DatabaseQueryError extends LambdaError {
   readonly type = 'DatabaseQuery';
   readonly statusCode = 500;
-  /** The SQLSTATE PostgreSQL reported, when it reported one. */
-  readonly sqlState?: string;
-
-  constructor(message: string, options: LambdaErrorOptions & { readonly sqlState?: string } = {}) {
-    super(message, options);
-    this.sqlState = options.sqlState;
-  }
 }
 
 /**
@@ -106,13 +97,10 @@ export class MigrationError extends LambdaError {
   readonly statusCode = 500;
   /** The migration concerned, e.g. `0001_app_roles`, when one is. */
   readonly migration?: string;
-  /** The SQLSTATE PostgreSQL reported, when it reported one. */
-  readonly sqlState?: string;
 
-  constructor(message: string, options: LambdaErrorOptions & { readonly migration?: string; readonly sqlState?: string } = {}) {
+  constructor(message: string, options: LambdaErrorOptions & { readonly migration?: string } = {}) {
     super(message, options);
     this.migration = options.migration;
-    this.sqlState = options.sqlState;
   }
 }
 

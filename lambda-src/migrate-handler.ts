@@ -5,7 +5,7 @@ import { BadRequestError, ConfigError, LambdaError, MigrationError, describeErro
 import { createLogger, elapsedMillis, type LogSink } from './log';
 import { createSecretLogin, secretFetchBudgetMillis, type SecretLogin } from './login';
 import { applyMigrations } from './migrate';
-import { MIGRATIONS_FOLDER, loadMigrations, type Migration } from './migration-files';
+import { MIGRATIONS_FOLDER, loadMigrations, type Migration, type MigrationEvent, type PlannedMigration } from './migration-files';
 import type { SecretsManagerLike } from './secrets';
 
 /*
@@ -14,19 +14,6 @@ import type { SecretsManagerLike } from './secrets';
  * set of migrations (`aws_lambda_invocation` keyed with `migrationsDigest`); any failure is thrown,
  * so Lambda reports a FunctionError and the apply fails.
  */
-
-/** One migration of the plan: what the stack read from lambda-src/migrations/ when it synthesized. */
-export interface PlannedMigration {
-  /** The file's name without `.sql`, e.g. `0001_app_roles`. */
-  readonly name: string;
-  /** SHA-256 of its text, in hex (`Migration.checksum`). */
-  readonly checksum: string;
-}
-
-/** The invocation's event: the migrations the plan showed, which must be exactly the bundled ones. */
-export interface MigrationEvent {
-  readonly migrations: readonly PlannedMigration[];
-}
 
 /** What an invocation returns: the migrations it applied and those applied before it, by name, in order. */
 export interface MigrationResponse {
@@ -161,7 +148,7 @@ export function createMigrateHandler(deps: MigrateHandlerDeps = {}): MigrateHand
         errorType: err instanceof LambdaError ? err.type : 'Internal',
         errorMessage: err instanceof LambdaError ? err.message : describeError(err),
         migration: err instanceof MigrationError ? err.migration : undefined,
-        sqlState: err instanceof MigrationError ? err.sqlState : undefined,
+        sqlState: err instanceof LambdaError ? err.sqlState : undefined,
       });
       throw err;
     }

@@ -1,7 +1,7 @@
 import type { ClientBase } from 'pg';
 import { MigrationError, describeError, errorCode, isServerError, messages } from './errors';
 import { createLogger, elapsedMillis, type Logger } from './log';
-import type { Migration } from './migration-files';
+import { compareMigrationNames, type Migration } from './migration-files';
 
 /**
  * The table that records the applied migrations, created by the first run: `name` (the file's
@@ -69,7 +69,7 @@ export async function applyMigrations(client: ClientBase, migrations: readonly M
     )`);
     // COLLATE "C": in the order of their bytes, as the files are sorted, whatever the database's collation.
     const { rows } = await client.query<{ name: string; checksum: string }>(`SELECT name, checksum FROM ${MIGRATIONS_TABLE} ORDER BY name COLLATE "C"`);
-    const pending = pendingMigrations([...migrations].sort(byName), rows);
+    const pending = pendingMigrations([...migrations].sort(compareMigrationNames), rows);
     for (const next of pending) await applyOne(client, next, log);
     const applied = pending.map((m) => m.name);
     log.info('migrations up to date', { applied: applied.length, alreadyApplied: rows.length });
@@ -97,11 +97,6 @@ function pendingMigrations(migrations: readonly Migration[], recorded: readonly 
   const early = pending.find((m) => lastApplied !== undefined && m.name < lastApplied);
   if (early) throw new MigrationError(messages.migrationOutOfOrder(early.name, lastApplied!), { migration: early.name });
   return pending;
-}
-
-/** Orders migrations by name, comparing UTF-16 code units (the bytes, for the ASCII names of migration files). */
-function byName(a: Migration, b: Migration): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** Applies and records `next` in one transaction; rolls back and throws a {@link MigrationError} when it fails. */

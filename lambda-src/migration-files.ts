@@ -67,7 +67,7 @@ export function migration(name: string, sql: string): Migration {
  */
 export function migrationsDigest(migrations: readonly Migration[]): string {
   const hash = createHash('sha256');
-  for (const m of [...migrations].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) hash.update(`${m.name}\0${m.checksum}\n`);
+  for (const m of [...migrations].sort(compareMigrationNames)) hash.update(`${m.name}\0${m.checksum}\n`);
   return hash.digest('hex');
 }
 
@@ -80,4 +80,34 @@ export function rolesCreated(migrations: readonly Migration[]): string[] {
   const roles = new Set<string>();
   for (const m of migrations) for (const match of m.sql.matchAll(/\bCREATE\s+ROLE\s+([a-z_][a-z0-9_$]*)/gi)) roles.add(match[1].toLowerCase());
   return [...roles];
+}
+
+/**
+ * Orders migrations as they apply: by name, comparing UTF-16 code units (the bytes, for the ASCII
+ * names of migration files). For `Array.prototype.sort`.
+ */
+export function compareMigrationNames(a: { readonly name: string }, b: { readonly name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** One migration as the plan lists it: what the stack read from lambda-src/migrations/ when it synthesized. */
+export interface PlannedMigration {
+  /** The file's name without `.sql`, e.g. `0001_app_roles`. */
+  readonly name: string;
+  /** SHA-256 of its text, in hex (64 characters; {@link Migration.checksum}). */
+  readonly checksum: string;
+}
+
+/**
+ * The migration function's event: the migrations the plan shows, which must be exactly the ones it
+ * carries (lambda-src/migrate-handler.ts). The stack sends it as the `aws_lambda_invocation` input,
+ * and the plan review reads it back (tools/plan-review-migrations.ts).
+ */
+export interface MigrationEvent {
+  readonly migrations: readonly PlannedMigration[];
+}
+
+/** The {@link MigrationEvent} of `migrations`: each one's name and checksum, in the order given. */
+export function migrationEvent(migrations: readonly Migration[]): MigrationEvent {
+  return { migrations: migrations.map(({ name, checksum }) => ({ name, checksum })) };
 }

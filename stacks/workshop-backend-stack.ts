@@ -114,6 +114,7 @@ export class WorkshopBackendStack extends TerraformStack {
       this.alarms = new Alarms(this, 'alarms', {
         namePrefix,
         config: config.alerts,
+        // The database's thresholds do not depend on the function they were derived with.
         thresholds: watched[0].thresholds,
         functions: watched,
         database: this.database,

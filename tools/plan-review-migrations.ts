@@ -10,6 +10,7 @@
  * migration whose checksum changed or that is gone from the list, and a new one that sorts before
  * the last applied one: this module names each, so the plan review shows it before the apply fails.
  */
+import { compareMigrationNames, type PlannedMigration } from '../lambda-src/migration-files';
 
 /**
  * The parts of a `resource_changes` entry of `terraform show -json` this module reads (a
@@ -31,13 +32,8 @@ export interface InvocationChange {
 /** The resource type of the migration invocation. */
 export const MIGRATION_INVOCATION_TYPE = 'aws_lambda_invocation';
 
-/** One migration of the invocation's input. */
-export interface MigrationEntry {
-  /** The file's name without `.sql`, e.g. `0001_app_roles`. */
-  readonly name: string;
-  /** SHA-256 of its SQL in hex (64 characters), as lambda-src/migration-files.ts computes it. */
-  readonly checksum: string;
-}
+/** One migration of the invocation's input (the migration function's event, lambda-src/migration-files.ts). */
+export type MigrationEntry = PlannedMigration;
 
 /** What one planned change of a migration invocation does to the database. */
 export interface MigrationPlan {
@@ -87,11 +83,6 @@ export function migrationsOfInput(input: unknown): MigrationEntry[] | undefined 
     .map(({ name, checksum }) => ({ name, checksum }));
 }
 
-/** Orders migrations as the migration function applies them: by name, in the order of their bytes. */
-function byName(a: { name: string }, b: { name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
 /**
  * The migration plan of `rc` when it creates, replaces or updates an `aws_lambda_invocation` whose
  * input lists migrations; undefined for any other change (a delete runs nothing, and an
@@ -119,13 +110,13 @@ export function migrationPlan(rc: InvocationChange): MigrationPlan | undefined {
   if (next === undefined) return undefined;
   const applied = new Map((previous ?? []).map((m) => [m.name, m]));
   const listed = new Set(next.map((m) => m.name));
-  const toRun = next.filter((m) => !applied.has(m.name)).sort(byName);
+  const toRun = next.filter((m) => !applied.has(m.name)).sort(compareMigrationNames);
   const edited = next
     .filter((m) => applied.has(m.name) && applied.get(m.name)!.checksum !== m.checksum)
     .map((m) => ({ name: m.name, before: applied.get(m.name)!.checksum, after: m.checksum }))
-    .sort(byName);
-  const removed = (previous ?? []).filter((m) => !listed.has(m.name)).sort(byName);
-  const lastApplied = [...applied.values()].sort(byName).at(-1)?.name;
+    .sort(compareMigrationNames);
+  const removed = (previous ?? []).filter((m) => !listed.has(m.name)).sort(compareMigrationNames);
+  const lastApplied = [...applied.values()].sort(compareMigrationNames).at(-1)?.name;
   const outOfOrder = lastApplied === undefined ? [] : toRun.filter((m) => m.name < lastApplied).map((m) => [m.name, lastApplied] as const);
   const attention = [
     ...edited.map(

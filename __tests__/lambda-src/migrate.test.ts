@@ -26,9 +26,8 @@ import {
   createMigrateHandler,
   migrationStatementTimeoutMillis,
   type MigrateHandler,
-  type MigrationEvent,
 } from '../../lambda-src/migrate-handler';
-import { MIGRATIONS_FOLDER, loadMigrations, migration, type Migration } from '../../lambda-src/migration-files';
+import { MIGRATIONS_FOLDER, loadMigrations, migration, type Migration, type MigrationEvent } from '../../lambda-src/migration-files';
 import { APP_USER, SECRET_ARN, captureLogs, newPassword, startLambdaFixture, useAwsEndpoint, type LambdaFixture } from '../../local/lambda-fixture';
 import { scratchDir } from '../support/scratch';
 

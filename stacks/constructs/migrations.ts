@@ -3,7 +3,7 @@ import { LambdaInvocation } from '@cdktf/provider-aws/lib/lambda-invocation';
 import type { ConnectionBudget } from '../../config/derived';
 import { MIGRATION_FUNCTION_NAME, MIGRATION_HANDLER_ENTRY } from '../../config/names';
 import type { FunctionConfig, LambdaConfig, MigrationsConfig } from '../../config/types';
-import { loadMigrations, migrationsDigest, type Migration } from '../../lambda-src/migration-files';
+import { loadMigrations, migrationEvent, migrationsDigest, type Migration } from '../../lambda-src/migration-files';
 import { BackendFunction } from './backend-function';
 import type { Database } from './database';
 import type { EncryptionKey } from './encryption-key';
@@ -79,7 +79,7 @@ export class Migrations extends Construct {
     });
     this.invocation = new LambdaInvocation(this, 'invocation', {
       functionName: this.backendFunction.functionName,
-      input: JSON.stringify({ migrations: this.migrations.map(({ name, checksum }) => ({ name, checksum })) }),
+      input: JSON.stringify(migrationEvent(this.migrations)),
       triggers: { migrations_digest: this.digest },
       // The function reaches the database and the endpoint only once their rules exist.
       dependsOn: [...this.backendFunction.flows.flatMap((flow) => [flow.egress, flow.ingress]), endpoint.endpoint],
