@@ -25,6 +25,7 @@ import { installedMotoVersion, motoInstallHint, type MotoServer } from './rehear
 import { rehearseStack, type StackRehearsal } from './rehearse/stack';
 import { finishStatePath, prepareStatePath, STATE_BOOTSTRAP_STACK, type StatePath } from './rehearse/state-path';
 import { formatDuration, RehearsalFailure } from './rehearse/terraform-steps';
+import type { Io } from './plan-review';
 
 /** Every exit code of the command. */
 export const REHEARSE_EXIT_CODES = {
@@ -40,11 +41,6 @@ export const REHEARSE_EXIT_CODES = {
 
 const USAGE = 'Usage: npm run rehearse [-- STACK...] [--keep] [--concurrency N]';
 
-/** Where the command writes; tests pass their own. */
-export interface RehearseIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
 
 /** Options of {@link rehearse}. */
 export interface RehearseOptions {
@@ -81,7 +77,7 @@ export function terraformVersion(): string | undefined {
 }
 
 /** Rehearses the stacks; returns the exit code. */
-export async function rehearse(options: RehearseOptions, io: RehearseIo): Promise<number> {
+export async function rehearse(options: RehearseOptions, io: Io): Promise<number> {
   const started = Date.now();
   const env = options.env ?? process.env;
   const outdir = options.outdir ?? env.CDKTF_OUTDIR ?? 'cdktf.out';
@@ -205,7 +201,7 @@ export function parseArgs(argv: readonly string[]): { stacks: string[]; keep: bo
 
 if (require.main === module) {
   const args = parseArgs(process.argv.slice(2));
-  const io: RehearseIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+  const io: Io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
   if ('error' in args) {
     io.stderr(`rehearse: ${args.error}\n${USAGE}\n`);
     process.exitCode = REHEARSE_EXIT_CODES.usage;

@@ -21,7 +21,7 @@ import {
   type ProviderSource,
   type StackDocument,
 } from './offline-plan';
-import { parsePlan, reviewPlan } from './plan-review';
+import { parsePlan, reviewPlan, type Io } from './plan-review';
 import { startStsStandIn } from './sts-stand-in';
 
 /** Every exit code of the command. */
@@ -41,11 +41,6 @@ export const VALIDATE_PLAN_FILE = 'validate-plan.json';
 
 const USAGE = 'Usage: npm run validate [-- STACK...] [--skip-synth]';
 
-/** Where the command writes; tests pass their own. */
-export interface ValidateIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
 
 /** Options of {@link validate}. */
 export interface ValidateOptions {
@@ -77,7 +72,7 @@ export interface StackOutcome {
 }
 
 /** Validates and plans the stacks; returns the exit code. */
-export async function validate(options: ValidateOptions, io: ValidateIo): Promise<number> {
+export async function validate(options: ValidateOptions, io: Io): Promise<number> {
   const env = options.env ?? process.env;
   const outdir = options.outdir ?? env.CDKTF_OUTDIR ?? 'cdktf.out';
   if (!options.skipSynth) {
@@ -192,7 +187,7 @@ export function parseArgs(argv: readonly string[]): { stacks: string[]; skipSynt
 
 if (require.main === module) {
   const args = parseArgs(process.argv.slice(2));
-  const io: ValidateIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+  const io: Io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
   if ('error' in args) {
     io.stderr(`validate: ${args.error}\n${USAGE}\n`);
     process.exitCode = VALIDATE_EXIT_CODES.usage;
